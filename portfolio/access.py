@@ -1,0 +1,156 @@
+"""The one access module: who may see and who may change what.
+
+Every view, API viewset and digest starts from `Model.objects.visible_to(user)` (or
+`editable_by(user)`), and those querysets call the filters below, so the rules live here
+and nowhere else.
+
+Rules (DESIGN.md §1):
+- A PMO admin (superuser, or holder of the `portfolio.pmo_admin` permission) sees and edits all.
+- A member of a portfolio (any role) sees the portfolio and everything in it.
+- PMO and portfolio managers of a portfolio edit its projects, programs and strategy.
+- A project's manager edits that project; managers and sponsors also see their projects
+  and, read-only, the portfolio they belong to, even without a membership.
+- Resource managers keep people and confirm allocations; executives and viewers read.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+PMO_ADMIN_PERMISSION = "portfolio.pmo_admin"
+EDITOR_ROLES = ("pmo", "portfolio_manager")
+RESOURCE_ROLES = ("pmo", "resource_manager")
+
+
+def _prefix(field):
+    return f"{field}__" if field else ""
+
+
+def is_pmo_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(
+        PMO_ADMIN_PERMISSION
+    )
+
+
+def _member_portfolio_ids(user, roles=None):
+    from portfolio.models import PortfolioMembership
+
+    memberships = PortfolioMembership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return memberships.values("portfolio_id")
+
+
+def _led_portfolio_ids(user):
+    """Portfolios in which the user manages or sponsors a project."""
+    from projects.models import Project
+
+    return Project.objects.filter(Q(manager=user) | Q(sponsor=user)).values("portfolio_id")
+
+
+def has_any_role(user) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if is_pmo_admin(user):
+        return True
+    from portfolio.models import PortfolioMembership
+    from projects.models import Project
+
+    return (
+        PortfolioMembership.objects.filter(user=user).exists()
+        or Project.objects.filter(Q(manager=user) | Q(sponsor=user)).exists()
+    )
+
+
+def filter_visible(queryset, user, *, portfolio_field):
+    """Rows whose portfolio (reached through `portfolio_field`) the user may see."""
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    field = f"{portfolio_field}_id" if portfolio_field else "pk"
+    return queryset.filter(
+        Q(**{f"{field}__in": _member_portfolio_ids(user)})
+        | Q(**{f"{field}__in": _led_portfolio_ids(user)})
+    )
+
+
+def filter_visible_projects(queryset, user, *, project_field):
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    p = _prefix(project_field)
+    return queryset.filter(
+        Q(**{f"{p}portfolio_id__in": _member_portfolio_ids(user)})
+        | Q(**{f"{p}manager": user})
+        | Q(**{f"{p}sponsor": user})
+    )
+
+
+def filter_editable_projects(queryset, user, *, project_field):
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    p = _prefix(project_field)
+    return queryset.filter(
+        Q(**{f"{p}portfolio_id__in": _member_portfolio_ids(user, EDITOR_ROLES)})
+        | Q(**{f"{p}manager": user})
+    )
+
+
+def filter_visible_risks(queryset, user):
+    """Portfolio members see every risk of the portfolio; project leads see their projects'."""
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    return queryset.filter(
+        Q(portfolio_id__in=_member_portfolio_ids(user))
+        | Q(project__manager=user)
+        | Q(project__sponsor=user)
+        | Q(threatened_projects__manager=user)
+    ).distinct()
+
+
+def portfolio_role(user, portfolio):
+    """The user's membership role in the portfolio, or None."""
+    if not (user and user.is_authenticated):
+        return None
+    from portfolio.models import PortfolioMembership
+
+    return (
+        PortfolioMembership.objects.filter(user=user, portfolio=portfolio)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def can_manage_portfolio(user, portfolio) -> bool:
+    return is_pmo_admin(user) or portfolio_role(user, portfolio) in EDITOR_ROLES
+
+
+def can_manage_resources(user, portfolio=None) -> bool:
+    if is_pmo_admin(user):
+        return True
+    from portfolio.models import PortfolioMembership
+
+    memberships = PortfolioMembership.objects.filter(user=user, role__in=RESOURCE_ROLES)
+    if portfolio is not None:
+        memberships = memberships.filter(portfolio=portfolio)
+    return bool(user and user.is_authenticated) and memberships.exists()
+
+
+def can_edit_project(user, project) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return (
+        is_pmo_admin(user)
+        or project.manager_id == user.pk
+        or portfolio_role(user, project.portfolio_id) in EDITOR_ROLES
+    )
+
+
+def require(allowed: bool, message="You do not have permission to do this."):
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,327 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from portfolio.querysets import PortfolioQuerySet, PortfolioScopedQuerySet
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class ReportingPeriod(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    WEEKLY = "weekly", "Weekly"
+
+
+class Portfolio(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    budget_envelope = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Annual budget available to fund projects."
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    reporting_period = models.CharField(
+        max_length=10, choices=ReportingPeriod.choices, default=ReportingPeriod.MONTHLY
+    )
+    green_threshold = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.95"),
+        help_text="CPI and SPI at or above this are green.",
+    )
+    amber_threshold = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.85"),
+        help_text="CPI and SPI at or above this (and below green) are amber.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PortfolioQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("pmo_admin", "PMO admin: sees and manages every portfolio")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
+                name="portfolio_fiscal_month_1_12",
+            ),
+            models.CheckConstraint(
+                condition=Q(amber_threshold__lte=F("green_threshold"), amber_threshold__gt=0),
+                name="portfolio_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_envelope__gte=0), name="portfolio_envelope_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    PMO = "pmo", "PMO"
+    PORTFOLIO_MANAGER = "portfolio_manager", "Portfolio manager"
+    EXECUTIVE = "executive", "Executive"
+    RESOURCE_MANAGER = "resource_manager", "Resource manager"
+    VIEWER = "viewer", "Viewer"
+
+
+class PortfolioMembership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "portfolio"], name="membership_one_per_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} of {self.portfolio}"
+
+
+class Program(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_programs",
+    )
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="program_name_per_portfolio")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StrategicObjective(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="objectives")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+        help_text="Share of the portfolio's strategy, in %; active objectives sum to 100.",
+    )
+    active_from = models.DateField()
+    active_until = models.DateField(null=True, blank=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "-weight", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "name"], name="objective_name_per_portfolio"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100), name="objective_weight_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True) | Q(active_until__gte=F("active_from")),
+                name="objective_active_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight:g}%)"
+
+
+class CriterionDirection(models.TextChoices):
+    HIGHER_IS_BETTER = "higher", "Higher is better"
+    LOWER_IS_BETTER = "lower", "Lower is better"
+
+
+class ScoringCriterion(models.Model):
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="scoring_criteria"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS)
+    direction = models.CharField(
+        max_length=6, choices=CriterionDirection.choices, default=CriterionDirection.HIGHER_IS_BETTER
+    )
+    anchors = models.JSONField(
+        default=dict, blank=True, help_text='Written meaning of each score, e.g. {"1": "...", "5": "..."}.'
+    )
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "-weight", "name"]
+        verbose_name_plural = "scoring criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "name"], name="criterion_name_per_portfolio"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100), name="criterion_weight_0_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight:g}%)"
+
+
+class ProjectScore(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(ScoringCriterion, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "criterion"], name="score_one_per_criterion"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="score_1_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} · {self.criterion.name}: {self.score}"
+
+    def clean(self):
+        if self.project_id and self.criterion_id:
+            if self.project.portfolio_id != self.criterion.portfolio_id:
+                raise ValidationError({"criterion": "The criterion belongs to another portfolio."})
+
+
+class Contribution(models.IntegerChoices):
+    NONE = 0, "None"
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+
+
+class ObjectiveContribution(models.Model):
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="contributions"
+    )
+    objective = models.ForeignKey(
+        StrategicObjective, on_delete=models.CASCADE, related_name="contributions"
+    )
+    contribution = models.PositiveSmallIntegerField(
+        choices=Contribution.choices, default=Contribution.NONE
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "objective"], name="contribution_one_per_objective"
+            ),
+            models.CheckConstraint(
+                condition=Q(contribution__gte=0, contribution__lte=3), name="contribution_0_3"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} → {self.objective.name}: {self.get_contribution_display()}"
+
+    def clean(self):
+        if self.project_id and self.objective_id:
+            if self.project.portfolio_id != self.objective.portfolio_id:
+                raise ValidationError({"objective": "The objective belongs to another portfolio."})
+
+
+class Scenario(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    budget_limit = models.DecimalField(**MONEY)
+    capacity_changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Extra (or fewer) hours per role per month, e.g. {"Data engineer": {"2027-01": 160}}.',
+    )
+    forced_in = models.ManyToManyField("projects.Project", blank=True, related_name="+")
+    forced_out = models.ManyToManyField("projects.Project", blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="scenario_name_per_portfolio"),
+            models.CheckConstraint(
+                condition=Q(budget_limit__gte=0), name="scenario_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GateOutcome(models.TextChoices):
+    GO = "go", "Go"
+    NO_GO = "no_go", "No-go"
+    HOLD = "hold", "Hold"
+    RECYCLE = "recycle", "Recycle"
+
+
+class GateDecision(models.Model):
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="gate_decisions"
+    )
+    from_stage = models.CharField(max_length=20)
+    to_stage = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=10, choices=GateOutcome.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gate_decisions"
+    )
+    decided_on = models.DateField()
+    rationale = models.TextField()
+    conditions = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-decided_on", "-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=GateOutcome.values), name="gate_outcome_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.project.code}: {self.from_stage} → {self.to_stage} "
+            f"{self.get_outcome_display()} ({self.decided_on})"
+        )

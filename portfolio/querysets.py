@@ -1,0 +1,17 @@
+"""Reusable filters for the portfolio domain; visibility comes from portfolio.access."""
+
+from django.db import models
+
+from portfolio import access
+
+
+class PortfolioQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return access.filter_visible(self, user, portfolio_field="")
+
+
+class PortfolioScopedQuerySet(models.QuerySet):
+    """For models that hang off a portfolio through a `portfolio` foreign key."""
+
+    def visible_to(self, user):
+        return access.filter_visible(self, user, portfolio_field="portfolio")

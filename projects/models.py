@@ -1,0 +1,316 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from portfolio.models import MONEY, PERCENT_VALIDATORS
+from projects.querysets import DependencyQuerySet, ProjectQuerySet, ProjectScopedQuerySet, Stage
+
+
+class Rag(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+class Project(models.Model):
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.PROTECT, related_name="projects"
+    )
+    program = models.ForeignKey(
+        "portfolio.Program",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEA)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_projects",
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sponsored_projects",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_end = models.DateField(null=True, blank=True)
+    baseline_set_at = models.DateTimeField(null=True, blank=True)
+    baseline_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    budget = models.DecimalField(
+        **MONEY, validators=[MinValueValidator(Decimal("0"))], help_text="Budget at completion (BAC)."
+    )
+    expected_benefit = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Expected benefit over the project's life."
+    )
+    annual_benefit = models.DecimalField(**MONEY, default=Decimal("0"))
+    annual_cost = models.DecimalField(**MONEY, default=Decimal("0"))
+    is_mandatory = models.BooleanField(
+        default=False, help_text="Regulatory or contractual: selection must include it."
+    )
+    requires = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_by"
+    )
+    excludes = models.ManyToManyField("self", symmetrical=True, blank=True)
+    computed_health = models.CharField(
+        max_length=5,
+        choices=Rag.choices,
+        blank=True,
+        help_text="Health from CPI/SPI, refreshed by the health task.",
+    )
+    health_computed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["computed_health", "health_computed_at"])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "code"], name="project_code_per_portfolio"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="project_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_start__isnull=True)
+                | Q(baseline_end__isnull=True)
+                | Q(baseline_end__gte=F("baseline_start")),
+                name="project_baseline_end_after_start",
+            ),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="project_budget_not_negative"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
+        ]
+        indexes = [models.Index(fields=["portfolio", "stage"]), models.Index(fields=["manager"])]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if self.baseline_start and self.baseline_end and self.baseline_end < self.baseline_start:
+            errors["baseline_end"] = "The baseline end must be on or after the baseline start."
+        if self.program_id and self.portfolio_id and self.program.portfolio_id != self.portfolio_id:
+            errors["program"] = "The program belongs to another portfolio."
+        if errors:
+            raise ValidationError(errors)
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=200)
+    sequence = models.PositiveIntegerField(default=0)
+    weight = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=PERCENT_VALIDATORS,
+        help_text="Share of the project's planned work, in %.",
+    )
+    baseline_date = models.DateField(null=True, blank=True)
+    forecast_date = models.DateField(null=True, blank=True)
+    actual_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "sequence", "baseline_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100), name="milestone_weight_0_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "sequence"])]
+
+    def __str__(self):
+        return f"{self.project.code}: {self.name}"
+
+
+class CostCategory(models.TextChoices):
+    LABOUR = "labour", "Labour"
+    CONTRACTOR = "contractor", "Contractor"
+    HARDWARE = "hardware", "Hardware"
+    SOFTWARE = "software", "Software and licences"
+    TRAVEL = "travel", "Travel"
+    OTHER = "other", "Other"
+
+
+class CostEntry(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_entries")
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    category = models.CharField(max_length=12, choices=CostCategory.choices)
+    description = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-date", "-id"]
+        verbose_name_plural = "cost entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(category__in=CostCategory.values), name="cost_category_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "date"])]
+
+    def __str__(self):
+        return f"{self.project.code} {self.date}: {self.amount} ({self.get_category_display()})"
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+RAG_FIELDS = ("overall_rag", "schedule_rag", "budget_rag", "scope_rag", "quality_rag", "risk_rag")
+
+
+def _rag_field(label):
+    return models.CharField(label, max_length=5, choices=Rag.choices, default=Rag.GREEN)
+
+
+class StatusReport(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    period_start = models.DateField(help_text="First day of the reporting period.")
+    period_end = models.DateField(help_text="Last day of the reporting period.")
+    state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.DRAFT)
+    overall_rag = _rag_field("overall")
+    schedule_rag = _rag_field("schedule")
+    budget_rag = _rag_field("budget")
+    scope_rag = _rag_field("scope")
+    quality_rag = _rag_field("quality")
+    risk_rag = _rag_field("risk")
+    percent_complete = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT_VALIDATORS
+    )
+    forecast_end = models.DateField(null=True, blank=True)
+    forecast_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    summary = models.TextField(blank=True)
+    accomplishments = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    escalations = models.TextField("issues needing escalation", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period_start"], name="status_report_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_complete__gte=0, percent_complete__lte=100),
+                name="status_report_percent_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="status_report_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(forecast_cost__isnull=True) | Q(forecast_cost__gte=0),
+                name="status_report_forecast_cost_not_negative",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__in": Rag.values}), name=f"status_report_{field}_valid"
+                )
+                for field in RAG_FIELDS
+            ],
+        ]
+        indexes = [models.Index(fields=["project", "state", "period_start"])]
+
+    def __str__(self):
+        return f"{self.project.code} status {self.period_start:%Y-%m-%d} ({self.get_state_display()})"
+
+    @property
+    def is_submitted(self):
+        return self.state == ReportState.SUBMITTED
+
+
+class DependencyKind(models.TextChoices):
+    FINISH_TO_START = "finish_to_start", "Finish to start"
+    SHARED_DELIVERABLE = "shared_deliverable", "Shared deliverable"
+
+
+class ProjectDependency(models.Model):
+    predecessor = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="dependencies_out"
+    )
+    successor = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dependencies_in")
+    kind = models.CharField(
+        max_length=20, choices=DependencyKind.choices, default=DependencyKind.FINISH_TO_START
+    )
+    deliverable = models.CharField(
+        max_length=200, blank=True, help_text='What is handed over, e.g. "Data architecture v2".'
+    )
+    needed_by = models.DateField(help_text="When the successor needs it.")
+    description = models.TextField(blank=True)
+
+    objects = DependencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["needed_by"]
+        verbose_name_plural = "project dependencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="dependency_not_self"
+            ),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "deliverable"], name="dependency_unique"
+            ),
+        ]
+
+    def __str__(self):
+        what = self.deliverable or self.get_kind_display().lower()
+        return f"{self.successor.code} needs {self.predecessor.code} ({what}) by {self.needed_by}"
+
+    def clean(self):
+        if self.predecessor_id and self.predecessor_id == self.successor_id:
+            raise ValidationError({"successor": "A project cannot depend on itself."})

@@ -1,0 +1,51 @@
+from django.db import models
+
+from portfolio import access
+
+
+class Stage(models.TextChoices):
+    IDEA = "idea", "Idea"
+    CANDIDATE = "candidate", "Candidate"
+    APPROVED = "approved", "Approved"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSING = "closing", "Closing"
+    CLOSED = "closed", "Closed"
+    ON_HOLD = "on_hold", "On hold"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+PIPELINE_STAGES = (Stage.IDEA, Stage.CANDIDATE)
+ACTIVE_STAGES = (Stage.APPROVED, Stage.IN_PROGRESS, Stage.CLOSING)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return access.filter_visible_projects(self, user, project_field="")
+
+    def editable_by(self, user):
+        return access.filter_editable_projects(self, user, project_field="")
+
+    def active(self):
+        return self.filter(stage__in=ACTIVE_STAGES)
+
+    def pipeline(self):
+        return self.filter(stage__in=PIPELINE_STAGES)
+
+
+class ProjectScopedQuerySet(models.QuerySet):
+    """For models that hang off a project through a `project` foreign key."""
+
+    def visible_to(self, user):
+        return access.filter_visible_projects(self, user, project_field="project")
+
+    def editable_by(self, user):
+        return access.filter_editable_projects(self, user, project_field="project")
+
+
+class DependencyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A dependency is visible to whoever sees either end of it."""
+        from projects.models import Project
+
+        visible = Project.objects.visible_to(user).values("pk")
+        return self.filter(models.Q(successor__in=visible) | models.Q(predecessor__in=visible))

@@ -1,0 +1,132 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from portfolio.models import MONEY
+from portfolio.querysets import PortfolioScopedQuerySet
+from projects.models import Rag
+
+
+class ReviewKind(models.TextChoices):
+    MONTHLY = "monthly", "Monthly portfolio review"
+    QUARTERLY = "quarterly", "Quarterly strategic-alignment review"
+    ANNUAL = "annual", "Annual portfolio planning"
+
+
+class ReviewStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class PortfolioReview(models.Model):
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.CASCADE, related_name="reviews"
+    )
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.RUNNING
+    )
+    kpis = models.JSONField(default=dict, blank=True)
+    findings = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "-period_start", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "kind", "period_start"], name="review_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="review_period_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio}: {self.get_kind_display()} {self.period_start:%Y-%m}"
+
+
+class ProjectSnapshot(models.Model):
+    review = models.ForeignKey(PortfolioReview, on_delete=models.CASCADE, related_name="snapshots")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="snapshots"
+    )
+    program = models.ForeignKey(
+        "portfolio.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=20)
+    budget = models.DecimalField(**MONEY)
+    actual_cost = models.DecimalField(**MONEY)
+    earned_value = models.DecimalField(**MONEY)
+    planned_value = models.DecimalField(**MONEY)
+    estimate_at_completion = models.DecimalField(**MONEY, null=True, blank=True)
+    percent_complete = models.DecimalField(max_digits=5, decimal_places=2)
+    reported_health = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    computed_health = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    is_watermelon = models.BooleanField(default=False)
+    risk_exposure = models.DecimalField(**MONEY, default=0)
+    expected_benefit = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        ordering = ["review", "project"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "project"], name="snapshot_once_per_review"),
+            models.CheckConstraint(
+                condition=Q(percent_complete__gte=0, percent_complete__lte=100),
+                name="snapshot_percent_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} @ {self.review}"
+
+
+class DigestSubscription(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions"
+    )
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.CASCADE, related_name="digest_subscriptions"
+    )
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "kind", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "portfolio", "kind"], name="subscription_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ← {self.portfolio} {self.get_kind_display()}"
+
+
+class DigestDelivery(models.Model):
+    review = models.ForeignKey(PortfolioReview, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    email = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["review", "recipient"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["review", "recipient"], name="delivery_once_per_review")
+        ]
+
+    def __str__(self):
+        state = "sent" if self.sent_at else "pending"
+        return f"{self.review} → {self.email} ({state})"
