@@ -89,9 +89,7 @@ class PortfolioMembership(models.Model):
         ordering = ["portfolio", "user"]
         constraints = [
             models.UniqueConstraint(fields=["user", "portfolio"], name="membership_one_per_user"),
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="membership_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
     def __str__(self):
@@ -169,10 +167,14 @@ class ScoringCriterion(models.Model):
     description = models.TextField(blank=True)
     weight = models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS)
     direction = models.CharField(
-        max_length=6, choices=CriterionDirection.choices, default=CriterionDirection.HIGHER_IS_BETTER
+        max_length=6,
+        choices=CriterionDirection.choices,
+        default=CriterionDirection.HIGHER_IS_BETTER,
     )
     anchors = models.JSONField(
-        default=dict, blank=True, help_text='Written meaning of each score, e.g. {"1": "...", "5": "..."}.'
+        default=dict,
+        blank=True,
+        help_text='Written meaning of each score, e.g. {"1": "...", "5": "..."}.',
     )
 
     objects = PortfolioScopedQuerySet.as_manager()
@@ -196,7 +198,9 @@ class ScoringCriterion(models.Model):
 class ProjectScore(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(ScoringCriterion, on_delete=models.CASCADE, related_name="scores")
-    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -204,7 +208,9 @@ class ProjectScore(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "criterion"], name="score_one_per_criterion"),
+            models.UniqueConstraint(
+                fields=["project", "criterion"], name="score_one_per_criterion"
+            ),
             models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="score_1_5"),
         ]
 
@@ -212,9 +218,12 @@ class ProjectScore(models.Model):
         return f"{self.project.code} · {self.criterion.name}: {self.score}"
 
     def clean(self):
-        if self.project_id and self.criterion_id:
-            if self.project.portfolio_id != self.criterion.portfolio_id:
-                raise ValidationError({"criterion": "The criterion belongs to another portfolio."})
+        if (
+            self.project_id
+            and self.criterion_id
+            and self.project.portfolio_id != self.criterion.portfolio_id
+        ):
+            raise ValidationError({"criterion": "The criterion belongs to another portfolio."})
 
 
 class Contribution(models.IntegerChoices):
@@ -249,9 +258,12 @@ class ObjectiveContribution(models.Model):
         return f"{self.project.code} → {self.objective.name}: {self.get_contribution_display()}"
 
     def clean(self):
-        if self.project_id and self.objective_id:
-            if self.project.portfolio_id != self.objective.portfolio_id:
-                raise ValidationError({"objective": "The objective belongs to another portfolio."})
+        if (
+            self.project_id
+            and self.objective_id
+            and self.project.portfolio_id != self.objective.portfolio_id
+        ):
+            raise ValidationError({"objective": "The objective belongs to another portfolio."})
 
 
 class Scenario(models.Model):
@@ -262,7 +274,9 @@ class Scenario(models.Model):
     capacity_changes = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Extra (or fewer) hours per role per month, e.g. {"Data engineer": {"2027-01": 160}}.',
+        help_text=(
+            'Extra (or fewer) hours per role per month, e.g. {"Data engineer": {"2027-01": 160}}.'
+        ),
     )
     forced_in = models.ManyToManyField("projects.Project", blank=True, related_name="+")
     forced_out = models.ManyToManyField("projects.Project", blank=True, related_name="+")
@@ -280,7 +294,9 @@ class Scenario(models.Model):
     class Meta:
         ordering = ["portfolio", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["portfolio", "name"], name="scenario_name_per_portfolio"),
+            models.UniqueConstraint(
+                fields=["portfolio", "name"], name="scenario_name_per_portfolio"
+            ),
             models.CheckConstraint(
                 condition=Q(budget_limit__gte=0), name="scenario_budget_not_negative"
             ),

@@ -5,6 +5,7 @@ console email, DEBUG on. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS,
 DATABASE_URL and REDIS_URL (see docker-compose.yml).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -79,6 +80,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'slate.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+    # A file, not memory, so a Celery worker process can open the test database too;
+    # one per test process so parallel runs do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,8 +20,8 @@ def planned_percent(
     milestones: Iterable[tuple[date | None, Decimal]],
     as_of: date,
 ) -> Decimal:
-    """Planned % complete at `as_of`: piecewise-linear by calendar day through
-    (baseline start, 0), each milestone's (baseline date, cumulative weight), (baseline end, 100)."""
+    """Planned % complete at `as_of`, piecewise-linear by calendar day through (baseline
+    start, 0), each milestone's (baseline date, cumulative weight), (baseline end, 100)."""
     if baseline_start is None or baseline_end is None:
         return Decimal("0")
     if as_of <= baseline_start:

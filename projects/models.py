@@ -55,7 +55,9 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     budget = models.DecimalField(
-        **MONEY, validators=[MinValueValidator(Decimal("0"))], help_text="Budget at completion (BAC)."
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Budget at completion (BAC).",
     )
     expected_benefit = models.DecimalField(
         **MONEY, default=Decimal("0"), help_text="Expected benefit over the project's life."
@@ -86,7 +88,9 @@ class Project(models.Model):
     class Meta:
         ordering = ["portfolio", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["portfolio", "code"], name="project_code_per_portfolio"),
+            models.UniqueConstraint(
+                fields=["portfolio", "code"], name="project_code_per_portfolio"
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="project_end_after_start"
             ),
@@ -267,7 +271,9 @@ class StatusReport(models.Model):
         indexes = [models.Index(fields=["project", "state", "period_start"])]
 
     def __str__(self):
-        return f"{self.project.code} status {self.period_start:%Y-%m-%d} ({self.get_state_display()})"
+        return (
+            f"{self.project.code} status {self.period_start:%Y-%m-%d} ({self.get_state_display()})"
+        )
 
     @property
     def is_submitted(self):

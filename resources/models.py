@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import F, Q
 
 from portfolio import access
-
 from projects.querysets import ProjectScopedQuerySet
 
 
@@ -252,5 +251,3 @@ class Allocation(models.Model):
             errors["resource"] = "This person does not hold the requested role."
         if errors:
             raise ValidationError(errors)
-
-

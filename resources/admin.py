@@ -1,0 +1,82 @@
+from django.contrib import admin
+
+from resources.models import (
+    Allocation,
+    Calendar,
+    CapacityAdjustment,
+    PublicHoliday,
+    Resource,
+    Role,
+    Skill,
+)
+
+
+class HolidayInline(admin.TabularInline):
+    model = PublicHoliday
+    extra = 0
+
+
+class AdjustmentInline(admin.TabularInline):
+    model = CapacityAdjustment
+    extra = 0
+
+
+@admin.register(Calendar)
+class CalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "hours_per_day"]
+    search_fields = ["name"]
+    inlines = [HolidayInline]
+
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar"]
+    list_filter = ["calendar"]
+    search_fields = ["name"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "default_cost_rate"]
+    search_fields = ["name"]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "fte", "cost_rate", "start_date", "end_date"]
+    list_filter = ["role", "calendar"]
+    search_fields = ["name", "email"]
+    autocomplete_fields = ["user", "role", "skills"]
+    list_select_related = ["role"]
+    inlines = [AdjustmentInline]
+
+
+@admin.register(CapacityAdjustment)
+class CapacityAdjustmentAdmin(admin.ModelAdmin):
+    list_display = ["resource", "kind", "start_date", "end_date", "hours_per_day"]
+    list_filter = ["kind"]
+    search_fields = ["resource__name", "note"]
+    autocomplete_fields = ["resource"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "role",
+        "resource",
+        "start_month",
+        "end_month",
+        "amount",
+        "unit",
+        "status",
+    ]
+    list_filter = ["status", "unit", "role", "project__portfolio"]
+    search_fields = ["project__code", "project__name", "resource__name"]
+    autocomplete_fields = ["project", "role", "resource"]
+    list_select_related = ["project", "role", "resource"]
