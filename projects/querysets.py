@@ -49,3 +49,12 @@ class DependencyQuerySet(models.QuerySet):
 
         visible = Project.objects.visible_to(user).values("pk")
         return self.filter(models.Q(successor__in=visible) | models.Q(predecessor__in=visible))
+
+
+# Moving between these stages needs no gate decision: proposing an idea as a candidate and
+# withdrawing it again. Every other stage change passes a gate (go / no-go / hold / recycle).
+UNGATED_STAGE_CHANGES = {(Stage.IDEA, Stage.CANDIDATE), (Stage.CANDIDATE, Stage.IDEA)}
+
+
+def stage_change_needs_gate(from_stage: str, to_stage: str) -> bool:
+    return from_stage != to_stage and (from_stage, to_stage) not in UNGATED_STAGE_CHANGES
