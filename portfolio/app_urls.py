@@ -1,2 +1,10 @@
+from django.urls import path
+
+from portfolio import views
+
 app_name = "portfolio"
-urlpatterns = []
+urlpatterns = [
+    path("", views.portfolio_list, name="list"),
+    path("portfolios/<slug:code>/", views.portfolio_detail, name="detail"),
+    path("portfolios/<slug:code>/programs/<int:pk>/", views.program_detail, name="program"),
+]
