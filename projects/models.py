@@ -247,7 +247,9 @@ class StatusReport(models.Model):
         ordering = ["project", "-period_start"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "period_start"], name="status_report_one_per_period"
+                fields=["project", "period_start"],
+                name="status_report_one_per_period",
+                violation_error_message="This project already has a status report for this period.",
             ),
             models.CheckConstraint(
                 condition=Q(percent_complete__gte=0, percent_complete__lte=100),

@@ -28,6 +28,7 @@ from projects.models import (
     ReportState,
     StatusReport,
 )
+from projects.periods import period_containing
 from resources.models import Allocation
 from risks.models import Risk
 
@@ -207,3 +208,40 @@ def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
             .order_by("start_month", "pk")
         ),
     )
+
+
+# --- Status reports -------------------------------------------------------------------------
+
+REPORT_FIELDS_CARRIED_FORWARD = (
+    "overall_rag",
+    "schedule_rag",
+    "budget_rag",
+    "scope_rag",
+    "quality_rag",
+    "risk_rag",
+    "percent_complete",
+    "forecast_end",
+    "forecast_cost",
+    "summary",
+    "next_steps",
+)
+
+
+def status_report_for_period(*, project: Project, day: date) -> StatusReport:
+    """The report of the period containing `day`: the saved one, or a new unsaved one
+    pre-filled from the previous report (each period's accomplishments and escalations
+    start empty)."""
+    start, end = period_containing(project.portfolio.reporting_period, day)
+    existing = StatusReport.objects.filter(project=project, period_start=start).first()
+    if existing:
+        return existing
+    report = StatusReport(project=project, period_start=start, period_end=end)
+    previous = (
+        StatusReport.objects.filter(project=project, period_start__lt=start)
+        .order_by("-period_start")
+        .first()
+    )
+    if previous:
+        for field in REPORT_FIELDS_CARRIED_FORWARD:
+            setattr(report, field, getattr(previous, field))
+    return report

@@ -319,45 +319,31 @@ def current_period(project: Project, today: date | None = None) -> tuple[date, d
     return period_containing(project.portfolio.reporting_period, today or timezone.localdate())
 
 
-def status_report_start(*, project: Project, period_start: date, by) -> StatusReport:
-    """The draft for a period, created pre-filled from the previous report if it is new."""
-    _require_editor(by, project)
-    kind = project.portfolio.reporting_period
-    start, end = period_containing(kind, period_start)
-    existing = StatusReport.objects.filter(project=project, period_start=start).first()
-    if existing:
-        return existing
-    report = StatusReport(project=project, period_start=start, period_end=end, created_by=by)
-    previous = (
-        StatusReport.objects.filter(project=project, period_start__lt=start)
-        .order_by("-period_start")
-        .first()
-    )
-    if previous:
-        for field in STATUS_REPORT_FIELDS:
-            if field not in ("accomplishments", "escalations"):
-                setattr(report, field, getattr(previous, field))
+def _save_report(report: StatusReport, expected_version: int | None, by) -> None:
     report._history_user = by
-    with transaction.atomic():
-        report.full_clean()
-        report.save()
-    return report
+    if report.pk is None:  # the period's first save: a new row, nothing to conflict with
+        report.created_by = by
+        with transaction.atomic():
+            report.full_clean()
+            report.save()
+    else:
+        save_versioned(report, expected_version=expected_version)
 
 
 def status_report_save(
-    *, report: StatusReport, data: dict, expected_version: int, by
+    *, report: StatusReport, data: dict, expected_version: int | None, by
 ) -> StatusReport:
+    """Save a draft (creating the period's report on its first save)."""
     _require_editor(by, report.project)
     if report.is_submitted:
         raise ValidationError("This report is submitted and read-only; the PMO can reopen it.")
     _apply(report, data, STATUS_REPORT_FIELDS)
-    report._history_user = by
-    save_versioned(report, expected_version=expected_version)
+    _save_report(report, expected_version, by)
     return report
 
 
 def status_report_submit(
-    *, report: StatusReport, data: dict, expected_version: int, by
+    *, report: StatusReport, data: dict, expected_version: int | None, by
 ) -> StatusReport:
     _require_editor(by, report.project)
     if report.is_submitted:
@@ -369,8 +355,7 @@ def status_report_submit(
     report.state = ReportState.SUBMITTED
     report.submitted_by = by
     report.submitted_at = timezone.now()
-    report._history_user = by
-    save_versioned(report, expected_version=expected_version)
+    _save_report(report, expected_version, by)
     return report
 
 

@@ -1,8 +1,32 @@
 from django.urls import path
 
-from projects import views
+from projects.views import costs, pages, plan, reports
 
 app_name = "projects"
 urlpatterns = [
-    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/", pages.project_detail, name="detail"),
+    # Plan
+    path("<int:pk>/edit/", plan.project_edit, name="edit"),
+    path("<int:pk>/baseline/", plan.project_set_baseline, name="set-baseline"),
+    path("<int:pk>/milestones/", plan.milestone_list, name="milestones"),
+    path("<int:pk>/milestones/new/", plan.milestone_create, name="milestone-create"),
+    path("<int:pk>/milestones/reorder/", plan.milestones_reorder, name="milestones-reorder"),
+    path(
+        "<int:pk>/milestones/<int:milestone_pk>/edit/", plan.milestone_edit, name="milestone-edit"
+    ),
+    path(
+        "<int:pk>/milestones/<int:milestone_pk>/delete/",
+        plan.milestone_delete,
+        name="milestone-delete",
+    ),
+    # Actual costs
+    path("<int:pk>/costs/", costs.cost_list, name="costs"),
+    path("<int:pk>/costs/upload/", costs.cost_upload, name="cost-upload"),
+    path("<int:pk>/costs/<int:entry_pk>/edit/", costs.cost_edit, name="cost-edit"),
+    path("<int:pk>/costs/<int:entry_pk>/delete/", costs.cost_delete, name="cost-delete"),
+    path("costs/template.csv", costs.cost_template, name="cost-template"),
+    # Status reports
+    path("<int:pk>/reports/", reports.report_current, name="report-current"),
+    path("<int:pk>/reports/<str:period>/", reports.report_edit, name="report"),
+    path("<int:pk>/reports/<str:period>/reopen/", reports.report_reopen, name="report-reopen"),
 ]

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from portfolio.concurrency import ConcurrentEditError
-from projects import services
+from projects import selectors, services
 from projects.models import CostEntry, Milestone, StatusReport
 from tests.factories import MilestoneFactory, ProjectFactory, StatusReportFactory, UserFactory
 
@@ -257,34 +257,29 @@ def test_new_report_is_prefilled_from_the_previous_one(managed, manager):
         summary="Integration slipping",
         accomplishments="Done things",
     )
-    report = services.status_report_start(
-        project=managed, period_start=date(2026, 10, 14), by=manager
-    )
+    report = selectors.status_report_for_period(project=managed, day=date(2026, 10, 14))
+    assert report.pk is None
     assert (report.period_start, report.period_end) == (date(2026, 10, 1), date(2026, 10, 31))
     assert report.state == "draft"
     assert report.schedule_rag == "amber"
     assert report.percent_complete == Decimal("40")
     assert report.summary == "Integration slipping"
     assert report.accomplishments == ""  # each period's accomplishments are its own
-    again = services.status_report_start(
-        project=managed, period_start=date(2026, 10, 1), by=manager
-    )
-    assert again.pk == report.pk
+    services.status_report_save(report=report, data={}, expected_version=None, by=manager)
+    again = selectors.status_report_for_period(project=managed, day=date(2026, 10, 1))
+    assert again.pk == report.pk and again.created_by == manager
 
 
 def test_weekly_portfolio_reports_by_week(managed, manager):
     managed.portfolio.reporting_period = "weekly"
     managed.portfolio.save()
-    report = services.status_report_start(
-        project=managed, period_start=date(2026, 11, 26), by=manager
-    )
+    report = selectors.status_report_for_period(project=managed, day=date(2026, 11, 26))
     assert (report.period_start, report.period_end) == (date(2026, 11, 23), date(2026, 11, 29))
 
 
 def test_submit_makes_the_report_read_only_until_pmo_reopens(managed, manager, member_of):
-    report = services.status_report_start(
-        project=managed, period_start=date(2026, 10, 1), by=manager
-    )
+    report = selectors.status_report_for_period(project=managed, day=date(2026, 10, 1))
+    services.status_report_save(report=report, data={}, expected_version=None, by=manager)
     with pytest.raises(ValidationError) as error:
         services.status_report_submit(report=report, data={}, expected_version=1, by=manager)
     assert "summary" in error.value.message_dict
@@ -315,9 +310,8 @@ def test_submit_makes_the_report_read_only_until_pmo_reopens(managed, manager, m
 
 
 def test_percent_complete_outside_0_100_is_refused(managed, manager):
-    report = services.status_report_start(
-        project=managed, period_start=date(2026, 10, 1), by=manager
-    )
+    report = selectors.status_report_for_period(project=managed, day=date(2026, 10, 1))
+    services.status_report_save(report=report, data={}, expected_version=None, by=manager)
     with pytest.raises(ValidationError) as error:
         services.status_report_save(
             report=report,
@@ -327,3 +321,15 @@ def test_percent_complete_outside_0_100_is_refused(managed, manager):
         )
     assert "percent_complete" in error.value.message_dict
     assert StatusReport.objects.get(pk=report.pk).version == 1
+
+
+def test_second_report_for_the_same_period_is_refused(managed, manager):
+    first = selectors.status_report_for_period(project=managed, day=date(2026, 10, 1))
+    services.status_report_save(report=first, data={}, expected_version=None, by=manager)
+    duplicate = StatusReport(
+        project=managed, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)
+    )
+    with pytest.raises(ValidationError) as error:
+        services.status_report_save(report=duplicate, data={}, expected_version=None, by=manager)
+    assert "already has a status report for this period" in str(error.value)
+    assert StatusReport.objects.filter(project=managed).count() == 1

@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from projects.forms import DATE, VersionedForm
+from risks.models import Risk
+
+
+class RiskForm(VersionedForm):
+    class Meta:
+        model = Risk
+        fields = [
+            "title",
+            "description",
+            "category",
+            "probability",
+            "impact",
+            "cost_impact",
+            "owner",
+            "response",
+            "response_plan",
+            "status",
+            "due_date",
+        ]
+        widgets = {
+            "due_date": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "response_plan": forms.Textarea(attrs={"rows": 3}),
+            "probability": forms.Select(
+                choices=[
+                    (1, "1 — 10 %"),
+                    (2, "2 — 30 %"),
+                    (3, "3 — 50 %"),
+                    (4, "4 — 70 %"),
+                    (5, "5 — 90 %"),
+                ]
+            ),
+            "impact": forms.Select(
+                choices=[
+                    (1, "1 — minimal"),
+                    (2, "2 — minor"),
+                    (3, "3 — moderate"),
+                    (4, "4 — major"),
+                    (5, "5 — severe"),
+                ]
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        if not self.instance.pk:
+            self.fields["version"].required = False
+            self.fields["status"].choices = [
+                c for c in self.fields["status"].choices if c[0] in ("open", "monitoring")
+            ]
+
+
+class EscalateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    portfolio_risk = forms.ModelChoiceField(
+        queryset=Risk.objects.none(),
+        required=False,
+        empty_label="Create a new portfolio risk from this one",
+        help_text="Or link to a portfolio risk that already covers it.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the portfolio should own this risk.",
+    )
+
+    def __init__(self, *args, risk, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio_risk"].queryset = Risk.objects.filter(
+            portfolio_id=risk.portfolio_id, project__isnull=True
+        ).exclude(status="closed")
+        if not self.is_bound:
+            self.initial["version"] = risk.version
