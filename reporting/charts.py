@@ -71,7 +71,7 @@ def cost_chart(
     )
     figure.add_scatter(
         x=list(months),
-        y=[float(v) for v in cumulative_actual],
+        y=[None if v is None else float(v) for v in cumulative_actual],
         name="Actual cost",
         mode="lines+markers",
         line={"color": "#c62828"},

@@ -39,8 +39,9 @@ PORTFOLIO_PAGE_QUERIES = 13
 PROGRAM_PAGE_QUERIES = 10
 # Project page: project (with portfolio, program, manager, sponsor), EVM (actual cost, latest
 # report, milestone weights), milestones, reports, report count, cost entries, cost totals,
-# project risks, threatening risks, dependencies in, dependencies out, allocations.
-PROJECT_PAGE_QUERIES = 18
+# project risks, threatening risks, dependencies in, dependencies out, allocations; charts
+# (submitted reports, monthly cost totals); history (project, milestones, reports, risks).
+PROJECT_PAGE_QUERIES = 24
 
 
 def _populate(portfolio, program, manager, count):

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from projects import selectors
+from reporting import selectors as reporting_selectors
 
 
 @login_required
@@ -13,6 +14,9 @@ def project_detail(request, pk):
     project = get_object_or_404(selectors.project_page_queryset(user=request.user), pk=pk)
     as_of = timezone.localdate()
     detail = selectors.project_detail(project=project, user=request.user, as_of=as_of)
+    charts = reporting_selectors.project_charts(
+        project=project, milestones=[row.milestone for row in detail.milestones], as_of=as_of
+    )
     return render(
         request,
         "projects/project_detail.html",
@@ -23,5 +27,7 @@ def project_detail(request, pk):
             "performance": detail.performance,
             "ev": detail.performance.earned_value,
             "as_of": as_of,
+            "charts": charts,
+            "history": reporting_selectors.project_history(project=project),
         },
     )

@@ -1,0 +1,106 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from projects import services
+from reporting import selectors
+from risks import services as risk_services
+from tests.factories import (
+    CostEntryFactory,
+    MilestoneFactory,
+    ProgramFactory,
+    ProjectFactory,
+    StatusReportFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_history_lists_who_changed_what_newest_first(portfolio):
+    manager = UserFactory(username="amy", first_name="Amy", last_name="Chen")
+    project = ProjectFactory(portfolio=portfolio, manager=manager)
+    program = ProgramFactory(portfolio=portfolio, name="Payments")
+    services.project_update(
+        project=project,
+        data={"budget": Decimal("150000"), "program": program},
+        expected_version=1,
+        by=manager,
+    )
+    milestone = services.milestone_create(project=project, data={"name": "Go-live"}, by=manager)
+    services.milestone_update(
+        milestone=milestone,
+        data={"status": "done", "actual_date": date(2026, 3, 1)},
+        expected_version=1,
+        by=manager,
+    )
+    risk_services.risk_create(
+        project=project, data={"title": "Vendor late", "probability": 2, "impact": 3}, by=manager
+    )
+
+    history = selectors.project_history(project=project)
+
+    assert [(e.action, e.subject) for e in history][:3] == [
+        ("created", "Risk “Vendor late”"),
+        ("changed", "Milestone “Go-live”"),
+        ("created", "Milestone “Go-live”"),
+    ]
+    milestone_change = history[1]
+    assert milestone_change.who == manager
+    assert {(c.label, str(c.before), str(c.after)) for c in milestone_change.changes} == {
+        ("status", "Planned", "Done"),
+        ("actual date", "None", "2026-03-01"),
+    }
+    plan_change = next(e for e in history if e.subject == "Project plan" and e.action == "changed")
+    assert {(c.label, c.before, c.after) for c in plan_change.changes} == {
+        ("budget", Decimal("100000.00"), Decimal("150000.00")),
+        ("program", None, program),  # foreign keys shown as the object, not its id
+    }
+
+
+def test_history_query_count_does_not_grow(portfolio, django_assert_max_num_queries):
+    manager = UserFactory()
+    project = ProjectFactory(portfolio=portfolio, manager=manager)
+    for n in range(15):
+        services.milestone_create(project=project, data={"name": f"M{n}"}, by=manager)
+    with django_assert_max_num_queries(4):
+        selectors.project_history(project=project)
+
+
+def test_project_charts_render_plotly_divs(portfolio):
+    project = ProjectFactory(
+        portfolio=portfolio,
+        baseline_start=date(2026, 1, 1),
+        baseline_end=date(2026, 6, 30),
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 6, 30),
+    )
+    milestone = MilestoneFactory(project=project, baseline_date=date(2026, 3, 31), weight=50)
+    StatusReportFactory(
+        project=project,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        percent_complete=10,
+    )
+    StatusReportFactory(
+        project=project,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+        percent_complete=25,
+        state="draft",
+    )
+    CostEntryFactory(project=project, date=date(2026, 1, 10), amount=Decimal("1000"))
+    CostEntryFactory(project=project, date=date(2026, 2, 10), amount=Decimal("500"))
+
+    result = selectors.project_charts(
+        project=project, milestones=[milestone], as_of=date(2026, 2, 15)
+    )
+
+    assert result.has_reports
+    assert 'id="chart-percent-complete"' in result.percent_complete
+    assert 'id="chart-cost"' in result.cost and 'id="chart-rag-timeline"' in result.rag_timeline
+    # Only the submitted January report is plotted; cumulative cost 1,000 then 1,500.
+    assert '"2026-01-31"' in result.percent_complete
+    assert "2026-02-28" not in result.percent_complete
+    assert "[1000.0,1500.0,null" in result.cost.replace(" ", "")
