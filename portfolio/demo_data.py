@@ -1153,6 +1153,7 @@ class DemoBuilder:
                 {
                     "kind": kind,
                     "description": description,
+                    "predecessor_milestone": milestone,
                     "needed_by": arrives + timedelta(days=needed_delta),
                 },
             )

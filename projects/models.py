@@ -298,6 +298,14 @@ class ProjectDependency(models.Model):
     deliverable = models.CharField(
         max_length=200, blank=True, help_text='What is handed over, e.g. "Data architecture v2".'
     )
+    predecessor_milestone = models.ForeignKey(
+        Milestone,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The predecessor's milestone that delivers it; blank means its finish.",
+    )
     needed_by = models.DateField(help_text="When the successor needs it.")
     description = models.TextField(blank=True)
 
@@ -322,3 +330,10 @@ class ProjectDependency(models.Model):
     def clean(self):
         if self.predecessor_id and self.predecessor_id == self.successor_id:
             raise ValidationError({"successor": "A project cannot depend on itself."})
+        if (
+            self.predecessor_milestone_id
+            and self.predecessor_milestone.project_id != self.predecessor_id
+        ):
+            raise ValidationError(
+                {"predecessor_milestone": "Choose a milestone of the predecessor project."}
+            )

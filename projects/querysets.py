@@ -43,6 +43,28 @@ class ProjectScopedQuerySet(models.QuerySet):
 
 
 class DependencyQuerySet(models.QuerySet):
+    def with_lateness(self):
+        """`expected_on`: when the predecessor delivers (its milestone's actual, forecast or
+        baseline date; else the predecessor's planned finish); `is_late`: after `needed_by`."""
+        from django.db.models.functions import Coalesce
+
+        expected = Coalesce(
+            "predecessor_milestone__actual_date",
+            "predecessor_milestone__forecast_date",
+            "predecessor_milestone__baseline_date",
+            "predecessor__end_date",
+        )
+        return self.annotate(
+            expected_on=expected,
+            is_late=models.ExpressionWrapper(
+                models.Q(expected_on__gt=models.F("needed_by")),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def late(self):
+        return self.with_lateness().filter(is_late=True)
+
     def visible_to(self, user):
         """A dependency is visible to whoever sees either end of it."""
         from projects.models import Project

@@ -41,6 +41,7 @@ def celery_worker_process(queue: str | None = None):
     """Yield (process, queue) for a worker consuming only a queue private to this test."""
     queue = queue or f"slate-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL}
+    (BASE_DIR / "var").mkdir(exist_ok=True)
     log = open(BASE_DIR / "var" / f"{queue}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
