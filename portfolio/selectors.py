@@ -48,7 +48,7 @@ def _money_zero():
     return Value(Decimal("0"), output_field=DecimalField(**MONEY))
 
 
-def _scalar_subquery(queryset: QuerySet, *, group_by: str, aggregate, output_field):
+def scalar_subquery(queryset: QuerySet, *, group_by: str, aggregate, output_field):
     """One aggregate over the rows of `queryset` that belong to the outer row.
 
     `queryset` must already be filtered on an `OuterRef`; grouping by that same column makes
@@ -95,25 +95,25 @@ def portfolio_list_for(*, user, as_of: date) -> QuerySet[Portfolio]:
     return (
         Portfolio.objects.visible_to(user)
         .annotate(
-            project_count=_scalar_subquery(
+            project_count=scalar_subquery(
                 projects, group_by="portfolio", aggregate=Count("pk"), output_field=IntegerField()
             ),
-            active_project_count=_scalar_subquery(
+            active_project_count=scalar_subquery(
                 projects.active(),
                 group_by="portfolio",
                 aggregate=Count("pk"),
                 output_field=IntegerField(),
             ),
-            budget_at_completion=_scalar_subquery(
+            budget_at_completion=scalar_subquery(
                 projects, group_by="portfolio", aggregate=Sum("budget"), output_field=MONEY_FIELD
             ),
-            actual_cost_to_date=_scalar_subquery(
+            actual_cost_to_date=scalar_subquery(
                 costs,
                 group_by="project__portfolio",
                 aggregate=Sum("amount"),
                 output_field=MONEY_FIELD,
             ),
-            open_risk_count=_scalar_subquery(
+            open_risk_count=scalar_subquery(
                 risks,
                 group_by="portfolio",
                 aggregate=Count("pk", distinct=True),
@@ -198,13 +198,13 @@ def portfolio_summary(*, portfolio: Portfolio, user, as_of: date) -> PortfolioSu
         .filter(portfolio=portfolio)
         .select_related("manager")
         .annotate(
-            project_count=_scalar_subquery(
+            project_count=scalar_subquery(
                 program_projects,
                 group_by="program",
                 aggregate=Count("pk"),
                 output_field=IntegerField(),
             ),
-            budget_at_completion=_scalar_subquery(
+            budget_at_completion=scalar_subquery(
                 program_projects,
                 group_by="program",
                 aggregate=Sum("budget"),
@@ -279,7 +279,7 @@ def project_rows(*, queryset: QuerySet[Project], filters, as_of: date) -> QueryS
     return (
         filtered.select_related("program", "manager")
         .annotate(
-            actual_cost_to_date=_scalar_subquery(
+            actual_cost_to_date=scalar_subquery(
                 costs, group_by="project", aggregate=Sum("amount"), output_field=MONEY_FIELD
             ),
             latest_percent_complete=Subquery(latest_report.values("percent_complete")[:1]),

@@ -47,7 +47,7 @@ def planned_percent(
     return HUNDRED  # unreachable: as_of lies inside [start, end]
 
 
-def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO)
@@ -77,8 +77,8 @@ def earned_value(
     planned = (budget * Decimal(planned_percent_complete) / HUNDRED).quantize(CENT)
     earned = (budget * Decimal(percent_complete) / HUNDRED).quantize(CENT)
     actual = Decimal(actual_cost).quantize(CENT)
-    cpi = _ratio(earned, actual)
-    spi = _ratio(earned, planned)
+    cpi = ratio(earned, actual)
+    spi = ratio(earned, planned)
     if forecast_cost is not None:
         eac = Decimal(forecast_cost).quantize(CENT)
     elif cpi:

@@ -1,0 +1,224 @@
+"""Portfolio KPIs: the one source of truth for the overview, dashboards, program pages, API
+and review snapshots (DESIGN.md §4). Per-project figures come from a fixed number of
+set-based queries whatever the number of projects; rollups are ratios of sums."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+
+from portfolio.models import MONEY
+from portfolio.selectors import risk_exposure_expression, scalar_subquery
+from projects import evm
+from projects.models import (
+    RAG_FIELDS,
+    CostEntry,
+    Milestone,
+    MilestoneStatus,
+    Project,
+    ProjectDependency,
+    ReportState,
+    StatusReport,
+)
+from risks.models import Risk
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+@dataclass(frozen=True)
+class ProjectKpis:
+    project: Project
+    earned_value: evm.EarnedValue
+    percent_complete: Decimal
+    planned_percent_complete: Decimal
+    reported_health: str
+    computed_health: str
+    is_watermelon: bool
+    late_milestones: int
+    worst_milestone_slip_days: int
+    risk_exposure: Decimal
+    report_period: date | None
+
+    @property
+    def forecast_over_budget(self) -> bool:
+        eac = self.earned_value.estimate_at_completion
+        return eac is not None and eac > self.project.budget
+
+
+def _latest_report_id(as_of: date):
+    return Subquery(
+        StatusReport.objects.filter(
+            project=OuterRef("pk"), state=ReportState.SUBMITTED, period_start__lte=as_of
+        )
+        .order_by("-period_start")
+        .values("pk")[:1]
+    )
+
+
+def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
+    """EVM, health, milestones and risk exposure for each project, in four queries."""
+    rows = list(
+        projects.select_related("portfolio", "program", "manager")
+        .annotate(
+            actual_cost_to_date=scalar_subquery(
+                CostEntry.objects.filter(project=OuterRef("pk"), date__lte=as_of),
+                group_by="project",
+                aggregate=Sum("amount"),
+                output_field=DecimalField(**MONEY),
+            ),
+            latest_report_id=_latest_report_id(as_of),
+        )
+        .order_by("portfolio_id", "code")
+    )
+    reports = {
+        report.pk: report
+        for report in StatusReport.objects.filter(
+            pk__in=projects.annotate(latest=_latest_report_id(as_of)).values("latest")
+        ).only("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
+    }
+    milestones = defaultdict(list)
+    for milestone in Milestone.objects.filter(project__in=projects.values("pk")).only(
+        "project_id", "baseline_date", "forecast_date", "actual_date", "weight", "status"
+    ):
+        milestones[milestone.project_id].append(milestone)
+    exposure = dict(
+        Risk.objects.open()
+        .filter(project__in=projects.values("pk"))
+        .values("project")
+        .annotate(total=Sum(risk_exposure_expression()))
+        .order_by()
+        .values_list("project", "total")
+    )
+    return [
+        _project_kpis(row, reports.get(row.latest_report_id), milestones[row.pk], exposure, as_of)
+        for row in rows
+    ]
+
+
+def _project_kpis(project, report, milestones, exposure, as_of) -> ProjectKpis:
+    planned = evm.planned_percent(
+        project.baseline_start,
+        project.baseline_end,
+        [(m.baseline_date, m.weight) for m in milestones],
+        as_of,
+    )
+    figures = evm.earned_value(
+        budget=project.budget,
+        planned_percent_complete=planned,
+        percent_complete=report.percent_complete if report else ZERO,
+        actual_cost=project.actual_cost_to_date,
+        forecast_cost=report.forecast_cost if report else None,
+    )
+    portfolio = project.portfolio
+    computed = evm.computed_health(
+        figures.cost_performance_index,
+        figures.schedule_performance_index,
+        green_threshold=portfolio.green_threshold,
+        amber_threshold=portfolio.amber_threshold,
+    )
+    slips = [slip for slip in (milestone_slip(m, as_of) for m in milestones) if slip > 0]
+    return ProjectKpis(
+        project=project,
+        earned_value=figures,
+        percent_complete=report.percent_complete if report else ZERO,
+        planned_percent_complete=planned,
+        reported_health=report.overall_rag if report else "",
+        computed_health=computed,
+        is_watermelon=bool(report)
+        and evm.is_watermelon(
+            report.overall_rag, [getattr(report, f) for f in RAG_FIELDS[1:]], computed
+        ),
+        late_milestones=len(slips),
+        worst_milestone_slip_days=max(slips, default=0),
+        risk_exposure=exposure.get(project.pk, ZERO),
+        report_period=report.period_start if report else None,
+    )
+
+
+def milestone_slip(milestone: Milestone, as_of: date) -> int:
+    """Days a milestone is late: reached → actual − baseline; open → the later of its forecast
+    and today (once the baseline has passed) − baseline. 0 when on time or undated."""
+    if milestone.baseline_date is None:
+        return 0
+    if milestone.status == MilestoneStatus.DONE or milestone.actual_date:
+        reached = milestone.actual_date or milestone.forecast_date or milestone.baseline_date
+        return (reached - milestone.baseline_date).days
+    expected = max(milestone.forecast_date or milestone.baseline_date, as_of)
+    return max(0, (expected - milestone.baseline_date).days)
+
+
+@dataclass(frozen=True)
+class KpiRollup:
+    """Sums over a set of projects; indices are ratios of sums, never averages of ratios."""
+
+    project_count: int = 0
+    stage_counts: dict = field(default_factory=dict)
+    computed_health_counts: dict = field(default_factory=dict)
+    reported_health_counts: dict = field(default_factory=dict)
+    budget: Decimal = ZERO
+    actual_cost: Decimal = ZERO
+    earned_value: Decimal = ZERO
+    planned_value: Decimal = ZERO
+    estimate_at_completion: Decimal = ZERO
+    expected_benefit: Decimal = ZERO
+    risk_exposure: Decimal = ZERO
+    watermelons: int = 0
+    late_milestones: int = 0
+    late_dependencies: int = 0
+
+    @property
+    def cost_performance_index(self) -> Decimal | None:
+        return evm.ratio(self.earned_value, self.actual_cost)
+
+    @property
+    def schedule_performance_index(self) -> Decimal | None:
+        return evm.ratio(self.earned_value, self.planned_value)
+
+    @property
+    def variance_at_completion(self) -> Decimal:
+        return self.budget - self.estimate_at_completion
+
+
+def rollup(
+    rows: Iterable[ProjectKpis],
+    *,
+    portfolio_risk_exposure: Decimal = ZERO,
+    late_dependencies: int = 0,
+) -> KpiRollup:
+    """Sum project KPIs. A portfolio risk is added once (`portfolio_risk_exposure`), however
+    many projects it threatens. Projects with no EAC yet count at their budget."""
+    rows = list(rows)
+    return KpiRollup(
+        project_count=len(rows),
+        stage_counts=dict(Counter(r.project.stage for r in rows)),
+        computed_health_counts=dict(Counter(r.computed_health for r in rows)),
+        reported_health_counts=dict(Counter(r.reported_health for r in rows)),
+        budget=sum((r.project.budget for r in rows), ZERO),
+        actual_cost=sum((r.earned_value.actual_cost for r in rows), ZERO),
+        earned_value=sum((r.earned_value.earned_value for r in rows), ZERO),
+        planned_value=sum((r.earned_value.planned_value for r in rows), ZERO),
+        estimate_at_completion=sum(
+            (r.earned_value.estimate_at_completion or r.project.budget for r in rows), ZERO
+        ),
+        expected_benefit=sum((r.project.expected_benefit for r in rows), ZERO),
+        risk_exposure=sum((r.risk_exposure for r in rows), ZERO) + portfolio_risk_exposure,
+        watermelons=sum(r.is_watermelon for r in rows),
+        late_milestones=sum(r.late_milestones for r in rows),
+        late_dependencies=late_dependencies,
+    )
+
+
+def portfolio_risk_exposure(*, risks: QuerySet[Risk]) -> Decimal:
+    """Open portfolio-level risks' exposure, each counted once."""
+    total = risks.open().portfolio_level().aggregate(total=Sum(risk_exposure_expression()))["total"]
+    return total or ZERO
+
+
+def late_dependency_count(*, projects: QuerySet[Project]) -> int:
+    return ProjectDependency.objects.filter(successor__in=projects.values("pk")).late().count()
