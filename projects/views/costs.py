@@ -1,10 +1,164 @@
-"""Actual cost views (issue 4). Implemented by a helper."""
+"""Actual cost views (issue 4): the paginated list with its add form, edit, delete, the
+all-or-nothing CSV upload and its template. Thin, like the plan views."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from portfolio import access
+from portfolio.views_support import run_service
+from projects import services
+from projects.forms import CostEntryForm, CostUploadForm
+from projects.models import CostCategory, CostEntry, Project
+from projects.views.plan import editable_project, form_data, posted, visible_project
+
+TEMPLATE_FILENAME = "slate-cost-template.csv"
 
 
-def _not_yet(*args, **kwargs):
-    raise Http404("Not built yet")
+def _page(request, template, project, *, can_edit=True, **context):
+    """Render a cost page; `can_edit` says whether to show edit buttons (every page but the
+    list is reached through `editable_project`, so it is true there)."""
+    context = {"portfolio": project.portfolio, "project": project, "tab": "costs", **context}
+    return render(
+        request,
+        template,
+        {**context, "currency": project.portfolio.currency, "can_edit": can_edit},
+    )
 
 
-cost_list = cost_upload = cost_edit = cost_delete = cost_template = _not_yet
+def _entries(project: Project):
+    # TODO(selectors): move to projects.selectors once that file is free to edit.
+    totals = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
+    entries = project.cost_entries.select_related("created_by").order_by("-date", "-pk")
+    return entries, totals["total"] or Decimal("0"), totals["count"]
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {amount:,.2f}"
+
+
+@login_required
+def cost_list(request, pk):
+    """GET lists the costs with an add form for editors; POST adds one (the add form and
+    the list stay on one page, so an error re-renders both with the input kept)."""
+    project = visible_project(request, pk)
+    can_edit = access.can_edit_project(request.user, project)
+    if request.method == "POST":
+        access.require(can_edit)  # readers see the list, never a half-checked add
+    form = CostEntryForm(
+        posted(request),
+        instance=CostEntry(project=project),
+        initial={"date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        entry = run_service(
+            form,
+            lambda: services.cost_entry_create(
+                project=project, data=form_data(form), by=request.user
+            ),
+        )
+        if entry:
+            messages.success(
+                request,
+                f"Cost of {_money(entry.amount, project.portfolio.currency)} "
+                f"on {entry.date:%Y-%m-%d} added.",
+            )
+            return redirect("projects:costs", pk=project.pk)
+    entries, total, count = _entries(project)
+    page = Paginator(entries, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "projects/cost_list.html",
+        project,
+        can_edit=can_edit,
+        form=form,
+        page_obj=page,
+        total=total,
+        count=count,
+    )
+
+
+def _entry(project: Project, entry_pk) -> CostEntry:
+    entry = get_object_or_404(project.cost_entries, pk=entry_pk)
+    entry.project = project
+    return entry
+
+
+@login_required
+def cost_edit(request, pk, entry_pk):
+    project = editable_project(request, pk)
+    entry = _entry(project, entry_pk)
+    form = CostEntryForm(posted(request), instance=entry)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.cost_entry_update(entry=entry, data=form_data(form), by=request.user),
+        )
+        if saved:
+            messages.success(request, "Cost entry saved.")
+            return redirect("projects:costs", pk=project.pk)
+    return _page(request, "projects/cost_form.html", project, form=form, entry=entry)
+
+
+@login_required
+def cost_delete(request, pk, entry_pk):
+    """GET asks for confirmation (works without JavaScript); POST deletes."""
+    project = editable_project(request, pk)
+    entry = _entry(project, entry_pk)
+    if request.method == "POST":
+        services.cost_entry_delete(entry=entry, by=request.user)
+        messages.success(
+            request,
+            f"Cost of {_money(entry.amount, project.portfolio.currency)} "
+            f"on {entry.date:%Y-%m-%d} deleted.",
+        )
+        return redirect("projects:costs", pk=project.pk)
+    return _page(request, "projects/cost_confirm_delete.html", project, entry=entry)
+
+
+@login_required
+def cost_upload(request, pk):
+    """Import every row of a CSV or none: a file with bad rows lists each one."""
+    project = editable_project(request, pk)
+    posting = request.method == "POST"
+    form = CostUploadForm(request.POST, request.FILES) if posting else CostUploadForm()
+    row_errors = []
+    if posting and form.is_valid():
+        try:
+            entries = services.cost_entries_import_csv(
+                project=project, file=form.cleaned_data["file"], by=request.user
+            )
+        except services.CostImportError as error:
+            row_errors = error.errors
+        else:
+            total = sum((entry.amount for entry in entries), Decimal("0"))
+            messages.success(
+                request,
+                f"Imported {len(entries)} cost entr{'y' if len(entries) == 1 else 'ies'} "
+                f"totalling {_money(total, project.portfolio.currency)}.",
+            )
+            return redirect("projects:costs", pk=project.pk)
+    return _page(
+        request,
+        "projects/cost_upload.html",
+        project,
+        form=form,
+        row_errors=row_errors,
+        categories=CostCategory.values,
+    )
+
+
+@login_required
+def cost_template(request):
+    response = HttpResponse(services.cost_csv_template(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_FILENAME}"'
+    return response

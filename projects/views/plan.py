@@ -1,11 +1,268 @@
-"""Project plan views: plan fields, baseline, milestones (issue 4). Implemented by a helper."""
+"""Project plan views: plan fields, baseline, milestones (issue 4).
 
-from django.http import Http404
+Thin: look the project up through `visible_to` (404 when invisible), let the form parse the
+input, call one service through `run_service` (its refusals become form errors), then
+Post/Redirect/Get. PermissionDenied from a service is never caught: it is the 403."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from portfolio import access
+from portfolio.views_support import run_service
+from projects import selectors, services
+from projects.forms import BaselineForm, MilestoneForm, ProjectPlanForm, ReorderForm
+from projects.models import Milestone, Project
 
 
-def _not_yet(*args, **kwargs):
-    raise Http404("Not built yet")
+def posted(request):
+    """A form's data: the POST (even an empty one, so it still validates), or None on GET."""
+    return request.POST if request.method == "POST" else None
 
 
-project_edit = project_set_baseline = milestone_list = milestone_create = _not_yet
-milestones_reorder = milestone_edit = milestone_delete = _not_yet
+def visible_project(request, pk) -> Project:
+    """The project if the user may see it, else 404."""
+    return get_object_or_404(selectors.project_page_queryset(user=request.user), pk=pk)
+
+
+def editable_project(request, pk) -> Project:
+    """The project for a page that only shows an edit form: 404 when invisible, 403 when the
+    user may only read it (the services check the same rule again when they write)."""
+    project = visible_project(request, pk)
+    access.require(access.can_edit_project(request.user, project))
+    return project
+
+
+def keep_newer_version(form) -> None:
+    """After an edit conflict the form shows the other person's changes; point its hidden
+    `version` at the row's current one so that saving again (on purpose) goes through."""
+    if getattr(form, "conflict", None) is not None:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = form.conflict.current.version
+
+
+def form_data(form) -> dict:
+    """The cleaned values a service applies (everything but the concurrency token)."""
+    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
+
+
+def person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _page(request, template, project, *, can_edit=True, **context):
+    """Render a plan page; `can_edit` says whether to show edit buttons (true on the pages
+    reached through `editable_project`)."""
+    return render(
+        request,
+        template,
+        {"portfolio": project.portfolio, "project": project, "can_edit": can_edit, **context},
+    )
+
+
+# --- Plan and baseline ----------------------------------------------------------------------
+
+
+@login_required
+def project_edit(request, pk):
+    project = editable_project(request, pk)
+    # The form edits a copy, so the page header keeps showing what is saved.
+    form = ProjectPlanForm(posted(request), instance=copy.copy(project))
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.project_update(
+                project=form.instance,
+                data=form_data(form),
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+            ),
+        )
+        if saved:
+            messages.success(request, f"Plan of {project.code} saved.")
+            return redirect("projects:detail", pk=project.pk)
+        keep_newer_version(form)
+    return _page(
+        request,
+        "projects/plan_edit.html",
+        project,
+        tab="plan",
+        form=form,
+        baseline_form=BaselineForm(initial={"version": project.version}),
+    )
+
+
+@require_POST
+@login_required
+def project_set_baseline(request, pk):
+    project = visible_project(request, pk)
+    form = BaselineForm(request.POST)
+    if form.is_valid():
+        run_service(
+            form,
+            lambda: services.project_set_baseline(
+                project=project, expected_version=form.cleaned_data["version"], by=request.user
+            ),
+        )
+    if form.errors:
+        for error in form.non_field_errors() or ["The baseline form was incomplete; try again."]:
+            messages.error(request, error)
+    else:
+        set_at = date_format(timezone.localtime(project.baseline_set_at), "j M Y H:i")
+        messages.success(
+            request,
+            f"Baseline set by {person(request.user)} on {set_at}: "
+            f"{date_format(project.baseline_start, 'j M Y')} – "
+            f"{date_format(project.baseline_end, 'j M Y')}, with the milestone forecasts.",
+        )
+    return redirect("projects:edit", pk=project.pk)
+
+
+# --- Milestones ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneListRow:
+    milestone: Milestone
+    slip_days: int | None
+    move_up_order: str  # the full order with this milestone one place earlier ("" if first)
+    move_down_order: str
+
+
+def _swap(ids: list[int], i: int, j: int) -> str:
+    if not (0 <= i < len(ids) and 0 <= j < len(ids)):
+        return ""
+    order = list(ids)
+    order[i], order[j] = order[j], order[i]
+    return ",".join(map(str, order))
+
+
+def _milestone_rows(project: Project) -> list[MilestoneListRow]:
+    # TODO(selectors): move to projects.selectors once that file is free to edit.
+    milestones = list(project.milestones.order_by("sequence", "baseline_date", "pk"))
+    ids = [m.pk for m in milestones]
+    return [
+        MilestoneListRow(
+            milestone=m,
+            slip_days=selectors.milestone_slip_days(m),
+            move_up_order=_swap(ids, index, index - 1),
+            move_down_order=_swap(ids, index, index + 1),
+        )
+        for index, m in enumerate(milestones)
+    ]
+
+
+@login_required
+def milestone_list(request, pk):
+    project = visible_project(request, pk)
+    rows = _milestone_rows(project)
+    return _page(
+        request,
+        "projects/milestone_list.html",
+        project,
+        can_edit=access.can_edit_project(request.user, project),
+        tab="milestones",
+        rows=rows,
+        total_weight=sum(row.milestone.weight for row in rows),
+    )
+
+
+@login_required
+def milestone_create(request, pk):
+    project = editable_project(request, pk)
+    form = MilestoneForm(posted(request), instance=Milestone(project=project))
+    if request.method == "POST" and form.is_valid():
+        milestone = run_service(
+            form,
+            lambda: services.milestone_create(
+                project=project, data=form_data(form), by=request.user
+            ),
+        )
+        if milestone:
+            messages.success(request, f"Milestone “{milestone.name}” added.")
+            return redirect("projects:milestones", pk=project.pk)
+    return _page(request, "projects/milestone_form.html", project, tab="milestones", form=form)
+
+
+def _milestone(project: Project, milestone_pk) -> Milestone:
+    milestone = get_object_or_404(project.milestones, pk=milestone_pk)
+    milestone.project = project  # already loaded, with its portfolio
+    return milestone
+
+
+@login_required
+def milestone_edit(request, pk, milestone_pk):
+    project = editable_project(request, pk)
+    milestone = _milestone(project, milestone_pk)
+    form = MilestoneForm(posted(request), instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.milestone_update(
+                milestone=milestone,
+                data=form_data(form),
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+            ),
+        )
+        if saved:
+            messages.success(request, f"Milestone “{saved.name}” saved.")
+            return redirect("projects:milestones", pk=project.pk)
+        keep_newer_version(form)
+    return _page(
+        request,
+        "projects/milestone_form.html",
+        project,
+        tab="milestones",
+        form=form,
+        milestone=milestone,
+    )
+
+
+@login_required
+def milestone_delete(request, pk, milestone_pk):
+    """GET asks for confirmation (works without JavaScript); POST deletes."""
+    project = editable_project(request, pk)
+    milestone = _milestone(project, milestone_pk)
+    if request.method == "POST":
+        services.milestone_delete(milestone=milestone, by=request.user)
+        messages.success(request, f"Milestone “{milestone.name}” deleted.")
+        return redirect("projects:milestones", pk=project.pk)
+    return _page(
+        request,
+        "projects/milestone_confirm_delete.html",
+        project,
+        tab="milestones",
+        milestone=milestone,
+    )
+
+
+@require_POST
+@login_required
+def milestones_reorder(request, pk):
+    """`order` is the full new order, comma-separated milestone ids (the up/down buttons of
+    the list post it, so reordering needs no JavaScript)."""
+    project = visible_project(request, pk)
+    form = ReorderForm(request.POST)
+    if form.is_valid():
+        run_service(
+            form,
+            lambda: services.milestones_reorder(
+                project=project, ordered_ids=form.cleaned_data["order"], by=request.user
+            ),
+        )
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, "Milestone order saved.")
+    return redirect("projects:milestones", pk=project.pk)
