@@ -12,15 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from portfolio import access
-from portfolio.views_support import run_service
-from projects.forms import BaselineForm
-from projects.views.plan import (
+from portfolio.views_support import (
     editable_project,
     form_data,
-    keep_newer_version,
     posted,
+    run_service,
     visible_project,
 )
+from projects.forms import BaselineForm
 from reporting.charts import risk_heat_map
 from risks import selectors, services
 from risks.forms import EscalateForm, RiskForm
@@ -117,7 +116,6 @@ def risk_edit(request, pk):
         if saved:
             messages.success(request, f"Risk “{saved.title}” saved.")
             return redirect("risks:project-register", pk=risk.project_id)
-        keep_newer_version(form)
     return _page(request, "risks/risk_form.html", risk.project, form=form, risk=risk)
 
 
@@ -163,7 +161,6 @@ def risk_escalate(request, pk):
                 f"the portfolio now owns it.",
             )
             return redirect("risks:project-register", pk=risk.project_id)
-        keep_newer_version(form)
     return _page(
         request,
         "risks/escalate.html",

@@ -40,8 +40,9 @@ PROGRAM_PAGE_QUERIES = 10
 # Project page: project (with portfolio, program, manager, sponsor), EVM (actual cost, latest
 # report, milestone weights), milestones, reports, report count, cost entries, cost totals,
 # project risks, threatening risks, dependencies in, dependencies out, allocations; charts
-# (submitted reports, monthly cost totals); history (project, milestones, reports, risks).
-PROJECT_PAGE_QUERIES = 24
+# (submitted reports, monthly cost totals); history (project, milestones, reports, risks);
+# may the user edit (their role in the portfolio).
+PROJECT_PAGE_QUERIES = 25
 
 
 def _populate(portfolio, program, manager, count):

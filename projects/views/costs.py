@@ -15,11 +15,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from portfolio import access
-from portfolio.views_support import run_service
+from portfolio.views_support import (
+    editable_project,
+    form_data,
+    posted,
+    run_service,
+    visible_project,
+)
 from projects import services
 from projects.forms import CostEntryForm, CostUploadForm
 from projects.models import CostCategory, CostEntry, Project
-from projects.views.plan import editable_project, form_data, posted, visible_project
 
 TEMPLATE_FILENAME = "slate-cost-template.csv"
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from portfolio import access
 from projects import selectors
 from reporting import selectors as reporting_selectors
 
@@ -28,6 +29,7 @@ def project_detail(request, pk):
             "ev": detail.performance.earned_value,
             "as_of": as_of,
             "charts": charts,
+            "can_edit": access.can_edit_project(request.user, project),
             "history": reporting_selectors.project_history(project=project),
         },
     )

@@ -17,41 +17,16 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from portfolio import access
-from portfolio.views_support import run_service
+from portfolio.views_support import (
+    editable_project,
+    form_data,
+    posted,
+    run_service,
+    visible_project,
+)
 from projects import selectors, services
 from projects.forms import BaselineForm, MilestoneForm, ProjectPlanForm, ReorderForm
 from projects.models import Milestone, Project
-
-
-def posted(request):
-    """A form's data: the POST (even an empty one, so it still validates), or None on GET."""
-    return request.POST if request.method == "POST" else None
-
-
-def visible_project(request, pk) -> Project:
-    """The project if the user may see it, else 404."""
-    return get_object_or_404(selectors.project_page_queryset(user=request.user), pk=pk)
-
-
-def editable_project(request, pk) -> Project:
-    """The project for a page that only shows an edit form: 404 when invisible, 403 when the
-    user may only read it (the services check the same rule again when they write)."""
-    project = visible_project(request, pk)
-    access.require(access.can_edit_project(request.user, project))
-    return project
-
-
-def keep_newer_version(form) -> None:
-    """After an edit conflict the form shows the other person's changes; point its hidden
-    `version` at the row's current one so that saving again (on purpose) goes through."""
-    if getattr(form, "conflict", None) is not None:
-        form.data = form.data.copy()
-        form.data[form.add_prefix("version")] = form.conflict.current.version
-
-
-def form_data(form) -> dict:
-    """The cleaned values a service applies (everything but the concurrency token)."""
-    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
 
 
 def person(user) -> str:
@@ -89,7 +64,6 @@ def project_edit(request, pk):
         if saved:
             messages.success(request, f"Plan of {project.code} saved.")
             return redirect("projects:detail", pk=project.pk)
-        keep_newer_version(form)
     return _page(
         request,
         "projects/plan_edit.html",
@@ -216,7 +190,6 @@ def milestone_edit(request, pk, milestone_pk):
         if saved:
             messages.success(request, f"Milestone “{saved.name}” saved.")
             return redirect("projects:milestones", pk=project.pk)
-        keep_newer_version(form)
     return _page(
         request,
         "projects/milestone_form.html",
