@@ -25,6 +25,7 @@ from projects.models import (
     ReportState,
     StatusReport,
 )
+from projects.querysets import Stage
 from risks.models import Risk
 
 ZERO = Decimal("0")
@@ -32,8 +33,47 @@ HUNDRED = Decimal("100")
 
 
 @dataclass(frozen=True)
+class ProjectRow:
+    """The project columns dashboards show; plain values, no model instance (at 10,000
+    projects building model instances costs more than the queries)."""
+
+    pk: int
+    portfolio_id: int
+    program_id: int | None
+    manager_id: int | None
+    code: str
+    name: str
+    stage: str
+    budget: Decimal
+    expected_benefit: Decimal
+    start_date: date
+    end_date: date
+    baseline_start: date | None
+    baseline_end: date | None
+    portfolio_code: str
+    currency: str
+    green_threshold: Decimal
+    amber_threshold: Decimal
+    program_name: str | None
+    manager_username: str | None
+    manager_first_name: str | None
+    manager_last_name: str | None
+    actual_cost_to_date: Decimal
+    latest_report_id: int | None
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+    @property
+    def manager_name(self) -> str:
+        full = f"{self.manager_first_name or ''} {self.manager_last_name or ''}".strip()
+        return full or self.manager_username or ""
+
+
+@dataclass(frozen=True)
 class ProjectKpis:
-    project: Project
+    project: ProjectRow
     earned_value: evm.EarnedValue
     percent_complete: Decimal
     planned_percent_complete: Decimal
@@ -51,6 +91,39 @@ class ProjectKpis:
         return eac is not None and eac > self.project.budget
 
 
+PROJECT_COLUMNS = (
+    "pk", "portfolio_id", "program_id", "manager_id", "code", "name", "stage", "budget",
+    "expected_benefit", "start_date", "end_date", "baseline_start", "baseline_end",
+    "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
+    "portfolio__amber_threshold", "program__name", "manager__username",
+    "manager__first_name", "manager__last_name", "actual_cost_to_date", "latest_report_id",
+)  # fmt: skip
+REPORT_COLUMNS = ("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
+MILESTONE_COLUMNS = ("baseline_date", "forecast_date", "actual_date", "weight", "status")
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    period_start: date
+    percent_complete: Decimal
+    forecast_cost: Decimal | None
+    overall_rag: str
+    schedule_rag: str
+    budget_rag: str
+    scope_rag: str
+    quality_rag: str
+    risk_rag: str
+
+
+@dataclass(frozen=True)
+class MilestoneDates:
+    baseline_date: date | None
+    forecast_date: date | None
+    actual_date: date | None
+    weight: Decimal
+    status: str
+
+
 def _latest_report_id(as_of: date):
     return Subquery(
         StatusReport.objects.filter(
@@ -63,9 +136,9 @@ def _latest_report_id(as_of: date):
 
 def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
     """EVM, health, milestones and risk exposure for each project, in four queries."""
-    rows = list(
-        projects.select_related("portfolio", "program", "manager")
-        .annotate(
+    rows = [
+        ProjectRow(*values)
+        for values in projects.annotate(
             actual_cost_to_date=scalar_subquery(
                 CostEntry.objects.filter(project=OuterRef("pk"), date__lte=as_of),
                 group_by="project",
@@ -75,21 +148,27 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
             latest_report_id=_latest_report_id(as_of),
         )
         .order_by("portfolio_id", "code")
-    )
+        .values_list(*PROJECT_COLUMNS)
+    ]
+    scope = projects.order_by().values("pk")
     reports = {
-        report.pk: report
+        report[0]: report
         for report in StatusReport.objects.filter(
-            pk__in=projects.annotate(latest=_latest_report_id(as_of)).values("latest")
-        ).only("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
+            pk__in=[row.latest_report_id for row in rows if row.latest_report_id]
+        )
+        .order_by()
+        .values_list("pk", *REPORT_COLUMNS)
     }
     milestones = defaultdict(list)
-    for milestone in Milestone.objects.filter(project__in=projects.values("pk")).only(
-        "project_id", "baseline_date", "forecast_date", "actual_date", "weight", "status"
+    for project_id, *milestone in (
+        Milestone.objects.filter(project__in=scope)
+        .order_by()
+        .values_list("project_id", *MILESTONE_COLUMNS)
     ):
-        milestones[milestone.project_id].append(milestone)
+        milestones[project_id].append(MilestoneDates(*milestone))
     exposure = dict(
         Risk.objects.open()
-        .filter(project__in=projects.values("pk"))
+        .filter(project__in=scope)
         .values("project")
         .annotate(total=Sum(risk_exposure_expression()))
         .order_by()
@@ -101,7 +180,8 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
     ]
 
 
-def _project_kpis(project, report, milestones, exposure, as_of) -> ProjectKpis:
+def _project_kpis(project, report_row, milestones, exposure, as_of) -> ProjectKpis:
+    report = ReportFigures(*report_row[1:]) if report_row else None
     planned = evm.planned_percent(
         project.baseline_start,
         project.baseline_end,
@@ -115,12 +195,11 @@ def _project_kpis(project, report, milestones, exposure, as_of) -> ProjectKpis:
         actual_cost=project.actual_cost_to_date,
         forecast_cost=report.forecast_cost if report else None,
     )
-    portfolio = project.portfolio
     computed = evm.computed_health(
         figures.cost_performance_index,
         figures.schedule_performance_index,
-        green_threshold=portfolio.green_threshold,
-        amber_threshold=portfolio.amber_threshold,
+        green_threshold=project.green_threshold,
+        amber_threshold=project.amber_threshold,
     )
     slips = [slip for slip in (milestone_slip(m, as_of) for m in milestones) if slip > 0]
     return ProjectKpis(
@@ -141,7 +220,7 @@ def _project_kpis(project, report, milestones, exposure, as_of) -> ProjectKpis:
     )
 
 
-def milestone_slip(milestone: Milestone, as_of: date) -> int:
+def milestone_slip(milestone: Milestone | MilestoneDates, as_of: date) -> int:
     """Days a milestone is late: reached → actual − baseline; open → the later of its forecast
     and today (once the baseline has passed) − baseline. 0 when on time or undated."""
     if milestone.baseline_date is None:
