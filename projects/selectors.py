@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -16,8 +16,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from projects import evm
 from projects.models import (
@@ -28,7 +30,7 @@ from projects.models import (
     ReportState,
     StatusReport,
 )
-from projects.periods import period_containing
+from projects.periods import period_containing, period_label, previous_period
 from resources.models import Allocation
 from risks.models import Risk
 
@@ -156,10 +158,8 @@ def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user
     the successor needs it) and `other_end_visible` (so the page links only what opens)."""
     return list(
         queryset.select_related(other_end)
+        .with_lateness()
         .annotate(
-            is_late=ExpressionWrapper(
-                Q(predecessor__end_date__gt=F("needed_by")), output_field=BooleanField()
-            ),
             other_end_visible=Exists(
                 Project.objects.visible_to(user).filter(pk=OuterRef(f"{other_end}_id"))
             ),
@@ -245,3 +245,252 @@ def status_report_for_period(*, project: Project, day: date) -> StatusReport:
         for field in REPORT_FIELDS_CARRIED_FORWARD:
             setattr(report, field, getattr(previous, field))
     return report
+
+
+# --- Status report page and missing reports -------------------------------------------------
+
+# A reported % complete further than this from the plan's % at the period end is worth a second
+# look before submitting (percentage points).
+PERCENT_COMPLETE_TOLERANCE = Decimal("15")
+RAG_DIMENSIONS = (
+    ("schedule_rag", "Schedule"),
+    ("budget_rag", "Budget"),
+    ("scope_rag", "Scope"),
+    ("quality_rag", "Quality"),
+    ("risk_rag", "Risk"),
+)
+
+
+@dataclass(frozen=True)
+class ReportDisagreement:
+    code: str  # better_than_computed, green_with_red, percent_off_plan, forecast_over_budget
+    message: str
+
+
+@dataclass(frozen=True)
+class ReportCrossCheck:
+    """What the figures say for a report's period, computed with the report's own % complete
+    and forecast cost, and where the report disagrees with them."""
+
+    as_of: date
+    earned_value: evm.EarnedValue
+    planned_percent_complete: Decimal
+    computed_health: str
+    is_watermelon: bool
+    disagreements: tuple[ReportDisagreement, ...]
+
+
+def _rag_label(value: str) -> str:
+    return {"green": "Green", "amber": "Amber", "red": "Red"}.get(value, value or "—")
+
+
+def _report_disagreements(
+    *, report: StatusReport, planned: Decimal, health: str
+) -> list[ReportDisagreement]:
+    project = report.project
+    found = []
+    overall = report.overall_rag
+    if health and overall in evm.RAG_ORDER and evm.RAG_ORDER[health] > evm.RAG_ORDER[overall]:
+        found.append(
+            ReportDisagreement(
+                "better_than_computed",
+                f"Overall is reported {_rag_label(overall)} but CPI and SPI compute "
+                f"{_rag_label(health)} for this period.",
+            )
+        )
+    red_dimensions = [label for field, label in RAG_DIMENSIONS if getattr(report, field) == "red"]
+    if overall == "green" and red_dimensions:
+        found.append(
+            ReportDisagreement(
+                "green_with_red",
+                f"Overall is Green while {', '.join(red_dimensions)} "
+                f"{'is' if len(red_dimensions) == 1 else 'are'} Red.",
+            )
+        )
+    percent = report.percent_complete
+    has_plan = project.baseline_start is not None and project.baseline_end is not None
+    if has_plan and percent is not None and abs(percent - planned) > PERCENT_COMPLETE_TOLERANCE:
+        found.append(
+            ReportDisagreement(
+                "percent_off_plan",
+                f"{percent.normalize():f}% complete is {abs(percent - planned).normalize():f} "
+                f"points {'behind' if percent < planned else 'ahead of'} the plan, which expects "
+                f"{planned.normalize():f}% by {report.period_end:%d %b %Y}.",
+            )
+        )
+    if (
+        report.forecast_cost is not None
+        and report.forecast_cost > project.budget
+        and report.budget_rag == "green"
+    ):
+        currency = project.portfolio.currency
+        found.append(
+            ReportDisagreement(
+                "forecast_over_budget",
+                f"The forecast cost ({currency} {report.forecast_cost:,.0f}) exceeds the budget "
+                f"({currency} {project.budget:,.0f}) while the budget RAG is Green.",
+            )
+        )
+    return found
+
+
+def report_cross_check(*, report: StatusReport, as_of: date | None = None) -> ReportCrossCheck:
+    """EVM figures and health at the report's period end (or `as_of`) with the report's entered
+    % complete and forecast cost (saved or not), and the report's disagreements with them.
+    Three queries: actual cost, milestone weights and, unless loaded, the portfolio."""
+    project = report.project
+    as_of = as_of or report.period_end
+    actual_cost = project.cost_entries.filter(date__lte=as_of).aggregate(total=Sum("amount"))[
+        "total"
+    ] or Decimal("0")
+    planned = evm.planned_percent(
+        project.baseline_start,
+        project.baseline_end,
+        project.milestones.values_list("baseline_date", "weight"),
+        as_of,
+    )
+    figures = evm.earned_value(
+        budget=project.budget,
+        planned_percent_complete=planned,
+        percent_complete=report.percent_complete or Decimal("0"),
+        actual_cost=actual_cost,
+        forecast_cost=report.forecast_cost,
+    )
+    portfolio = project.portfolio
+    health = evm.computed_health(
+        figures.cost_performance_index,
+        figures.schedule_performance_index,
+        green_threshold=portfolio.green_threshold,
+        amber_threshold=portfolio.amber_threshold,
+    )
+    return ReportCrossCheck(
+        as_of=as_of,
+        earned_value=figures,
+        planned_percent_complete=planned,
+        computed_health=health,
+        is_watermelon=evm.is_watermelon(
+            report.overall_rag, [getattr(report, field) for field, _ in RAG_DIMENSIONS], health
+        ),
+        disagreements=tuple(_report_disagreements(report=report, planned=planned, health=health)),
+    )
+
+
+@dataclass(frozen=True)
+class ReportPeriods:
+    """Where a report's period sits: its label and its neighbours (None past the current
+    period, which cannot be reported yet)."""
+
+    label: str
+    previous_start: date
+    previous_label: str
+    next_start: date | None
+    next_label: str
+    is_current: bool
+
+
+def report_periods(*, report: StatusReport, today: date) -> ReportPeriods:
+    kind = report.project.portfolio.reporting_period
+    previous_start, _ = previous_period(kind, report.period_start)
+    next_start, _ = period_containing(kind, report.period_end + timedelta(days=1))
+    current_start, _ = period_containing(kind, today)
+    return ReportPeriods(
+        label=period_label(kind, report.period_start),
+        previous_start=previous_start,
+        previous_label=period_label(kind, previous_start),
+        next_start=next_start if next_start <= current_start else None,
+        next_label=period_label(kind, next_start),
+        is_current=report.period_start == current_start,
+    )
+
+
+def previous_status_report(*, report: StatusReport) -> StatusReport | None:
+    """The latest report of an earlier period, draft or submitted, for reference."""
+    return (
+        StatusReport.objects.filter(project=report.project, period_start__lt=report.period_start)
+        .order_by("-period_start")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MissingReports:
+    period_start: date
+    period_end: date
+    period_label: str
+    previous_start: date
+    previous_end: date
+    previous_label: str
+    projects: QuerySet[Project]
+
+
+def missing_reports(*, portfolio, today: date) -> MissingReports:
+    """Active projects of the portfolio whose report for the current period is missing or a
+    draft, and the late ones whose previous period has no submitted report. One query for the
+    rows whatever their number: state, lateness and last submission are subqueries.
+
+    A project is expected to report for a period once it has started by the period's end."""
+    kind = portfolio.reporting_period
+    start, end = period_containing(kind, today)
+    previous_start, previous_end = previous_period(kind, start)
+    reports = StatusReport.objects.filter(project=OuterRef("pk"))
+    submitted = reports.filter(state=ReportState.SUBMITTED)
+    last_submitted = submitted.order_by("-period_start")
+    projects = (
+        Project.objects.active()
+        .filter(portfolio=portfolio, start_date__lte=end)
+        .select_related("manager")
+        .annotate(
+            current_state=Subquery(reports.filter(period_start=start).values("state")[:1]),
+            current_submitted=Exists(submitted.filter(period_start=start)),
+            previous_submitted=Exists(submitted.filter(period_start=previous_start)),
+            last_submitted_start=Subquery(last_submitted.values("period_start")[:1]),
+            last_submitted_end=Subquery(last_submitted.values("period_end")[:1]),
+            last_submitted_at=Subquery(last_submitted.values("submitted_at")[:1]),
+        )
+        .annotate(
+            is_late=ExpressionWrapper(
+                Q(previous_submitted=False, start_date__lte=previous_end),
+                output_field=BooleanField(),
+            )
+        )
+        .filter(Q(current_submitted=False) | Q(is_late=True))
+        .order_by("-is_late", "code", "pk")
+    )
+    return MissingReports(
+        period_start=start,
+        period_end=end,
+        period_label=period_label(kind, start),
+        previous_start=previous_start,
+        previous_end=previous_end,
+        previous_label=period_label(kind, previous_start),
+        projects=projects,
+    )
+
+
+@dataclass(frozen=True)
+class MissingReportRow:
+    project: Project
+    last_submitted_label: str
+    days_since_submitted: int | None  # None: never submitted
+
+
+def missing_report_rows(projects, *, kind: str, today: date) -> list[MissingReportRow]:
+    """The rows of one page of `missing_reports(...).projects`, with what the table shows.
+    Days since count from the last submission (its period end if the time was not kept)."""
+    rows = []
+    for project in projects:
+        last_day = project.last_submitted_at or project.last_submitted_end
+        if isinstance(last_day, datetime):
+            last_day = timezone.localtime(last_day).date()
+        rows.append(
+            MissingReportRow(
+                project=project,
+                last_submitted_label=(
+                    period_label(kind, project.last_submitted_start)
+                    if project.last_submitted_start
+                    else ""
+                ),
+                days_since_submitted=(today - last_day).days if last_day else None,
+            )
+        )
+    return rows
