@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
@@ -29,8 +30,8 @@ class PortfolioReview(models.Model):
     status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.RUNNING
     )
-    kpis = models.JSONField(default=dict, blank=True)
-    findings = models.JSONField(default=dict, blank=True)
+    kpis = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    findings = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -1,0 +1,104 @@
+"""Review runs (DESIGN.md §5): one PortfolioReview per (portfolio, kind, period) and one
+ProjectSnapshot per project, whatever how often or how concurrently it is asked for."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import suppress
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portfolio.models import Portfolio
+from projects.models import Project
+from reporting import kpis, reviews
+from reporting.models import PortfolioReview, ProjectSnapshot, ReviewStatus
+from risks.models import Risk
+
+logger = logging.getLogger(__name__)
+
+
+def _claim(portfolio: Portfolio, kind: str, start: date, end: date) -> PortfolioReview:
+    """The review row for the period, created if needed, locked for this transaction.
+
+    A concurrent run blocks on the unique index or the row lock until the first one commits,
+    then finds the review complete."""
+    try:
+        with transaction.atomic():
+            review, _ = PortfolioReview.objects.get_or_create(
+                portfolio=portfolio, kind=kind, period_start=start,
+                defaults={"period_end": end, "status": ReviewStatus.RUNNING},
+            )  # fmt: skip
+    except IntegrityError:  # lost the race to create it: the winner's row exists now
+        pass
+    return PortfolioReview.objects.select_for_update().get(
+        portfolio=portfolio, kind=kind, period_start=start
+    )
+
+
+def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> PortfolioReview:
+    """Run (or return) the review of `portfolio` of `kind` for `period`.
+
+    Everything is one transaction: a run killed half-way leaves nothing behind and the retry
+    starts clean; a completed review is returned as it is. Digests go out after commit."""
+    start, end = reviews.review_period(portfolio, kind, period)
+    started = time.monotonic()
+    with transaction.atomic():
+        review = _claim(portfolio, kind, start, end)
+        if review.status == ReviewStatus.COMPLETE:
+            return review
+        projects = Project.objects.filter(portfolio=portfolio)
+        rows = kpis.project_kpis(projects=projects, as_of=end)
+        total = kpis.rollup(
+            rows,
+            portfolio_risk_exposure=kpis.portfolio_risk_exposure(
+                risks=Risk.objects.filter(portfolio=portfolio)
+            ),
+            late_dependencies=kpis.late_dependency_count(projects=projects),
+        )
+        review.kpis = reviews.rollup_as_json(total)
+        previous = reviews.previous_review(review)
+        review.findings = {
+            "changes": reviews.kpi_changes(review.kpis, previous.kpis if previous else None),
+            "previous_review_id": previous.pk if previous else None,
+            **reviews.FINDINGS[kind](portfolio=portfolio, rows=rows, start=start, end=end),
+        }
+        ProjectSnapshot.objects.filter(review=review).delete()
+        ProjectSnapshot.objects.bulk_create(
+            [ProjectSnapshot(review=review, **reviews.snapshot_values(row)) for row in rows],
+            batch_size=2000,
+        )
+        review.status = ReviewStatus.COMPLETE
+        review.error = ""
+        review.finished_at = timezone.now()
+        review.save()
+        transaction.on_commit(lambda: _queue_digests(review.pk))
+    logger.info(
+        "review complete portfolio=%s kind=%s period=%s projects=%d seconds=%.2f",
+        portfolio.code, kind, start, len(rows), time.monotonic() - started,
+    )  # fmt: skip
+    return review
+
+
+def record_review_failure(
+    *, portfolio: Portfolio, kind: str, period: str | date, error: str
+) -> None:
+    """Keep the failure visible on the PMO's review-runs page (the run itself rolled back)."""
+    start, end = reviews.review_period(portfolio, kind, period)
+    PortfolioReview.objects.filter(portfolio=portfolio, kind=kind, period_start=start).exclude(
+        status=ReviewStatus.COMPLETE
+    ).update(status=ReviewStatus.FAILED, error=error[:2000])
+    if not PortfolioReview.objects.filter(portfolio=portfolio, kind=kind, period_start=start):
+        with suppress(IntegrityError):
+            PortfolioReview.objects.create(
+                portfolio=portfolio, kind=kind, period_start=start, period_end=end,
+                status=ReviewStatus.FAILED, error=error[:2000],
+            )  # fmt: skip
+
+
+def _queue_digests(review_id: int) -> None:
+    from reporting import tasks
+
+    tasks.deliver_review_digests.delay(review_id)

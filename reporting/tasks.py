@@ -1,0 +1,42 @@
+"""Celery tasks of the review cadence. They only call services; retries with backoff, and
+`acks_late` + `reject_on_worker_lost` (settings) redeliver a task whose worker died."""
+
+import logging
+
+from celery import shared_task
+
+from portfolio.models import Portfolio
+from reporting import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="reporting.run_review",
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=5,
+)
+def run_review(self, portfolio_code: str, kind: str, period: str) -> int:
+    portfolio = Portfolio.objects.get(code=portfolio_code)
+    try:
+        return services.run_review(portfolio=portfolio, kind=kind, period=period).pk
+    except Exception as error:
+        logger.exception(
+            "review failed portfolio=%s kind=%s period=%s attempt=%d",
+            portfolio_code, kind, period, self.request.retries + 1,
+        )  # fmt: skip
+        services.record_review_failure(
+            portfolio=portfolio, kind=kind, period=period, error=repr(error)
+        )
+        raise
+
+
+@shared_task(name="reporting.deliver_review_digests")
+def deliver_review_digests(review_id: int) -> int:
+    """Send the review's digest to each subscriber once (built in the digest issue work)."""
+    from reporting import digests
+
+    return digests.deliver(review_id=review_id)
