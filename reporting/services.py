@@ -14,7 +14,8 @@ from django.utils import timezone
 from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis, reviews
-from reporting.models import PortfolioReview, ProjectSnapshot, ReviewStatus
+from reporting.models import PortfolioReview, ProjectSnapshot, ReviewKind, ReviewStatus
+from resources import capacity
 from risks.models import Risk
 
 logger = logging.getLogger(__name__)
@@ -102,3 +103,18 @@ def _queue_digests(review_id: int) -> None:
     from reporting import tasks
 
     tasks.deliver_review_digests.delay(review_id)
+
+
+def due_reviews(*, kind: str, today: date) -> list[tuple[str, str]]:
+    """(portfolio code, period) of the reviews due on `today`: monthly → the month just
+    closed; quarterly → the quarter just closed; annual → the fiscal year starting today, for
+    the portfolios whose fiscal year starts this month."""
+    portfolios = Portfolio.objects.order_by("code")
+    if kind == ReviewKind.MONTHLY:
+        period = f"{capacity.add_months(today, -1):%Y-%m}"
+    elif kind == ReviewKind.QUARTERLY:
+        period = f"{capacity.add_months(today, -3):%Y-%m}"
+    else:
+        portfolios = portfolios.filter(fiscal_year_start_month=today.month)
+        period = f"{today:%Y-%m}"
+    return [(code, period) for code in portfolios.values_list("code", flat=True)]

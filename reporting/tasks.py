@@ -4,6 +4,7 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from portfolio.models import Portfolio
 from reporting import services
@@ -40,3 +41,13 @@ def deliver_review_digests(review_id: int) -> int:
     from reporting import digests
 
     return digests.deliver(review_id=review_id)
+
+
+@shared_task(name="reporting.schedule_reviews")
+def schedule_reviews(kind: str) -> list[str]:
+    """Beat's entry point: queue the review of `kind` for every portfolio that is due.
+    Running it twice queues duplicates that `run_review` turns into one review each."""
+    return [
+        run_review.delay(code, kind, period).id
+        for code, period in services.due_reviews(kind=kind, today=timezone.localdate())
+    ]
