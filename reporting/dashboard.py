@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
 from portfolio.selectors import (
@@ -30,8 +30,7 @@ from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
-from reporting import charts as _charts_module
-from reporting import kpis
+from reporting import charts, kpis
 from reporting.kpis import KpiRollup, MilestoneDates, ProjectKpis
 from risks.models import Risk, RiskStatus
 
@@ -414,12 +413,12 @@ class Dashboard:
     top_risks: list[Risk] = field(default_factory=list)
     managers: list[tuple[int, str]] = field(default_factory=list)
     alignment: dict[int, Decimal] = field(default_factory=dict)
-    bubble_note: str = ""
     roadmap_note: str = ROADMAP_NOTE
+    dependency_chart_limit: int = DEPENDENCY_CHART_LIMIT
 
     @property
-    def active_stage_counts(self):
-        return _stage_counts(self.kpis, ACTIVE_STAGES)
+    def stage_counts(self):
+        return _stage_counts(self.kpis)
 
 
 def _stage_counts(rollup: KpiRollup, stages=tuple(Stage)) -> list[tuple[str, str, int]]:
@@ -545,13 +544,10 @@ def _project_url() -> Callable[[int], str]:
     return lambda pk: template.replace(str(marker), str(pk))
 
 
-def _risk_register_link(portfolio: Portfolio) -> str | None:
-    """The portfolio risk register filtered on a heat-map cell, once that page exists."""
-    try:
-        url = reverse("risks:portfolio-register", args=[portfolio.code])
-    except NoReverseMatch:
-        return None
-    return url + "?probability={probability}&impact={impact}"
+def _risk_register_url(portfolio: Portfolio, program: Program | None) -> str:
+    """The portfolio risk register, narrowed to the program's risks on a program page."""
+    url = reverse("risks:portfolio-register", args=[portfolio.code])
+    return f"{url}?program={program.pk}" if program else url
 
 
 def _exceptions(
@@ -604,7 +600,7 @@ def _charts(
     groups: list[Group] | None,
     alignment: dict[int, Decimal],
     heat_cells: dict[tuple[int, int], int],
-    heat_link: str | None,
+    heat_link: str,
     dependencies: list[Dependency],
     as_of: date,
     project_url: Callable[[int], str],
@@ -721,6 +717,7 @@ def _dashboard(
     as_of: date,
     params: Mapping | None,
     programs: list[Program] | None,
+    program: Program | None = None,
     extra: dict | None = None,
 ) -> Dashboard:
     query = TableQuery.from_params(params)
@@ -759,7 +756,9 @@ def _dashboard(
     )
     page = Paginator(table_rows, settings.SLATE_PAGE_SIZE).get_page((params or {}).get("page"))
     groups = _groups(rows, programs) if programs is not None else None
-    heat_link = _risk_register_link(portfolio)
+    register_url = _risk_register_url(portfolio, program)
+    cell_filter = "probability={probability}&impact={impact}"
+    heat_link = f"{register_url}{'&' if program else '?'}{cell_filter}"
     project_url = _project_url()
     return Dashboard(
         as_of=as_of,
@@ -767,7 +766,7 @@ def _dashboard(
         previous_label=period_label(portfolio.reporting_period, previous_start),
         kpis=now,
         previous_kpis=before,
-        tiles=_tiles(now, before, risk_href=heat_link.split("?")[0] if heat_link else "#risks"),
+        tiles=_tiles(now, before, risk_href=register_url),
         rows=rows,
         query=query,
         page=page,
@@ -834,6 +833,7 @@ def program_dashboard(*, program: Program, user, as_of: date, params=None) -> Da
         as_of=as_of,
         params=params,
         programs=None,
+        program=program,
     )
 
 
@@ -921,90 +921,3 @@ def portfolio_overview(*, user, as_of: date) -> Overview:
         ),
         currency=currencies.pop() if len(currencies) == 1 else "",
     )
-
-
-# --- TEMPORARY: stand-ins until reporting/charts.py has the dashboard builders ---------------
-
-
-class _ChartStandins:
-    @dataclass(frozen=True)
-    class ProgramHealth:
-        label: str
-        program_id: int | None
-        computed: dict
-
-    @dataclass(frozen=True)
-    class ProgramBudget:
-        label: str
-        program_id: int | None
-        budget: Decimal
-        actual_cost: Decimal
-        estimate_at_completion: Decimal
-
-    @dataclass(frozen=True)
-    class BubblePoint:
-        project_id: int
-        code: str
-        name: str
-        alignment: Decimal | None
-        risk_exposure: Decimal
-        budget: Decimal
-        health: str
-        url: str
-
-    @dataclass(frozen=True)
-    class RoadmapBar:
-        project_id: int
-        code: str
-        name: str
-        program: str
-        start: date
-        end: date
-        health: str
-        url: str
-
-    @dataclass(frozen=True)
-    class RoadmapMilestone:
-        project_id: int
-        code: str
-        name: str
-        date: date
-        is_late: bool
-
-    @dataclass(frozen=True)
-    class DependencyEdge:
-        predecessor_id: int
-        predecessor_code: str
-        successor_id: int
-        successor_code: str
-        deliverable: str
-        needed_by: date
-        expected_on: date | None
-        is_late: bool
-        predecessor_url: str
-        successor_url: str
-
-    risk_heat_map = staticmethod(_charts_module.risk_heat_map)
-
-    @staticmethod
-    def health_by_program_chart(programs, *, link_template):
-        return ""
-
-    @staticmethod
-    def budget_by_program_chart(programs, *, link_template):
-        return ""
-
-    @staticmethod
-    def value_risk_bubble_chart(points):
-        return ""
-
-    @staticmethod
-    def roadmap_chart(bars, milestones, *, today):
-        return ""
-
-    @staticmethod
-    def dependency_chart(edges):
-        return ""
-
-
-charts = _charts_module if hasattr(_charts_module, "dependency_chart") else _ChartStandins

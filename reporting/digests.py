@@ -1,9 +1,152 @@
-"""Digest e-mails of reviews. Placeholder delivery until subscriptions are built: nothing to
-send when nobody subscribes."""
+"""Review digests by e-mail: one delivery per (review, subscriber), each showing only what
+that recipient may see, with links into the dashboards and a one-click unsubscribe."""
 
-from reporting.models import DigestSubscription, PortfolioReview
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Project
+from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewStatus
+from reporting.reviews import period_label
+
+logger = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "slate.digest.unsubscribe"
+
+
+def unsubscribe_token(subscription: DigestSubscription) -> str:
+    return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def subscription_from_token(token: str) -> DigestSubscription | None:
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return DigestSubscription.objects.filter(pk=pk).select_related("portfolio", "user").first()
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def visible_findings(review: PortfolioReview, user) -> dict:
+    """The review's findings with every project-level item the user may not see removed."""
+    visible = set(
+        Project.objects.visible_to(user)
+        .filter(portfolio=review.portfolio)
+        .values_list("pk", flat=True)
+    )
+    codes = set(Project.objects.filter(pk__in=visible).values_list("code", flat=True))
+    findings = {}
+    for name, items in review.findings.items():
+        if not isinstance(items, list):
+            findings[name] = items
+            continue
+        findings[name] = [
+            {**item, "url": _project_url(item), "label": _label(item)}
+            for item in items
+            if ("project_id" not in item or item["project_id"] in visible)
+            and ("successor" not in item or item["successor"] in codes)
+            and (not item.get("project_code") or item["project_code"] in codes)
+        ]
+    return findings
+
+
+def _label(item: dict) -> str:
+    """A one-line description of a finding, whatever its kind."""
+    if "successor" in item:
+        return (
+            f"{item['successor']} needs {item.get('deliverable') or 'a delivery'} from "
+            f"{item['predecessor']} by {item['needed_by']} (expected {item['expected_on']})"
+        )
+    for key in ("code", "objective", "title", "role"):
+        if item.get(key):
+            return f"{item[key]} {item.get('name', '')}".strip()
+    return ""
+
+
+def _project_url(item: dict) -> str:
+    if "project_id" not in item:
+        return ""
+    return absolute(reverse("projects:detail", args=[item["project_id"]]))
+
+
+def digest_message(review: PortfolioReview, subscription: DigestSubscription):
+    user = subscription.user
+    context = {
+        "review": review,
+        "user": user,
+        "label": period_label(review.kind, review.period_start),
+        "findings": visible_findings(review, user),
+        "kpis": review.kpis,
+        "dashboard_url": absolute(reverse("portfolio:detail", args=[review.portfolio.code])),
+        "review_url": absolute(reverse("reporting:review", args=[review.pk])),
+        "unsubscribe_url": absolute(
+            reverse("reporting:unsubscribe", args=[unsubscribe_token(subscription)])
+        ),
+    }
+    subject = f"{review.portfolio.name}: {review.get_kind_display()} — {context['label']}"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("reporting/email/digest.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("reporting/email/digest.html", context), "text/html"
+    )
+    return message
 
 
 def deliver(*, review_id: int) -> int:
-    review = PortfolioReview.objects.get(pk=review_id)
-    return DigestSubscription.objects.filter(portfolio=review.portfolio, kind=review.kind).count()
+    """Send the review's digest to every current subscriber who has not had it; returns how
+    many were sent now. Each send and its `sent_at` commit together, under a row lock, so a
+    retry or a second worker never sends a subscriber the same review twice."""
+    review = PortfolioReview.objects.select_related("portfolio").get(pk=review_id)
+    if review.status != ReviewStatus.COMPLETE:
+        return 0
+    subscriptions = (
+        DigestSubscription.objects.filter(
+            portfolio=review.portfolio, kind=review.kind, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user", "portfolio")
+    )
+    sent = 0
+    for subscription in subscriptions:
+        DigestDelivery.objects.get_or_create(
+            review=review, recipient=subscription.user,
+            defaults={"email": subscription.user.email},
+        )  # fmt: skip
+        with transaction.atomic():
+            delivery = (
+                DigestDelivery.objects.select_for_update(skip_locked=True)
+                .filter(review=review, recipient=subscription.user, sent_at__isnull=True)
+                .first()
+            )
+            if delivery is None:  # sent already, or another worker is sending it now
+                continue
+            try:
+                digest_message(review, subscription).send()
+            except Exception as error:  # noqa: BLE001 - recorded, then retried by the caller
+                logger.exception("digest failed review=%s to=%s", review.pk, delivery.email)
+                delivery.error = repr(error)[:2000]
+                delivery.save(update_fields=["error"])
+                continue
+            delivery.sent_at = timezone.now()
+            delivery.error = ""
+            delivery.save(update_fields=["sent_at", "error"])
+            sent += 1
+    return sent

@@ -8,13 +8,21 @@ import time
 from contextlib import suppress
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portfolio import access
 from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis, reviews
-from reporting.models import PortfolioReview, ProjectSnapshot, ReviewKind, ReviewStatus
+from reporting.models import (
+    DigestSubscription,
+    PortfolioReview,
+    ProjectSnapshot,
+    ReviewKind,
+    ReviewStatus,
+)
 from resources import capacity
 from risks.models import Risk
 
@@ -118,3 +126,27 @@ def due_reviews(*, kind: str, today: date) -> list[tuple[str, str]]:
         portfolios = portfolios.filter(fiscal_year_start_month=today.month)
         period = f"{today:%Y-%m}"
     return [(code, period) for code in portfolios.values_list("code", flat=True)]
+
+
+# Digest subscriptions --------------------------------------------------------------------------
+
+
+def subscriptions_set(*, user, portfolio: Portfolio, kinds: list[str], by) -> None:
+    """Make `user`'s subscriptions to `portfolio` exactly `kinds`. A user manages their own;
+    the portfolio's PMO subscribes others. The subscriber must be able to see the portfolio."""
+    if by.pk != user.pk:
+        access.require(
+            access.can_manage_portfolio(by, portfolio),
+            "Only the portfolio's PMO may subscribe other people.",
+        )
+    if not Portfolio.objects.visible_to(user).filter(pk=portfolio.pk).exists():
+        raise ValidationError({"user": f"{user} cannot see {portfolio.name}."})
+    unknown = set(kinds) - set(ReviewKind.values)
+    if unknown:
+        raise ValidationError({"kinds": f"Unknown review kinds: {', '.join(sorted(unknown))}."})
+    with transaction.atomic():
+        DigestSubscription.objects.filter(user=user, portfolio=portfolio).exclude(
+            kind__in=kinds
+        ).delete()
+        for kind in kinds:
+            DigestSubscription.objects.get_or_create(user=user, portfolio=portfolio, kind=kind)
