@@ -37,19 +37,26 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker_process(queue: str | None = None):
-    """Yield (process, queue) for a worker consuming only a queue private to this test."""
+def celery_worker_process(queue: str | None = None, *, app="portfolio", extra_env=None):
+    """Yield (process, queue) for a worker consuming only a queue private to this test; tasks
+    it queues itself go to that queue too."""
     queue = queue or f"slate-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
+    }
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    log = open(BASE_DIR / "var" / f"{queue}.log", "w")  # noqa: SIM115 - closed below
+    log = open(BASE_DIR / "var" / f"{queue}-{uuid.uuid4().hex[:4]}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "celery",
             "-A",
-            "portfolio",
+            app,
             "worker",
             "--pool=solo",
             "--queues",

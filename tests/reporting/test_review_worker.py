@@ -1,0 +1,98 @@
+"""Exactly once, against a real Celery worker on Redis: a rerun, two beat ticks and a worker
+killed in the middle of a review each end with one review, complete snapshots and one e-mail
+per subscriber."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview
+from reporting.tasks import run_review
+from tests.celery_support import celery_worker_process, require_redis
+from tests.factories import MembershipFactory, PortfolioFactory, ProjectFactory
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(tmp_path):
+    require_redis()
+    portfolio = PortfolioFactory(code="crash")
+    for _ in range(5):
+        ProjectFactory(portfolio=portfolio)
+    for role in ("executive", "pmo"):
+        user = MembershipFactory(portfolio=portfolio, role=role).user
+        DigestSubscription.objects.create(user=user, portfolio=portfolio, kind="monthly")
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    return {"portfolio": portfolio, "mail": mail, "tmp": tmp_path}
+
+
+def mail_env(world, **extra):
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(world["mail"]),
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        **extra,
+    }
+
+
+def wait_for(condition, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def done(portfolio, subscribers=2):
+    def check():
+        review = PortfolioReview.objects.filter(portfolio=portfolio, status="complete").first()
+        return bool(review) and (
+            DigestDelivery.objects.filter(review=review, sent_at__isnull=False).count()
+            == subscribers
+        )
+
+    return check
+
+
+def assert_exactly_once(world):
+    portfolio = world["portfolio"]
+    reviews = PortfolioReview.objects.filter(portfolio=portfolio)
+    assert reviews.count() == 1
+    review = reviews.get()
+    assert review.status == "complete"
+    assert review.snapshots.count() == 5
+    assert DigestDelivery.objects.filter(review=review).count() == 2
+    sent = [path.read_text() for path in world["mail"].iterdir()]
+    assert len(sent) == 2, "one e-mail per subscriber"
+
+
+def test_rerun_and_two_beat_ticks_give_one_review_and_one_mail_each(world):
+    with celery_worker_process(extra_env=mail_env(world)) as (_, queue):
+        for _ in range(3):  # a manual rerun and two beat ticks
+            run_review.apply_async(("crash", "monthly", "2026-10"), queue=queue)
+        wait_for(done(world["portfolio"]), what="the review and its digests")
+        time.sleep(3)  # let the duplicates finish too
+    assert_exactly_once(world)
+
+
+def test_worker_killed_mid_review_loses_nothing_and_duplicates_nothing(world):
+    marker = world["tmp"] / "half-written"
+    paused = mail_env(world, SLATE_TEST_PAUSE_REVIEW=str(marker))
+    with celery_worker_process(app="tests.review_worker", extra_env=paused) as (worker, queue):
+        run_review.apply_async(("crash", "monthly", "2026-10"), queue=queue)
+        wait_for(marker.exists, what="the review to be half-written")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    # The half-written review rolled back with the dead worker's transaction.
+    assert not PortfolioReview.objects.filter(portfolio=world["portfolio"], status="complete")
+    assert list(world["mail"].iterdir()) == []
+    time.sleep(6)  # past the visibility timeout: the unacknowledged task is redelivered
+    with celery_worker_process(queue, extra_env=mail_env(world)):
+        wait_for(done(world["portfolio"]), what="the redelivered review and its digests")
+        time.sleep(2)
+    assert_exactly_once(world)
