@@ -46,6 +46,29 @@ LAYOUT = {
     "legend": {"orientation": "h", "y": -0.2},
     "hoverlabel": {"bgcolor": "white", "bordercolor": "#cfd8dc", "font": {"color": "#1d2630"}},
 }
+# Plotly's default template is 7 KB of settings for chart types Slate does not draw, sent
+# with every chart; this keeps what cartesian charts use.
+TEMPLATE = go.layout.Template(
+    layout={
+        "colorway": ["#2d5a87", "#c62828", "#2e7d32", "#7e57c2", "#f9a825", "#546e7a"],
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": {
+            "automargin": True,
+            "ticks": "",
+            "linecolor": "white",
+            "zerolinecolor": "#eceff1",
+            "title": {"standoff": 15},
+        },
+        "yaxis": {
+            "automargin": True,
+            "ticks": "",
+            "linecolor": "white",
+            "zerolinecolor": "#eceff1",
+            "title": {"standoff": 15},
+        },
+    }
+)
 # Above the plot, right-aligned beside the title: where it stays whatever the chart's height.
 TOP_LEGEND = {
     "orientation": "h",
@@ -63,7 +86,7 @@ def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str
     the figure wins. `navigate` makes a click on a mark open the URL in its customdata."""
     own = figure.layout.to_plotly_json()
     own.pop("template", None)
-    figure.update_layout(**LAYOUT)
+    figure.update_layout(template=TEMPLATE, **LAYOUT)
     figure.update_layout(own)
     figure.update_xaxes(gridcolor="#eceff1")
     figure.update_yaxes(gridcolor="#eceff1")

@@ -1,14 +1,29 @@
 """Reads for the risk pages: a project's risk register, the portfolio risks threatening the
-project, and the probability × impact counts behind the heat map. Every function takes the
+project, the probability × impact counts behind the heat map, and the portfolio risk
+register with its exposure totals. Every function takes the
 user and starts from `Risk.objects.visible_to(user)`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import django_filters
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 
+from portfolio.models import MONEY, Portfolio, Program
+from portfolio.selectors import risk_exposure_expression, risk_score_expression, scalar_subquery
 from projects.models import Project
 from risks.models import Risk, RiskStatus
 
@@ -121,4 +136,193 @@ def project_risk_register(*, project: Project, user, filters=None) -> RiskRegist
         risks=list(risks),
         threatening_risks=list(threatening_risks(project=project, user=user)),
         heat_map_cells=heat_map_cells(project=project, user=user),
+    )
+
+
+# --- The portfolio risk register (issue 8) -------------------------------------------------
+
+LEVEL_CHOICES = (("all", "All"), ("portfolio", "Portfolio"), ("project", "Project"))
+DEFAULT_LEVEL = "all"
+PORTFOLIO_FILTER_KEYS = ("status", "level", "probability", "impact", "program")
+
+
+class PortfolioRiskFilter(RiskRegisterFilter):
+    """The project register's filters plus `?level=portfolio|project|all` and
+    `?program=<id>`: the program's project risks and the portfolio risks threatening one of
+    its projects."""
+
+    level = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, method="filter_level")
+    program = django_filters.NumberFilter(method="filter_program")
+
+    class Meta(RiskRegisterFilter.Meta):
+        fields = PORTFOLIO_FILTER_KEYS
+
+    def filter_level(self, queryset, name, value):
+        if value == "portfolio":
+            return queryset.portfolio_level()
+        if value == "project":
+            return queryset.project_level()
+        return queryset
+
+    def filter_program(self, queryset, name, value):
+        return queryset.filter(pk__in=_touching_program(value))
+
+
+def _touching_program(program) -> QuerySet[Risk]:
+    """Ids of the risks of a program's projects and of the portfolio risks threatening them;
+    `program` is an id or an OuterRef."""
+    return Risk.objects.filter(
+        Q(project__program=program) | Q(threatened_projects__program=program)
+    ).values("pk")
+
+
+@dataclass(frozen=True)
+class PortfolioRegisterFilters:
+    status: str
+    level: str
+    probability: int | None
+    impact: int | None
+    program: int | None
+
+    @property
+    def cell(self) -> tuple[int, int] | None:
+        if self.probability and self.impact:
+            return self.probability, self.impact
+        return None
+
+
+@dataclass(frozen=True)
+class ExposureTotals:
+    """Open risks and their exposure, each risk once however many projects it threatens."""
+
+    open_risk_count: int
+    exposure: Decimal
+    portfolio_level_count: int
+    portfolio_level_exposure: Decimal
+    project_level_count: int
+    project_level_exposure: Decimal
+
+
+@dataclass(frozen=True)
+class PortfolioRiskRegister:
+    portfolio: Portfolio
+    filters: PortfolioRegisterFilters
+    risks: QuerySet[Risk]  # filtered, joined and ordered; the page paginates it
+    heat_map_cells: dict[tuple[int, int], int]
+    totals: ExposureTotals
+    programs: list[Program]  # each with `open_risk_count` and `risk_exposure`
+
+    @property
+    def program(self) -> Program | None:
+        """The program the register is filtered on, if it is one of the portfolio's."""
+        return next((p for p in self.programs if p.pk == self.filters.program), None)
+
+
+def _portfolio_risks(*, portfolio: Portfolio, user) -> QuerySet[Risk]:
+    """The portfolio's risks the user sees, one row each: visibility may join the
+    threatened projects, so it is applied as `pk IN (…)` and sums and counts stay exact."""
+    return Risk.objects.filter(
+        portfolio=portfolio, pk__in=Risk.objects.visible_to(user).values("pk")
+    )
+
+
+def _filter(data: dict, queryset: QuerySet[Risk]) -> tuple[QuerySet[Risk], dict]:
+    filterset = PortfolioRiskFilter(data, queryset=queryset)
+    return filterset.qs, filterset.form.cleaned_data
+
+
+def portfolio_risk_register(*, portfolio: Portfolio, user, filters=None) -> PortfolioRiskRegister:
+    """The portfolio's risk register over what the user sees, filtered by `filters` (a
+    QueryDict or dict: status, level, probability, impact, program).
+
+    The heat map counts the open risks under the level and program filters (a cell opens
+    the open risks in it); the exposure totals are the whole portfolio's open risks. Four
+    queries besides the page of risks (count, rows, threatened projects)."""
+    data = {key: (filters or {}).get(key) for key in PORTFOLIO_FILTER_KEYS}
+    if data["status"] not in dict(STATUS_CHOICES):
+        data["status"] = DEFAULT_STATUS
+    if data["level"] not in dict(LEVEL_CHOICES):
+        data["level"] = DEFAULT_LEVEL
+    visible = _portfolio_risks(portfolio=portfolio, user=user)
+    risks, cleaned = _filter(data, visible)
+    in_cells, _ = _filter({**data, "status": "open", "probability": None, "impact": None}, visible)
+    return PortfolioRiskRegister(
+        portfolio=portfolio,
+        filters=PortfolioRegisterFilters(
+            status=cleaned["status"],
+            level=cleaned["level"],
+            probability=cleaned.get("probability") or None,
+            impact=cleaned.get("impact") or None,
+            program=int(cleaned["program"]) if cleaned.get("program") else None,
+        ),
+        risks=_register_rows(risks, user=user),
+        heat_map_cells=_cells(in_cells),
+        totals=exposure_totals(risks=visible),
+        programs=program_exposures(portfolio=portfolio, risks=visible, user=user),
+    )
+
+
+def _register_rows(risks: QuerySet[Risk], *, user) -> QuerySet[Risk]:
+    """By score, then exposure, highest first; a portfolio risk lists the projects it
+    threatens that the user sees."""
+    return (
+        risks.select_related("project__program", "owner", "escalated_to")
+        .prefetch_related(
+            Prefetch(
+                "threatened_projects",
+                queryset=Project.objects.visible_to(user).only("pk", "code", "name"),
+            )
+        )
+        .annotate(score_value=risk_score_expression(), exposure_value=risk_exposure_expression())
+        .order_by("-score_value", "-exposure_value", "pk")
+    )
+
+
+def _cells(risks: QuerySet[Risk]) -> dict[tuple[int, int], int]:
+    rows = risks.order_by().values("probability", "impact").annotate(count=Count("pk"))
+    return {(row["probability"], row["impact"]): row["count"] for row in rows}
+
+
+def exposure_totals(*, risks: QuerySet[Risk]) -> ExposureTotals:
+    """One aggregate over the open ones of `risks` (one row per risk)."""
+    exposure = risk_exposure_expression()
+    portfolio_level = Q(project__isnull=True)
+    totals = risks.open().aggregate(
+        open_risk_count=Count("pk"),
+        exposure=Sum(exposure),
+        portfolio_level_count=Count("pk", filter=portfolio_level),
+        portfolio_level_exposure=Sum(exposure, filter=portfolio_level),
+        project_level_count=Count("pk", filter=~portfolio_level),
+        project_level_exposure=Sum(exposure, filter=~portfolio_level),
+    )
+    # Counts are never null; a sum over no rows is.
+    return ExposureTotals(
+        **{key: Decimal("0") if value is None else value for key, value in totals.items()}
+    )
+
+
+def program_exposures(*, portfolio: Portfolio, risks: QuerySet[Risk], user) -> list[Program]:
+    """The portfolio's programs, each annotated with `open_risk_count` and `risk_exposure`
+    over the open ones of `risks` that touch it: its projects' risks and the portfolio risks
+    threatening any of its projects, each once however many of them it threatens. One
+    query."""
+    touching = risks.open().filter(pk__in=_touching_program(OuterRef(OuterRef("pk"))))
+    return list(
+        Program.objects.visible_to(user)
+        .filter(portfolio=portfolio)
+        .annotate(
+            open_risk_count=scalar_subquery(
+                touching,
+                group_by="portfolio",
+                aggregate=Count("pk"),
+                output_field=IntegerField(),
+            ),
+            risk_exposure=scalar_subquery(
+                touching,
+                group_by="portfolio",
+                aggregate=Sum(risk_exposure_expression()),
+                output_field=DecimalField(**MONEY),
+            ),
+        )
+        .order_by("name", "pk")
     )

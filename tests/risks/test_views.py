@@ -196,7 +196,7 @@ def test_heat_map_counts_open_risks_per_cell_and_links_to_them(client, project, 
     assert response.context["register"].heat_map_cells == {(4, 5): 2, (1, 2): 1}
     page = response.content.decode()
     assert page.index("plotly/plotly.min.js") < page.index('id="chart-risk-heatmap"')
-    assert "'?probability=' + p.y + '&impact=' + p.x + ''" in page
+    assert '"?probability=4&impact=5"' in page
 
 
 def test_heat_map_cell_filter_lists_the_risks_of_that_cell(client, project, risk):
