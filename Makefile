@@ -34,5 +34,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# PostgreSQL at BENCH_DATABASE_URL (created if missing) with seed_scale's 10,000 projects,
+# plus <name>_small with 100 projects for the query counts; reuses existing scale data.
+# Extra arguments: make bench BENCH_ARGS="--repeat 5 --pages overview --profile overview"
+bench: $(STAMP)
+	$(BIN)/python -m bench.database $(BENCH_DATABASE_URL) $(BENCH_DATABASE_URL)_small
+	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py seed_scale --projects 100
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --projects 10000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
+		--small-database-url $(BENCH_DATABASE_URL)_small $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1281,7 +1281,32 @@ def build_demo(today: date | None = None) -> DemoBuilder:
         for spec in PORTFOLIOS:
             builder.build_portfolio(spec)
         builder.refresh_health()
+    build_reviews(builder.today)
     return builder
+
+
+def build_reviews(today: date) -> None:
+    """Past reviews, so the demo shows trends: the last six closed months, the last two closed
+    quarters and this fiscal year's plan. Subscriptions come after, so seeding sends no mail;
+    a review already stored is left as it is (idempotent)."""
+    from reporting import services as review_services
+    from reporting.models import DigestSubscription
+    from resources.capacity import add_months
+
+    portfolios = list(Portfolio.objects.filter(code__in=[spec["code"] for spec in PORTFOLIOS]))
+    for portfolio in portfolios:
+        for months_back in range(6, 0, -1):
+            period = f"{add_months(today, -months_back):%Y-%m}"
+            review_services.run_review(portfolio=portfolio, kind="monthly", period=period)
+        for months_back in (6, 3):
+            period = add_months(today, -months_back)
+            review_services.run_review(portfolio=portfolio, kind="quarterly", period=period)
+        review_services.run_review(portfolio=portfolio, kind="annual", period=today)
+    users = get_user_model().objects.in_bulk(["pmo", "executive"], field_name="username")
+    for portfolio in portfolios:
+        for user in users.values():
+            for kind in ("monthly", "quarterly", "annual"):
+                DigestSubscription.objects.get_or_create(user=user, portfolio=portfolio, kind=kind)
 
 
 def login_table() -> list[tuple[str, str, str]]:

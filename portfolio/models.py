@@ -341,3 +341,35 @@ class GateDecision(models.Model):
             f"{self.project.code}: {self.from_stage} → {self.to_stage} "
             f"{self.get_outcome_display()} ({self.decided_on})"
         )
+
+
+class RankingSnapshot(models.Model):
+    """The portfolio's ranking as it stood just before a scoring round (the first change of
+    project scores or scoring criteria on a day), so the ranked list can show how each
+    project's rank moved since. Written by portfolio.services, read by portfolio.strategy."""
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="ranking_snapshots"
+    )
+    taken_on = models.DateField()
+    taken_at = models.DateTimeField(auto_now_add=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    ranks = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Rank by project id before the round, e.g. {"12": 1, "7": 2}.',
+    )
+
+    class Meta:
+        ordering = ["portfolio", "-taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "taken_on"], name="ranking_snapshot_one_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio} ranking before scoring on {self.taken_on}"

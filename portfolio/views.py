@@ -1,5 +1,6 @@
-"""Read-only portfolio pages. Thin: look the object up through `visible_to` (an invisible
-object is a 404), call the selectors, paginate, render."""
+"""Read-only portfolio pages: the overview (home page), the portfolio dashboard and the
+program page. Thin: look the object up through `visible_to` (an invisible object is a 404),
+call one selector of `reporting.dashboard`, render."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -7,10 +8,9 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from portfolio import selectors
 from portfolio.models import Portfolio, Program
-from projects.models import Project
 from projects.querysets import Stage
+from reporting import dashboard
 
 
 def paginate(request, queryset) -> Page:
@@ -19,39 +19,35 @@ def paginate(request, queryset) -> Page:
     return Paginator(queryset, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _project_filters(request):
-    """The filter values as the form shows them back (the selector does the filtering)."""
-    return {"program": request.GET.get("program", ""), "stage": request.GET.get("stage", "")}
+def _dashboard_context(board: dashboard.Dashboard) -> dict:
+    return {
+        "board": board,
+        "rollup": board.kpis,
+        "page_obj": board.page,
+        "filters": board.query.as_form_values(),
+        "stage_choices": Stage.choices,
+        "health_choices": dashboard.HEALTH_CHOICES,
+        "flag_choices": dashboard.FLAG_CHOICES,
+        "as_of": board.as_of,
+    }
 
 
 @login_required
 def portfolio_list(request):
-    portfolios = selectors.portfolio_list_for(user=request.user, as_of=timezone.localdate())
-    return render(request, "portfolio/portfolio_list.html", {"portfolios": portfolios})
+    overview = dashboard.portfolio_overview(user=request.user, as_of=timezone.localdate())
+    return render(request, "portfolio/portfolio_list.html", {"overview": overview})
 
 
 @login_required
 def portfolio_detail(request, code):
     portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
-    as_of = timezone.localdate()
-    summary = selectors.portfolio_summary(portfolio=portfolio, user=request.user, as_of=as_of)
-    rows = selectors.project_rows(
-        queryset=Project.objects.visible_to(request.user).filter(portfolio=portfolio),
-        filters=request.GET,
-        as_of=as_of,
+    board = dashboard.portfolio_dashboard(
+        portfolio=portfolio, user=request.user, as_of=timezone.localdate(), params=request.GET
     )
     return render(
         request,
         "portfolio/portfolio_detail.html",
-        {
-            "portfolio": portfolio,
-            "summary": summary,
-            "rollup": summary.rollup,
-            "page_obj": paginate(request, rows),
-            "filters": _project_filters(request),
-            "stage_choices": Stage.choices,
-            "as_of": as_of,
-        },
+        {"portfolio": portfolio, **_dashboard_context(board)},
     )
 
 
@@ -62,22 +58,11 @@ def program_detail(request, code, pk):
         portfolio__code=code,
         pk=pk,
     )
-    as_of = timezone.localdate()
-    rows = selectors.project_rows(
-        queryset=Project.objects.visible_to(request.user).filter(program=program),
-        filters=request.GET,
-        as_of=as_of,
+    board = dashboard.program_dashboard(
+        program=program, user=request.user, as_of=timezone.localdate(), params=request.GET
     )
     return render(
         request,
         "portfolio/program_detail.html",
-        {
-            "portfolio": program.portfolio,
-            "program": program,
-            "rollup": selectors.program_summary(program=program, user=request.user, as_of=as_of),
-            "page_obj": paginate(request, rows),
-            "filters": _project_filters(request),
-            "stage_choices": Stage.choices,
-            "as_of": as_of,
-        },
+        {"portfolio": program.portfolio, "program": program, **_dashboard_context(board)},
     )

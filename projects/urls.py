@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import costs, pages, plan, reports
+from projects.views import costs, dependencies, pages, plan, reports
 
 app_name = "projects"
 urlpatterns = [
@@ -29,4 +29,17 @@ urlpatterns = [
     path("<int:pk>/reports/", reports.report_current, name="report-current"),
     path("<int:pk>/reports/<str:period>/", reports.report_edit, name="report"),
     path("<int:pk>/reports/<str:period>/reopen/", reports.report_reopen, name="report-reopen"),
+    # Dependencies (the successor's editors change them; the portfolio graph is in
+    # portfolio/app_urls.py)
+    path("<int:pk>/dependencies/new/", dependencies.dependency_create, name="dependency-create"),
+    path(
+        "dependencies/<int:dependency_pk>/edit/",
+        dependencies.dependency_edit,
+        name="dependency-edit",
+    ),
+    path(
+        "dependencies/<int:dependency_pk>/delete/",
+        dependencies.dependency_delete,
+        name="dependency-delete",
+    ),
 ]

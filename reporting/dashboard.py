@@ -16,7 +16,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 
 from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
@@ -26,6 +26,7 @@ from portfolio.selectors import (
     risk_exposure_expression,
     top_portfolio_risks,
 )
+from portfolio.strategy import strategic_alignment
 from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
@@ -38,7 +39,7 @@ ZERO = Decimal("0")
 DEFAULT_SLIP_DAYS = 30
 EXCEPTION_LIMIT = 8  # items shown per exception list; the rest are a link to the table
 ESCALATED_RISK_LIMIT = 50
-DEPENDENCY_CHART_LIMIT = 150  # edges on the dependency chart, late ones first
+DEPENDENCY_CHART_LIMIT = 40  # edges on the dependency chart (late ones first): readable, fast
 ROADMAP_NOTE = "the projects on this page of the table"
 CLOSED_STAGES = (Stage.CLOSED, Stage.CANCELLED)
 
@@ -215,7 +216,7 @@ class Tile:
 
     @property
     def trend(self) -> str:
-        """ "good", "bad" or "" (no change or no preference), for colouring the change."""
+        """Colours the change: "good", "bad" or "" (no change, or neither way is better)."""
         change = self.change
         if not change or not self.better:
             return ""
@@ -225,8 +226,17 @@ class Tile:
 def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
     no_history = "Current register; no history kept"
     return [
-        Tile("bac", "Budget (BAC)", "money", now.budget, before.budget),
-        Tile("ac", "Actual cost (AC)", "money", now.actual_cost, before.actual_cost),
+        Tile(
+            "bac", "Budget (BAC)", "money", now.budget, before.budget, href="?sort=-budget#projects"
+        ),
+        Tile(
+            "ac",
+            "Actual cost (AC)",
+            "money",
+            now.actual_cost,
+            before.actual_cost,
+            href="?sort=-ac#projects",
+        ),
         Tile(
             "eac",
             "Forecast (EAC)",
@@ -234,7 +244,7 @@ def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
             now.estimate_at_completion,
             before.estimate_at_completion,
             better="down",
-            href="?flag=over-budget#projects",
+            href="?sort=-eac#projects",
         ),
         Tile(
             "vac",
@@ -243,7 +253,7 @@ def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
             now.variance_at_completion,
             before.variance_at_completion,
             better="up",
-            href="?sort=eac#projects",
+            href="?flag=over-budget#projects",
         ),
         Tile(
             "cpi",
@@ -339,6 +349,7 @@ class Dependency:
     successor_id: int
     successor_code: str
     successor_name: str
+    successor_visible: bool
     deliverable: str
     needed_by: date
     expected_on: date | None
@@ -412,7 +423,7 @@ class Dashboard:
     objectives: list[StrategicObjective] = field(default_factory=list)
     top_risks: list[Risk] = field(default_factory=list)
     managers: list[tuple[int, str]] = field(default_factory=list)
-    alignment: dict[int, Decimal] = field(default_factory=dict)
+    alignment: dict[int, Decimal | None] = field(default_factory=dict)
     roadmap_note: str = ROADMAP_NOTE
     dependency_chart_limit: int = DEPENDENCY_CHART_LIMIT
 
@@ -440,15 +451,15 @@ def _visible_risks(user) -> QuerySet[Risk]:
 
 def _dependencies(*, scope: QuerySet[Project], user) -> list[Dependency]:
     """Dependencies with either end in `scope`, with lateness (projects.querysets) and
-    whether the user may open the predecessor."""
+    whether the user may open each end (the other end may be in a portfolio they don't see)."""
     pks = scope.order_by().values("pk")
+    visible = Project.objects.visible_to(user)
     rows = (
         ProjectDependency.objects.filter(Q(successor__in=pks) | Q(predecessor__in=pks))
         .with_lateness()
         .annotate(
-            predecessor_visible=Exists(
-                Project.objects.visible_to(user).filter(pk=OuterRef("predecessor_id"))
-            )
+            predecessor_visible=Exists(visible.filter(pk=OuterRef("predecessor_id"))),
+            successor_visible=Exists(visible.filter(pk=OuterRef("successor_id"))),
         )
         .order_by("-is_late", "needed_by", "pk")
         .values_list(
@@ -460,6 +471,7 @@ def _dependencies(*, scope: QuerySet[Project], user) -> list[Dependency]:
             "successor_id",
             "successor__code",
             "successor__name",
+            "successor_visible",
             "deliverable",
             "needed_by",
             "expected_on",
@@ -467,33 +479,6 @@ def _dependencies(*, scope: QuerySet[Project], user) -> list[Dependency]:
         )
     )
     return [Dependency(*row) for row in rows]
-
-
-def _alignment(
-    *, scope: QuerySet[Project], objectives: list[StrategicObjective], as_of: date
-) -> dict[int, Decimal]:
-    """Strategic alignment per project (DESIGN.md §4): Σ weight × contribution over the
-    active objectives, as a % of the most possible (Σ weight × 3). One aggregate query."""
-    possible = sum((o.weight for o in objectives if o.is_active), ZERO) * 3
-    if not possible:
-        return {}
-    totals = (
-        ObjectiveContribution.objects.filter(
-            project__in=scope.order_by().values("pk"),
-            objective__active_from__lte=as_of,
-        )
-        .filter(Q(objective__active_until__isnull=True) | Q(objective__active_until__gte=as_of))
-        .values("project_id")
-        .annotate(
-            total=Sum(
-                F("objective__weight") * F("contribution"),
-                output_field=DecimalField(max_digits=12, decimal_places=2),
-            )
-        )
-        .order_by()
-        .values_list("project_id", "total")
-    )
-    return {pk: (Decimal(total) * 100 / possible).quantize(Decimal("0.1")) for pk, total in totals}
 
 
 def _objective_project_ids(*, objective_id: int, portfolio_id: int) -> set[int]:
@@ -598,7 +583,7 @@ def _charts(
     rows: list[ProjectKpis],
     page_rows: list[ProjectKpis],
     groups: list[Group] | None,
-    alignment: dict[int, Decimal],
+    alignment: dict[int, Decimal | None],
     heat_cells: dict[tuple[int, int], int],
     heat_link: str,
     dependencies: list[Dependency],
@@ -690,7 +675,7 @@ def _charts(
                 expected_on=d.expected_on,
                 is_late=d.is_late,
                 predecessor_url=project_url(d.predecessor_id) if d.predecessor_visible else "",
-                successor_url=project_url(d.successor_id),
+                successor_url=project_url(d.successor_id) if d.successor_visible else "",
             )
             for d in dependencies[:DEPENDENCY_CHART_LIMIT]
         ]
@@ -739,7 +724,7 @@ def _dashboard(
     )
 
     objectives = portfolio_objectives(portfolio=portfolio, user=user, as_of=as_of)
-    alignment = _alignment(scope=scope, objectives=objectives, as_of=as_of)
+    alignment = strategic_alignment(project_ids=scope_ids, as_of=as_of)
     objective_ids = (
         _objective_project_ids(objective_id=query.objective, portfolio_id=portfolio.pk)
         if query.objective

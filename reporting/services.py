@@ -59,7 +59,9 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
         if review.status == ReviewStatus.COMPLETE:
             return review
         projects = Project.objects.filter(portfolio=portfolio)
-        rows = kpis.project_kpis(projects=projects, as_of=end)
+        # As of the period's end; an annual plan runs at the start of its year, so as of today.
+        as_of = min(end, timezone.localdate())
+        rows = kpis.project_kpis(projects=projects, as_of=as_of)
         total = kpis.rollup(
             rows,
             portfolio_risk_exposure=kpis.portfolio_risk_exposure(

@@ -251,3 +251,69 @@ class Allocation(models.Model):
             errors["resource"] = "This person does not hold the requested role."
         if errors:
             raise ValidationError(errors)
+
+
+# ---- Capacity conflict resolutions (issue 8; services in resources/conflicts.py) -----------
+
+
+class ConflictAction(models.TextChoices):
+    SHIFT = "shift", "Shifted later"
+    REDUCE = "reduce", "Hours released"
+    REJECT = "reject", "Allocation rejected"
+
+
+class ConflictResolution(models.Model):
+    """Who resolved an over-allocation of a role in a month, how, and why."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="conflict_resolutions")
+    month = models.DateField(help_text="First day of the month that was over-allocated.")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="conflict_resolutions"
+    )
+    allocation = models.ForeignKey(
+        Allocation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conflict_resolutions",
+        help_text="The allocation that yielded (kept blank if it is later deleted).",
+    )
+    person = models.CharField(
+        max_length=200, blank=True, help_text="Who the allocation named, as it was then."
+    )
+    action = models.CharField(max_length=10, choices=ConflictAction.choices)
+    months_shifted = models.PositiveSmallIntegerField(null=True, blank=True)
+    hours_released = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    reason = models.TextField()
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "month", "-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="conflict_resolution_month_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=ConflictAction.values), name="conflict_resolution_action"
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="shift") | Q(months_shifted__gte=1),
+                name="conflict_resolution_shift_has_months",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="reduce") | Q(hours_released__gt=0),
+                name="conflict_resolution_reduce_has_hours",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="conflict_resolution_reason_given"
+            ),
+        ]
+        indexes = [models.Index(fields=["role", "month"])]
+
+    def __str__(self):
+        return f"{self.role} {self.month:%Y-%m}: {self.get_action_display()} ({self.project_id})"

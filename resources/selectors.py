@@ -172,3 +172,400 @@ def person_capacity_grid(*, role: Role, first_month: date, month_count: int = 12
             for pk, _role, name, _p in sorted(people, key=lambda p: p[2])
         ],
     )
+
+
+# ---- Capacity heat map drill-down and conflicts (issue 8) -----------------------------------
+# Built on the grids above, so a conflict page and its resolution options show the heat
+# map's numbers.
+
+MAX_SHIFT_MONTHS = 6
+# A conflict looks this far ahead at most for room to shift an allocation into.
+CONFLICT_HORIZON_MONTHS = 60
+
+
+@dataclass(frozen=True)
+class RoleBreakdown:
+    """One role × month: its people, the demand that no active person of the role carries
+    (role-only requests and the like), and the role's total, equal to its row of
+    `role_capacity_grid`."""
+
+    months: list[date]
+    total: CapacityRow
+    people: list[CapacityRow]
+    unassigned: CapacityRow
+
+    def index(self, month: date) -> int | None:
+        first = self.months[0]
+        n = (month.year - first.year) * 12 + month.month - first.month
+        return n if 0 <= n < len(self.months) else None
+
+
+def role_capacity_breakdown(
+    *, role: Role, first_month: date, month_count: int = 12
+) -> RoleBreakdown:
+    grid = person_capacity_grid(role=role, first_month=first_month, month_count=month_count)
+    months = grid.months
+    first, last = months[0], formulas.month_end(months[-1])
+    month_index = {month: n for n, month in enumerate(months)}
+    people_ids = [row.key for row in grid.rows]
+    unassigned = {0: [CapacityCell() for _ in months]}
+    # Demand without an active person of the role converts FTE with the default calendar,
+    # as role_capacity_grid does.
+    standard = {month: DEFAULT_CALENDAR.standard_hours(month) for month in months}
+    for row in (
+        _allocations(first, last, role=role)
+        .filter(Q(resource__isnull=True) | ~Q(resource__in=people_ids))
+        .values_list("pk", "unit", "amount", "start_month", "end_month", "status")
+    ):
+        _add_demand(unassigned, 0, row, months, month_index, standard)
+    total = [
+        CapacityCell(
+            capacity=formulas.sum_hours(row.cells[n].capacity for row in grid.rows),
+            confirmed=unassigned[0][n].confirmed
+            + formulas.sum_hours(row.cells[n].confirmed for row in grid.rows),
+            requested=unassigned[0][n].requested
+            + formulas.sum_hours(row.cells[n].requested for row in grid.rows),
+        )
+        for n in range(len(months))
+    ]
+    return RoleBreakdown(
+        months=months,
+        total=CapacityRow(role.pk, role.name, total),
+        people=grid.rows,
+        unassigned=CapacityRow(0, "Not assigned to a person", unassigned[0]),
+    )
+
+
+def allocation_hours_in_month(*, allocation: Allocation, month: date) -> Decimal:
+    """Hours `allocation` asks for in `month`, converted as the grids convert them."""
+    rules = _calendars()[allocation.resource.calendar_id if allocation.resource_id else None]
+    standard_hours = rules.standard_hours(month)
+    return formulas.allocation_hours(allocation.unit, allocation.amount, standard_hours)
+
+
+def over_allocation_in_month(*, allocation: Allocation, month: date) -> Decimal:
+    """Hours by which the allocation's role, or its person, is over capacity in `month` (the
+    larger of the two; 0 when neither is over)."""
+    breakdown = role_capacity_breakdown(role=allocation.role, first_month=month, month_count=1)
+    cells = [breakdown.total.cells[0]]
+    cells += [row.cells[0] for row in breakdown.people if row.key == allocation.resource_id]
+    return max(
+        (cell.confirmed - cell.capacity for cell in cells if cell.is_conflict),
+        default=formulas.ZERO,
+    )
+
+
+def shift_date(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when that month is shorter)."""
+    first = formulas.add_months(day, months)
+    return first.replace(day=min(day.day, formulas.month_end(first).day))
+
+
+@dataclass(frozen=True)
+class CompetingAllocation:
+    allocation_id: int
+    project_id: int
+    project_code: str
+    project_name: str
+    portfolio_id: int
+    portfolio_name: str
+    project_visible: bool  # False: listed without naming the project
+    person_id: int | None
+    person_name: str  # blank: a role-only allocation
+    calendar_id: int | None  # the calendar its FTE converts with (None: the default)
+    start_month: date
+    end_month: date
+    unit: str
+    amount: Decimal
+    hours: Decimal  # in the conflict month
+    priority: Decimal | None  # portfolio.priority; None: never scored
+
+
+@dataclass(frozen=True)
+class MilestoneMove:
+    name: str
+    baseline_date: date | None
+    old_date: date  # the forecast date, else the baseline date
+    new_date: date
+    from_baseline: bool  # no forecast yet: it is the baseline date that would move
+
+
+@dataclass(frozen=True)
+class ShiftOption:
+    months: int
+    moved_from: date  # the first month that moves: the conflict month or the allocation's start
+    new_start: date
+    new_end: date
+    keeps_earlier_months: bool  # months before the conflict month stay where they are
+    milestones: list[MilestoneMove]
+
+
+@dataclass(frozen=True)
+class ReleaseOption:
+    hours: Decimal  # taken in the conflict month: the over-allocation, at most all its hours
+    remaining: Decimal  # the allocation's hours left that month
+    still_over: Decimal  # over-allocation left afterwards (0: this resolves it)
+
+
+@dataclass(frozen=True)
+class ConflictScope:
+    """What is over capacity in the month (the role as a whole, or one person), the confirmed
+    allocations competing for it (lowest priority first) and the options the data supports
+    for the lowest-priority one."""
+
+    kind: str  # "role" or "person"
+    key: int
+    label: str
+    cell: CapacityCell
+    over_hours: Decimal
+    allocations: list[CompetingAllocation]
+    target: CompetingAllocation | None
+    shift: ShiftOption | None
+    shift_blocked: str  # why there is no shift option
+    release: ReleaseOption | None
+    can_apply: bool
+
+    @property
+    def ident(self) -> str:
+        return f"{self.kind}-{self.key}"
+
+
+@dataclass(frozen=True)
+class CapacityConflict:
+    role: Role
+    month: date
+    cell: CapacityCell  # the role's total that month
+    over_hours: Decimal
+    allocations: list[CompetingAllocation]  # every confirmed allocation of the role that month
+    scopes: list[ConflictScope]  # empty: nothing is over capacity that month
+    resolutions: list  # the ConflictResolutions of the role and month the user may see
+
+    @property
+    def is_conflict(self) -> bool:
+        return bool(self.scopes)
+
+
+def _priority_order(allocation: CompetingAllocation):
+    """Lowest priority first; a project nobody has scored counts as the lowest."""
+    scored = allocation.priority is not None
+    return (scored, allocation.priority or 0, -allocation.hours, allocation.allocation_id)
+
+
+def _competing_allocations(*, role, month, user):
+    """The confirmed allocations of the role in the month (model rows) and their priorities."""
+    from django.db.models import Exists, OuterRef
+
+    from portfolio.priority import priority_scores
+    from projects.models import Project
+
+    rows = list(
+        Allocation.objects.filter(
+            role=role,
+            status=AllocationStatus.CONFIRMED,
+            start_month__lte=month,
+            end_month__gte=month,
+        )
+        .select_related("project__portfolio", "resource")
+        .annotate(
+            project_visible=Exists(
+                Project.objects.visible_to(user).filter(pk=OuterRef("project_id"))
+            )
+        )
+        .order_by("pk")
+    )
+    return rows, priority_scores(project_ids={row.project_id for row in rows})
+
+
+def _competing(row, *, month, priority, active_people, calendars) -> CompetingAllocation:
+    calendar_id = row.resource.calendar_id if row.resource_id in active_people else None
+    return CompetingAllocation(
+        allocation_id=row.pk,
+        project_id=row.project_id,
+        project_code=row.project.code,
+        project_name=row.project.name,
+        portfolio_id=row.project.portfolio_id,
+        portfolio_name=row.project.portfolio.name,
+        project_visible=row.project_visible,
+        person_id=row.resource_id,
+        person_name=row.resource.name if row.resource_id else "",
+        calendar_id=calendar_id,
+        start_month=row.start_month,
+        end_month=row.end_month,
+        unit=row.unit,
+        amount=row.amount,
+        hours=formulas.allocation_hours(
+            row.unit, row.amount, calendars[calendar_id].standard_hours(month)
+        ),
+        priority=priority,
+    )
+
+
+def _smallest_shift(target, *, kind, month, breakdown, person_row, rules):
+    """The smallest N (1–6) such that moving the target's months from `month` on N months
+    later leaves the scope within capacity in `month` and puts no month it moves into over
+    capacity, neither for the role nor for the person: (N, "") or (None, why not)."""
+    moved = formulas.months_between(max(target.start_month, month), target.end_month)
+    scope_row = breakdown.total if kind == "role" else person_row
+    rows = [breakdown.total] + ([person_row] if person_row else [])
+
+    def hours(m):
+        return formulas.allocation_hours(target.unit, target.amount, rules.standard_hours(m))
+
+    for shift in range(1, MAX_SHIFT_MONTHS + 1):
+        landing = [formulas.add_months(m, shift) for m in moved]
+        if breakdown.index(landing[-1]) is None:
+            return None, "the months it would move into are too far ahead to check"
+        delta: dict[date, Decimal] = defaultdict(lambda: formulas.ZERO)
+        for old, new in zip(moved, landing, strict=True):
+            delta[old] -= hours(old)
+            delta[new] += hours(new)
+
+        def after(row, m, delta=delta):
+            cell = row.cells[breakdown.index(m)]
+            return CapacityCell(cell.capacity, cell.confirmed + delta[m], cell.requested)
+
+        if after(scope_row, month).is_conflict:
+            return None, "the other confirmed demand that month is over capacity on its own"
+        if not any(after(row, m).is_conflict for row in rows for m in landing):
+            return shift, ""
+    return None, (
+        f"a shift of 1–{MAX_SHIFT_MONTHS} months would land it in months that are already full"
+    )
+
+
+def _milestone_moves(milestones, target, moved_from: date, shift: int) -> list[MilestoneMove]:
+    """Milestones dated (forecast, else baseline) within the months that move."""
+    last_day = formulas.month_end(target.end_month)
+    moves = []
+    for milestone in milestones:
+        day = milestone.forecast_date or milestone.baseline_date
+        if day is None or not moved_from <= day <= last_day:
+            continue
+        moves.append(
+            MilestoneMove(
+                name=milestone.name,
+                baseline_date=milestone.baseline_date,
+                old_date=day,
+                new_date=shift_date(day, shift),
+                from_baseline=milestone.forecast_date is None,
+            )
+        )
+    return moves
+
+
+def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
+    """The over-allocation of `role` in `month`: the role's numbers; the confirmed allocations
+    competing for it with their projects' priority scores; each over-allocated scope (the
+    role as a whole, each person over 100 %) with the options the data supports for its
+    lowest-priority allocation; and the resolutions already recorded. A fixed number of
+    queries, however many allocations compete."""
+    from portfolio import access
+    from projects.models import Milestone
+    from resources.models import ConflictResolution
+
+    month = formulas.month_start(month)
+    calendars = _calendars()
+    rows, priorities = _competing_allocations(role=role, month=month, user=user)
+    last = max([row.end_month for row in rows] + [month])
+    month_count = min(
+        len(formulas.months_between(month, last)) + MAX_SHIFT_MONTHS, CONFLICT_HORIZON_MONTHS
+    )
+    breakdown = role_capacity_breakdown(role=role, first_month=month, month_count=month_count)
+    person_rows = {row.key: row for row in breakdown.people}
+    allocations = sorted(
+        (
+            _competing(
+                row,
+                month=month,
+                priority=priorities[row.project_id],
+                active_people=person_rows,
+                calendars=calendars,
+            )
+            for row in rows
+        ),
+        key=_priority_order,
+    )
+    role_cell = breakdown.total.cells[0]
+
+    over_scopes = []
+    if role_cell.is_conflict:
+        over_scopes.append(("role", role.pk, role.name, role_cell, allocations))
+    for row in sorted(breakdown.people, key=lambda r: r.cells[0].capacity - r.cells[0].confirmed):
+        if row.cells[0].is_conflict:
+            own = [a for a in allocations if a.person_id == row.key]
+            over_scopes.append(("person", row.key, row.label, row.cells[0], own))
+
+    targets = {own[0].project_id for *_, own in over_scopes if own}
+    milestones = defaultdict(list)
+    for milestone in Milestone.objects.filter(
+        project_id__in=targets, actual_date__isnull=True
+    ).order_by("project_id", "sequence", "baseline_date", "pk"):
+        milestones[milestone.project_id].append(milestone)
+    may_apply: dict[int, bool] = {}
+
+    scopes = []
+    for kind, key, label, cell, own in over_scopes:
+        over = cell.confirmed - cell.capacity
+        target = own[0] if own else None
+        shift = release = None
+        blocked = "there is no confirmed allocation to move"
+        if target:
+            months, blocked = _smallest_shift(
+                target,
+                kind=kind,
+                month=month,
+                breakdown=breakdown,
+                person_row=person_rows.get(target.person_id),
+                rules=calendars[target.calendar_id],
+            )
+            if months:
+                moved_from = max(target.start_month, month)
+                shift = ShiftOption(
+                    months=months,
+                    moved_from=moved_from,
+                    new_start=formulas.add_months(moved_from, months),
+                    new_end=formulas.add_months(target.end_month, months),
+                    keeps_earlier_months=target.start_month < month,
+                    milestones=_milestone_moves(
+                        milestones[target.project_id], target, moved_from, months
+                    ),
+                )
+            released = min(over, target.hours)
+            release = ReleaseOption(
+                hours=released, remaining=target.hours - released, still_over=over - released
+            )
+            if target.portfolio_id not in may_apply:
+                may_apply[target.portfolio_id] = access.can_manage_resources(
+                    user, target.portfolio_id
+                )
+        scopes.append(
+            ConflictScope(
+                kind=kind,
+                key=key,
+                label=label,
+                cell=cell,
+                over_hours=over,
+                allocations=own,
+                target=target,
+                shift=shift,
+                shift_blocked=blocked,
+                release=release,
+                can_apply=bool(target) and may_apply[target.portfolio_id],
+            )
+        )
+
+    resolutions = list(
+        ConflictResolution.objects.visible_to(user)
+        .filter(role=role, month=month)
+        .select_related("project", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    return CapacityConflict(
+        role=role,
+        month=month,
+        cell=role_cell,
+        over_hours=max(role_cell.confirmed - role_cell.capacity, formulas.ZERO),
+        allocations=allocations,
+        scopes=scopes,
+        resolutions=resolutions,
+    )

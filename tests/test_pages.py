@@ -1,10 +1,11 @@
 """The read-only pages: who may open them, what they list, empty states, paging, filters."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portfolio.models import Role
 from projects.models import ProjectDependency
@@ -114,7 +115,7 @@ def test_unknown_objects_are_404(client, pmo_admin):
     assert client.get(reverse("projects:detail", args=[999999])).status_code == 404
 
 
-# --- Portfolio list ------------------------------------------------------------------------
+# --- Portfolio overview -------------------------------------------------------------------
 
 
 def test_portfolio_list_shows_only_visible_portfolios(
@@ -122,7 +123,7 @@ def test_portfolio_list_shows_only_visible_portfolios(
 ):
     client.force_login(member_of(portfolio, "executive"))
     response = client.get(reverse("portfolio:list"))
-    assert list(response.context["portfolios"]) == [portfolio]
+    assert [row.portfolio for row in response.context["overview"].rows] == [portfolio]
     assert portfolio.name in response.content.decode()
     assert other_portfolio.name not in response.content.decode()
 
@@ -139,13 +140,16 @@ def test_portfolio_list_rolls_up_projects_costs_and_risks(client, portfolio, mem
 
     response = client.get(reverse("portfolio:list"))
 
-    [row] = response.context["portfolios"]
-    assert row.project_count == 2
-    assert row.active_project_count == 1
-    assert row.budget_at_completion == Decimal("1250000")
-    assert row.actual_cost_to_date == Decimal("1234.50")
-    assert row.open_risk_count == 2
-    assert '<span class="cur">USD</span>\xa01,250,000' in response.content.decode()
+    [row] = response.context["overview"].rows
+    assert row.kpis.project_count == 2
+    assert row.active_count == 1
+    assert row.kpis.budget == Decimal("1250000")
+    assert row.kpis.actual_cost == Decimal("1234.50")
+    # 50 % × 10,000 for the open project risk and for the portfolio risk; not the closed one
+    assert row.kpis.risk_exposure == Decimal("10000")
+    html = response.content.decode()
+    assert '<span title="1,250,000">1.25M</span>' in html
+    assert reverse("portfolio:detail", args=[portfolio.code]) in html
 
 
 def test_portfolio_list_counts_only_what_a_project_manager_sees(client, portfolio):
@@ -154,10 +158,10 @@ def test_portfolio_list_counts_only_what_a_project_manager_sees(client, portfoli
     ProjectFactory(portfolio=portfolio, budget=Decimal("999"))  # someone else's
     client.force_login(manager)
 
-    [row] = client.get(reverse("portfolio:list")).context["portfolios"]
+    [row] = client.get(reverse("portfolio:list")).context["overview"].rows
 
-    assert row.project_count == 1
-    assert row.budget_at_completion == Decimal("100")
+    assert row.kpis.project_count == 1
+    assert row.kpis.budget == Decimal("100")
 
 
 def test_portfolio_list_empty_state(client):
@@ -194,7 +198,11 @@ def test_logout_is_a_post(client, portfolio, member_of):
     assert client.get(reverse("portfolio:list")).status_code == 302
 
 
-# --- Portfolio page ------------------------------------------------------------------------
+# --- Portfolio dashboard -----------------------------------------------------------------
+
+
+def _codes(response):
+    return [row.project.code for row in response.context["page_obj"].object_list]
 
 
 def test_portfolio_page_shows_kpis_programs_objectives_risks_and_projects(
@@ -212,18 +220,47 @@ def test_portfolio_page_shows_kpis_programs_objectives_risks_and_projects(
     html = response.content.decode()
     rollup = response.context["rollup"]
     assert rollup.project_count == 1
-    assert rollup.budget_at_completion == Decimal("100000")
-    assert rollup.actual_cost_to_date == Decimal("2500")
-    assert rollup.open_risk_count == 2
+    assert rollup.budget == Decimal("100000")
+    assert rollup.actual_cost == Decimal("2500")
     # 90 % × 10,000 for the portfolio risk, 50 % × 10,000 for the project risk
     assert rollup.risk_exposure == Decimal("14000")
-    assert [p.name for p in response.context["summary"].programs] == ["Digital"]
-    assert "Grow revenue" in html
-    assert "Vendor lock-in" in html
-    assert "Billing rewrite" in html
-    assert "rag-amber" in html
-    assert "40%" in html
-    assert "Pat Manager" in html
+    assert [p.name for p in response.context["board"].programs] == ["Digital"]
+    for text in (
+        "Grow revenue",
+        "Vendor lock-in",
+        "Billing rewrite",
+        "reported amber",
+        "40%",
+        "Pat Manager",
+        "Exceptions",
+        "plotly.min.js",
+        'id="chart-health-by-program"',
+        'id="chart-dashboard-risk-heatmap"',
+    ):
+        assert text in html, text
+    assert reverse("projects:detail", args=[managed_project.pk]) in html
+    assert reverse("portfolio:program", args=[portfolio.code, program.pk]) in html
+
+
+def test_portfolio_page_tiles_show_the_change_since_the_previous_period(
+    client, portfolio, member_of
+):
+    today = timezone.localdate()
+    project = ProjectFactory(portfolio=portfolio, budget=Decimal("100000"))
+    this_month = today.replace(day=1)
+    CostEntryFactory(project=project, amount=Decimal("700"), date=this_month)
+    CostEntryFactory(project=project, amount=Decimal("300"), date=this_month - timedelta(days=40))
+    client.force_login(member_of(portfolio, "viewer"))
+
+    response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
+
+    board = response.context["board"]
+    tiles = {tile.key: tile for tile in board.tiles}
+    assert tiles["ac"].value == Decimal("1000")
+    assert tiles["ac"].previous == Decimal("300")
+    assert tiles["ac"].change == Decimal("700")
+    assert tiles["risk"].change is None  # no history of the register: no change shown
+    assert f"since {board.previous_label}" in response.content.decode()
 
 
 def test_portfolio_page_empty_states(client, portfolio, member_of):
@@ -233,6 +270,7 @@ def test_portfolio_page_empty_states(client, portfolio, member_of):
     assert "No programs." in html
     assert "No strategic objectives." in html
     assert "No open portfolio risks." in html
+    assert "No exceptions." in html
 
 
 def test_project_manager_sees_only_own_projects_on_portfolio_page(client, portfolio, program):
@@ -243,7 +281,7 @@ def test_project_manager_sees_only_own_projects_on_portfolio_page(client, portfo
 
     response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
 
-    assert list(response.context["page_obj"].object_list) == [mine]
+    assert _codes(response) == [mine.code]
     assert response.context["rollup"].project_count == 1
     assert "Somebody else&#x27;s" not in response.content.decode()
 
@@ -251,7 +289,7 @@ def test_project_manager_sees_only_own_projects_on_portfolio_page(client, portfo
 def test_portfolio_page_paginates(client, portfolio, member_of, settings):
     settings.SLATE_PAGE_SIZE = 5
     ProjectFactory.create_batch(6, portfolio=portfolio)
-    last = ProjectFactory(portfolio=portfolio, code="ZZZ-LAST", name="The last one")
+    ProjectFactory(portfolio=portfolio, code="ZZZ-LAST", name="The last one")
     client.force_login(member_of(portfolio, "viewer"))
     url = reverse("portfolio:detail", args=[portfolio.code])
 
@@ -259,10 +297,10 @@ def test_portfolio_page_paginates(client, portfolio, member_of, settings):
     second_page = client.get(url, {"page": 2})
 
     assert first_page.context["page_obj"].paginator.num_pages == 2
-    assert "The last one" not in first_page.content.decode()
+    assert "ZZZ-LAST" not in _codes(first_page)
     assert second_page.status_code == 200
     assert second_page.context["page_obj"].number == 2
-    assert last in second_page.context["page_obj"].object_list
+    assert "ZZZ-LAST" in _codes(second_page)
     assert "?page=2" in first_page.content.decode()
     # Out of range or junk falls back to a real page rather than an error.
     assert client.get(url, {"page": 99}).context["page_obj"].number == 2
@@ -277,24 +315,54 @@ def test_portfolio_page_filters_by_stage_and_program(client, portfolio, program,
     url = reverse("portfolio:detail", args=[portfolio.code])
 
     def rows(**params):
-        return list(client.get(url, params).context["page_obj"].object_list)
+        return _codes(client.get(url, params))
 
-    assert rows(stage="idea") == [idea]
-    assert rows(program=program.pk) == [in_program]
+    assert rows(stage="idea") == [idea.code]
+    assert rows(program=program.pk) == [in_program.code]
     assert rows(program=program.pk, stage="idea") == []
-    assert len(rows(program="junk")) == 3  # a value that does not parse is ignored
+    # Values that do not parse are ignored, not an error.
+    assert len(rows(program="junk", health="purple", sort="nope", slip="x")) == 3
     html = client.get(url, {"program": program.pk, "stage": "idea"}).content.decode()
     assert "No projects match these filters." in html
 
 
-def test_filters_survive_pagination(client, portfolio, member_of, settings):
+def test_filters_and_sort_survive_pagination(client, portfolio, member_of, settings):
     settings.SLATE_PAGE_SIZE = 2
     ProjectFactory.create_batch(3, portfolio=portfolio, stage="idea")
     client.force_login(member_of(portfolio, "viewer"))
     html = client.get(
-        reverse("portfolio:detail", args=[portfolio.code]), {"stage": "idea"}
+        reverse("portfolio:detail", args=[portfolio.code]), {"stage": "idea", "sort": "-budget"}
     ).content.decode()
-    assert "?stage=idea&amp;page=2" in html
+    assert "?stage=idea&amp;sort=-budget&amp;page=2" in html
+
+
+def test_sort_headers_keep_the_filters_and_go_back_to_page_one(client, portfolio, member_of):
+    ProjectFactory.create_batch(2, portfolio=portfolio, stage="idea")
+    client.force_login(member_of(portfolio, "viewer"))
+    html = client.get(
+        reverse("portfolio:detail", args=[portfolio.code]),
+        {"stage": "idea", "sort": "cpi", "page": 1},
+    ).content.decode()
+    assert 'aria-sort="ascending"><a href="?stage=idea&amp;sort=-cpi#projects">' in html
+    assert '<a href="?stage=idea&amp;sort=budget#projects">' in html
+
+
+def test_dashboard_does_not_link_projects_the_user_cannot_see(
+    client, portfolio, other_portfolio, member_of
+):
+    ours = ProjectFactory(portfolio=portfolio, code="OURS-1")
+    hidden = ProjectFactory(portfolio=other_portfolio, code="HIDDEN-1")
+    ProjectDependency.objects.create(predecessor=ours, successor=hidden, needed_by=date(2026, 1, 1))
+    ProjectDependency.objects.create(predecessor=hidden, successor=ours, needed_by=date(2026, 1, 1))
+    client.force_login(member_of(portfolio, "viewer"))
+
+    response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
+
+    html = response.content.decode()
+    assert "HIDDEN-1" in html  # the dependency is shown...
+    assert reverse("projects:detail", args=[hidden.pk]) not in html  # ...but not linked
+    assert reverse("projects:detail", args=[ours.pk]) in html
+    assert response.context["rollup"].late_dependencies == 1  # ours waits on HIDDEN-1
 
 
 # --- Program page --------------------------------------------------------------------------
@@ -307,11 +375,12 @@ def test_program_page_lists_its_projects_only(client, portfolio, program, member
 
     response = client.get(reverse("portfolio:program", args=[portfolio.code, program.pk]))
 
-    assert list(response.context["page_obj"].object_list) == [ours]
+    assert _codes(response) == [ours.code]
     assert response.context["rollup"].project_count == 1
     html = response.content.decode()
     assert "Not in the program" not in html
     assert reverse("portfolio:detail", args=[portfolio.code]) in html  # breadcrumb
+    assert 'id="chart-roadmap"' in html
 
 
 def test_program_page_counts_portfolio_risks_threatening_its_projects_once(
@@ -320,11 +389,11 @@ def test_program_page_counts_portfolio_risks_threatening_its_projects_once(
     first, second = ProjectFactory.create_batch(2, portfolio=portfolio, program=program)
     threat = RiskFactory(portfolio=portfolio, project=None, cost_impact=Decimal("1000"))
     threat.threatened_projects.set([first, second])
+    RiskFactory(portfolio=portfolio, project=None, cost_impact=Decimal("7777"))  # not ours
     client.force_login(member_of(portfolio, "viewer"))
 
     response = client.get(reverse("portfolio:program", args=[portfolio.code, program.pk]))
 
-    assert response.context["rollup"].open_risk_count == 1
     assert response.context["rollup"].risk_exposure == Decimal("500")
 
 

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -35,6 +36,24 @@ def money(value, currency=""):
     if not currency:
         return text
     return format_html('<span class="cur">{}</span>\u00a0{}', currency, text)
+
+
+@register.filter
+def money_short(value):
+    """Compact money for dense tables, exact figure in the tooltip: 14400000 → "14.4M",
+    661500 → "662k", 950 → "950"."""
+    amount = _decimal(value)
+    if amount is None:
+        return EMPTY
+    exact = intcomma(int(amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
+    size = abs(amount)
+    if size >= 1_000_000:
+        short = f"{(amount / 1_000_000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}M"
+    elif size >= 1_000:
+        short = f"{(amount / 1_000).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}k"
+    else:
+        short = exact
+    return format_html('<span title="{}">{}</span>', exact, short)
 
 
 @register.filter
@@ -102,11 +121,10 @@ def signed_days(days):
 def stage_pill(project_or_stage):
     """The project stage as a neutral pill."""
     stage = getattr(project_or_stage, "stage", project_or_stage)
-    label = (
-        project_or_stage.get_stage_display()
-        if hasattr(project_or_stage, "get_stage_display")
-        else stage
-    )
+    if hasattr(project_or_stage, "get_stage_display"):
+        label = project_or_stage.get_stage_display()
+    else:  # a reporting.kpis.ProjectRow, or a bare stage value
+        label = getattr(project_or_stage, "stage_label", stage)
     return format_html('<span class="pill stage-{}">{}</span>', stage, label)
 
 
@@ -117,3 +135,89 @@ def month_range(start, end):
     if months == 1:
         return f"{start:%b %Y} (1 mo)"
     return f"{start:%b %Y} – {end:%b %Y} ({months} mo)"
+
+
+# --- Dashboards ------------------------------------------------------------------------------
+
+HEALTH_SEGMENTS = (
+    ("green", "Green"),
+    ("amber", "Amber"),
+    ("red", "Red"),
+    ("", "No data"),
+)
+
+
+@register.inclusion_tag("includes/health_bar.html")
+def health_bar(counts, link="", label="Computed health"):
+    """A stacked bar of RAG counts ({"green": 3, "red": 1, "": 2}); with `link` (a URL
+    prefix such as "?health=" or "/portfolios/x/?health=") each segment opens the filtered
+    project table."""
+    counts = counts or {}
+    total = sum(counts.values())
+    segments = [
+        {
+            "key": key or "none",
+            "label": name,
+            "count": counts.get(key, 0),
+            "width": f"{100 * counts.get(key, 0) / total:.2f}" if total else "0",
+            "href": f"{link}{key or 'none'}#projects" if link else "",
+        }
+        for key, name in HEALTH_SEGMENTS
+        if counts.get(key)
+    ]
+    return {"segments": segments, "total": total, "label": label}
+
+
+def _format_kind(value, kind, currency=""):
+    if kind == "money":
+        return money(value, currency)
+    if kind == "ratio":
+        return ratio(value)
+    return EMPTY if value is None else str(value)
+
+
+@register.simple_tag
+def tile_value(tile, currency=""):
+    return _format_kind(tile.value, tile.kind, currency)
+
+
+@register.simple_tag
+def tile_change(tile, currency=""):
+    """ "▲ 0.05" / "▼ USD 1,200" / "no change", coloured by whether it is good news."""
+    change = tile.change
+    if change is None:
+        return ""
+    if not change:
+        return mark_safe('<span class="change change-none">no change</span>')
+    arrow = "▲" if change > 0 else "▼"
+    text = _format_kind(abs(change), tile.kind, currency)
+    return format_html(
+        '<span class="change change-{}">{}&nbsp;{}</span>', tile.trend or "neutral", arrow, text
+    )
+
+
+SORT_ARROWS = {"ascending": "▲", "descending": "▼"}
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, column, label, css_class=""):
+    """A sortable column header: a link to `?sort=column` (or `-column` when the table is
+    already sorted by it ascending), keeping the filters and going back to page 1."""
+    request = context["request"]
+    current = request.GET.get("sort", "")
+    ascending = current == column or (not current and column == "code")
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["sort"] = f"-{column}" if ascending else column
+    state = "ascending" if ascending else "descending" if current == f"-{column}" else "none"
+    arrow = SORT_ARROWS.get(state, "")
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a href="?{}#projects">{}{}</a></th>',
+        f"sortable {css_class}".strip(),
+        state,
+        params.urlencode(),
+        label,
+        format_html('<span class="sort-arrow" aria-hidden="true">{}</span>', arrow)
+        if arrow
+        else "",
+    )

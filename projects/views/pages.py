@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from portfolio import access
+from portfolio import access, strategy
+from portfolio.services import can_decide_gate
 from projects import selectors
 from reporting import selectors as reporting_selectors
 
@@ -31,5 +32,7 @@ def project_detail(request, pk):
             "charts": charts,
             "can_edit": access.can_edit_project(request.user, project),
             "history": reporting_selectors.project_history(project=project),
+            "gate_decisions": strategy.project_gate_decisions(project=project),
+            "can_decide_gate": can_decide_gate(request.user, project.portfolio_id),
         },
     )

@@ -44,7 +44,12 @@ def test_monthly_review_stores_kpis_and_one_snapshot_per_project_once():
     again = services.run_review(portfolio=finance, kind="monthly", period=period)
 
     assert again.pk == review.pk
-    assert PortfolioReview.objects.filter(portfolio=finance).count() == 1
+    same_period = PortfolioReview.objects.filter(
+        portfolio=finance, kind="monthly", period_start=review.period_start
+    )
+    assert same_period.count() == 1
+    # seed_demo stored the six closed months before this one, to show trends.
+    assert PortfolioReview.objects.filter(portfolio=finance, kind="monthly").count() == 7
     projects = Project.objects.filter(portfolio=finance)
     assert ProjectSnapshot.objects.filter(review=review).count() == projects.count()
     rows = kpis.project_kpis(projects=projects, as_of=review.period_end)
@@ -93,3 +98,17 @@ def test_quarterly_review_measures_strategic_drift(portfolio):
     assert drift["Growth"]["drift_points"] == "30.0"  # 100 % of spend against a 70 % weight
     assert [o["objective"] for o in review.findings["unserved_objectives"]] == ["Compliance"]
     assert [p["code"] for p in review.findings["unaligned_projects"]] == ["LONER"]
+
+
+def test_annual_review_ranks_the_pipeline_against_the_envelope():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    product = Portfolio.objects.get(code="product")
+    review = PortfolioReview.objects.get(portfolio=product, kind="annual")
+    ranked = review.findings["ranked"]
+    assert {row["code"] for row in ranked} >= {"PRD-AI", "PRD-UI"}
+    priorities = [Decimal(row["priority"]) for row in ranked if row["priority"] is not None]
+    assert priorities == sorted(priorities, reverse=True)
+    assert Decimal(review.findings["envelope"]) == product.budget_envelope
+    assert Decimal(review.findings["headroom"]) == product.budget_envelope - Decimal(
+        review.findings["committed_budget"]
+    )

@@ -1,0 +1,170 @@
+"""Does the floor compute the same figures as the application? Its per-portfolio (and
+per-project) results are compared with reporting.kpis over the same scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from bench import floor
+from portfolio.models import Portfolio
+from projects.models import Project
+from reporting import kpis
+from risks.models import Risk
+
+PV_TOLERANCE = Decimal("0.005")  # PV: per-project rounding of the planned % (0.5 %)
+MONEY_TOLERANCE = Decimal("0.00001")  # other sums: cents of rounding over 1,000s of projects
+
+
+@dataclass(frozen=True)
+class Difference:
+    scope: str
+    figure: str
+    floor: object
+    kpis: object
+
+    def __str__(self):
+        return f"{self.scope} {self.figure}: floor {self.floor} vs kpis {self.kpis}"
+
+
+def _close(a, b, tolerance: Decimal) -> bool:
+    a, b = Decimal(a or 0), Decimal(b or 0)
+    return abs(a - b) <= tolerance * max(abs(a), abs(b), Decimal(1))
+
+
+def _compare(scope: str, floor_row: dict, rollup: kpis.KpiRollup) -> list[Difference]:
+    money = {
+        "bac": rollup.budget,
+        "ac": rollup.actual_cost,
+        "ev": rollup.earned_value,
+        "pv": rollup.planned_value,
+        "eac": rollup.estimate_at_completion,
+        "expected_benefit": rollup.expected_benefit,
+        "risk_exposure": rollup.risk_exposure,
+    }
+    counts = {
+        "project_count": rollup.project_count,
+        "watermelons": rollup.watermelons,
+        "late_milestones": rollup.late_milestones,
+        "late_dependencies": rollup.late_dependencies,
+        **{f"stage_{s}": rollup.stage_counts.get(s, 0) for s in floor.STAGES},
+        **{
+            f"computed_{h or 'none'}": rollup.computed_health_counts.get(h, 0)
+            for h in floor.HEALTHS
+        },
+        **{
+            f"reported_{h or 'none'}": rollup.reported_health_counts.get(h, 0)
+            for h in floor.HEALTHS
+        },
+    }
+    differences = [
+        Difference(scope, name, floor_row[name], value)
+        for name, value in money.items()
+        if not _close(floor_row[name], value, PV_TOLERANCE if name == "pv" else MONEY_TOLERANCE)
+    ]
+    differences += [
+        Difference(scope, name, floor_row[name], value)
+        for name, value in counts.items()
+        if floor_row[name] != value
+    ]
+    return differences
+
+
+def _portfolio_rollups(portfolio_ids: list[int] | None, as_of: date):
+    """reporting.kpis rollups per portfolio and over all of them, as the pages make them."""
+    portfolios = Portfolio.objects.all()
+    if portfolio_ids is not None:
+        portfolios = portfolios.filter(pk__in=portfolio_ids)
+    by_portfolio = defaultdict(list)
+    projects = Project.objects.filter(portfolio__in=portfolios)
+    for row in kpis.project_kpis(projects=projects, as_of=as_of):
+        by_portfolio[row.project.portfolio_id].append(row)
+    exposure = {
+        portfolio.pk: kpis.portfolio_risk_exposure(risks=Risk.objects.filter(portfolio=portfolio))
+        for portfolio in portfolios
+    }
+    late = {
+        portfolio.pk: kpis.late_dependency_count(
+            projects=Project.objects.filter(portfolio=portfolio)
+        )
+        for portfolio in portfolios
+    }
+    rollups = {
+        pk: kpis.rollup(
+            by_portfolio[pk], portfolio_risk_exposure=exposure[pk], late_dependencies=late[pk]
+        )
+        for pk in exposure
+    }
+    total = kpis.rollup(
+        [row for rows in by_portfolio.values() for row in rows],
+        portfolio_risk_exposure=sum(exposure.values(), Decimal(0)),
+        late_dependencies=sum(late.values()),
+    )
+    return rollups, total
+
+
+def check_portfolios(statement: floor.Statement, *, portfolio_ids, as_of: date):
+    """Differences between the floor's portfolio (and total) rows and reporting.kpis."""
+    rows = floor.run_as_dicts(statement)
+    rollups, total = _portfolio_rollups(portfolio_ids, as_of)
+    differences = []
+    for row in rows:
+        if row["kind"] == "portfolio":
+            differences += _compare(row["code"], row, rollups[row["portfolio_id"]])
+        elif row["kind"] == "total":
+            differences += _compare("total", row, total)
+    seen = {row["portfolio_id"] for row in rows if row["kind"] == "portfolio"}
+    if seen != set(rollups):
+        differences.append(Difference("portfolios", "ids", sorted(seen), sorted(rollups)))
+    return differences
+
+
+def check_project(statement: floor.Statement, *, project_id: int, as_of: date):
+    [row] = floor.run_as_dicts(statement)
+    [project] = kpis.project_kpis(projects=Project.objects.filter(pk=project_id), as_of=as_of)
+    ev = project.earned_value
+    expected = {
+        "ac": ev.actual_cost,
+        "ev": ev.earned_value,
+        "pv": ev.planned_value,
+        "eac": ev.estimate_at_completion,
+        "cpi": ev.cost_performance_index,
+        "spi": ev.schedule_performance_index,
+        "planned_pct": project.planned_percent_complete,
+        "computed": project.computed_health,
+        "reported": project.reported_health,
+        "late_milestones": project.late_milestones,
+        "exposure": project.risk_exposure,
+    }
+    differences = [
+        Difference(f"project {project_id}", name, row[name], value)
+        for name, value in expected.items()
+        if row[name] != value
+    ]
+    watermelon = row["reported"] == "green" and (
+        row["has_red_dimension"] or row["computed"] == "red"
+    )
+    if watermelon != project.is_watermelon:
+        differences.append(
+            Difference(f"project {project_id}", "watermelon", watermelon, project.is_watermelon)
+        )
+    return differences
+
+
+@dataclass(frozen=True)
+class Check:
+    """Compare one floor statement with reporting.kpis: portfolio rows (all portfolios when
+    `portfolio_ids` is None) or, given `project_id`, one project's row."""
+
+    label: str
+    statement: floor.Statement
+    as_of: date
+    portfolio_ids: list[int] | None = None
+    project_id: int | None = None
+
+    def differences(self) -> list[Difference]:
+        if self.project_id is not None:
+            return check_project(self.statement, project_id=self.project_id, as_of=self.as_of)
+        return check_portfolios(self.statement, portfolio_ids=self.portfolio_ids, as_of=self.as_of)

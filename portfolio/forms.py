@@ -1,0 +1,393 @@
+"""Forms of the strategy pages (issue 7). They only parse input: every rule about the set
+(weights adding up to 100, requires cycles, who may do what) lives in portfolio.services,
+whose refusals the views attach back to these forms (`apply_set_error`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import timezone
+
+from portfolio.models import (
+    Contribution,
+    CriterionDirection,
+    GateOutcome,
+    Program,
+    ScoringCriterion,
+    StrategicObjective,
+)
+from portfolio.services import ANCHOR_LEVELS, INTAKE_STAGES, score_field_name
+from projects.models import Project
+from projects.querysets import Stage
+from resources.models import Role
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+WEIGHT_WIDGET = forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"})
+
+
+class MonthField(forms.DateField):
+    """A month (`<input type="month">`, "2027-01"), cleaned to its first day."""
+
+    widget = MONTH
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+# --- Sets edited together (objectives, criteria) ---------------------------------------------
+
+
+class RowForm(forms.Form):
+    """A row of a set formset: `id` is blank for a new row."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ObjectiveForm(RowForm):
+    name = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"placeholder": "New objective"})
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 30})
+    )
+    weight = forms.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, widget=WEIGHT_WIDGET
+    )
+    active_from = forms.DateField(widget=DATE)
+    active_until = forms.DateField(widget=DATE, required=False)
+    deactivate = forms.BooleanField(
+        required=False, help_text="Ends the objective yesterday; it stops counting today."
+    )
+
+
+def objective_initial(objective: StrategicObjective) -> dict:
+    return {
+        "id": objective.pk,
+        "name": objective.name,
+        "description": objective.description,
+        "weight": objective.weight,
+        "active_from": objective.active_from,
+        "active_until": objective.active_until,
+    }
+
+
+class SetFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """The cleaned rows to save: every existing row, and the new rows filled in."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and (form.cleaned_data.get("id") or form.has_changed())
+        ]
+
+    def row_forms(self) -> list[forms.Form]:
+        """The forms behind `rows()`, in the same order (for attaching row errors)."""
+        return [
+            form
+            for form in self.forms
+            if form.cleaned_data and (form.cleaned_data.get("id") or form.has_changed())
+        ]
+
+
+class ObjectiveFormSetBase(SetFormSet):
+    def counted_forms(self, today):
+        """The rows active on `today` once saved: the ones whose weights must add up."""
+        counted = []
+        for form in self.row_forms():
+            data = form.cleaned_data
+            starts, ends = data.get("active_from"), data.get("active_until")
+            if data.get("deactivate") or not starts or starts > today:
+                continue
+            if ends is None or ends >= today:
+                counted.append(form)
+        return counted
+
+
+ObjectiveFormSet = forms.formset_factory(ObjectiveForm, formset=ObjectiveFormSetBase, extra=1)
+
+
+class CriterionForm(RowForm):
+    name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"placeholder": "New criterion"})
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 30})
+    )
+    weight = forms.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, widget=WEIGHT_WIDGET
+    )
+    direction = forms.ChoiceField(choices=CriterionDirection.choices)
+    delete = forms.BooleanField(required=False, help_text="Removes it and its scores.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for level in ANCHOR_LEVELS:
+            self.fields[f"anchor_{level}"] = forms.CharField(
+                label=f"{level}",
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": f"What {level} means"}),
+            )
+
+    def anchor_fields(self):
+        return [self[f"anchor_{level}"] for level in ANCHOR_LEVELS]
+
+    def to_row(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["anchors"] = {
+            level: data.pop(f"anchor_{level}")
+            for level in ANCHOR_LEVELS
+            if f"anchor_{level}" in data
+        }
+        return data
+
+
+def criterion_initial(criterion: ScoringCriterion) -> dict:
+    anchors = criterion.anchors or {}
+    return {
+        "id": criterion.pk,
+        "name": criterion.name,
+        "description": criterion.description,
+        "weight": criterion.weight,
+        "direction": criterion.direction,
+        **{f"anchor_{level}": anchors.get(level, "") for level in ANCHOR_LEVELS},
+    }
+
+
+class CriterionFormSetBase(SetFormSet):
+    def rows(self) -> list[dict]:
+        return [form.to_row() for form in self.row_forms() if not form.cleaned_data.get("delete")]
+
+    def row_forms(self):
+        return [form for form in super().row_forms() if not form.cleaned_data.get("delete")]
+
+    def delete_ids(self) -> list[int]:
+        return [
+            form.cleaned_data["id"]
+            for form in self.forms
+            if form.cleaned_data and form.cleaned_data.get("delete") and form.cleaned_data["id"]
+        ]
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, formset=CriterionFormSetBase, extra=1)
+
+
+def apply_row_errors(formset, error) -> list[forms.Form]:
+    """Attach `SetValidationError.row_errors` to the formset's saved rows; returns them."""
+    rows = formset.row_forms()
+    for index, messages_by_field in getattr(error, "row_errors", {}).items():
+        form = rows[index]
+        for name, messages in messages_by_field.items():
+            target = name if name in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    return rows
+
+
+def apply_set_error(formset, error, *, marked_rows=None) -> None:
+    """Attach a refusal of a set service to its formset: each row's own errors
+    (`SetValidationError.row_errors`) to that row's form; errors about the set to
+    `formset.set_errors` (shown above the table) and, when keyed by a field such as "weight",
+    also to that field of every form in `marked_rows` (default: every saved row), in the
+    short form of `SetValidationError.field_hints`, so each weight taking part in the wrong
+    sum is marked."""
+    rows = apply_row_errors(formset, error)
+    set_messages = []
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, messages in by_field.items():
+        for message in messages:
+            set_messages.append(message)
+            if name in (None, NON_FIELD_ERRORS):
+                continue
+            hint = getattr(error, "field_hints", {}).get(name, message)
+            for form in rows if marked_rows is None else marked_rows:
+                if name in form.fields:
+                    form.add_error(name, hint)
+    formset.set_errors = set_messages
+
+
+# --- Contribution matrix and scores ----------------------------------------------------------
+
+
+class ContributionMatrixForm(forms.Form):
+    """One select (none / low / medium / high) per project × objective cell of a page."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = {}
+        for row in rows:
+            for cell in row.cells:
+                self.fields[cell.field_name] = forms.TypedChoiceField(
+                    choices=Contribution.choices,
+                    coerce=int,
+                    initial=cell.level,
+                    label=cell.objective_name,
+                    widget=forms.Select(attrs={"class": f"level level-{cell.level}"}),
+                )
+                self.cells[cell.field_name] = (row.project.pk, cell.objective_id)
+
+    def levels(self) -> dict[tuple[int, int], int]:
+        return {self.cells[name]: value for name, value in self.cleaned_data.items()}
+
+
+class ProjectScoresForm(forms.Form):
+    """One select per criterion, each level showing its written anchor."""
+
+    def __init__(self, *args, criteria, scores: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            anchors = criterion.anchors or {}
+            choices = [("", "Not scored")] + [
+                (int(level), f"{level} — {anchors[level]}" if anchors.get(level) else level)
+                for level in ANCHOR_LEVELS
+            ]
+            self.fields[score_field_name(criterion.pk)] = forms.TypedChoiceField(
+                label=criterion.name,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=scores.get(criterion.pk),
+                help_text=criterion.get_direction_display(),
+            )
+
+    def scores(self) -> dict[int, int | None]:
+        return {
+            criterion.pk: self.cleaned_data.get(score_field_name(criterion.pk))
+            for criterion in self.criteria
+        }
+
+
+# --- Candidate intake --------------------------------------------------------------------------
+
+
+class CandidateForm(forms.ModelForm):
+    """The business case of a proposed project (an idea or a candidate)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "code",
+            "stage",
+            "program",
+            "description",
+            "annual_benefit",
+            "annual_cost",
+            "budget",
+            "expected_benefit",
+            "start_date",
+            "end_date",
+            "is_mandatory",
+            "requires",
+            "excludes",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "requires": forms.SelectMultiple(attrs={"size": 6}),
+            "excludes": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        labels = {
+            "annual_benefit": "Expected benefit per year",
+            "annual_cost": "Cost per year",
+            "budget": "Budget (total cost)",
+            "expected_benefit": "Expected benefit over the project's life",
+            "is_mandatory": "Mandatory (regulatory or contractual)",
+        }
+        help_texts = {
+            "expected_benefit": "",
+            "is_mandatory": "Selection must then include it.",
+            "requires": "Projects this one cannot go ahead without.",
+            "excludes": "Projects that cannot go ahead together with this one (both ways).",
+            "code": "Unique in the portfolio, e.g. PRD-OFF.",
+        }
+
+    def __init__(self, *args, portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s.value, s.label) for s in INTAKE_STAGES]
+        self.fields["program"].queryset = Program.objects.filter(portfolio=portfolio)
+        others = Project.objects.filter(portfolio=portfolio).order_by("code")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+            self.fields["code"].disabled = True
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
+        for name in ("requires", "excludes"):
+            self.fields[name].queryset = others
+            self.fields[name].required = False
+        for name in ("annual_benefit", "annual_cost", "budget", "expected_benefit"):
+            self.fields[name].min_value = 0
+            self.fields[name].widget.attrs["min"] = "0"
+
+    def _post_clean(self):
+        # The service validates the project (and its links) as a whole; the form only parses.
+        pass
+
+    def business_case(self) -> dict:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("code", "requires", "excludes", "version")
+        }
+
+
+class RoleRequestForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=Role.objects.order_by("name"))
+    start_month = MonthField(label="First month")
+    end_month = MonthField(label="Last month")
+    fte = forms.DecimalField(
+        label="FTE",
+        max_digits=4,
+        decimal_places=2,
+        min_value=0.01,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "max": "1"}),
+        help_text="Per month, 0.05–1.",
+    )
+
+
+class RoleRequestFormSetBase(SetFormSet):
+    def rows(self) -> list[dict]:
+        return [form.cleaned_data for form in self.row_forms()]
+
+    def row_forms(self):
+        return [form for form in self.forms if form.cleaned_data and form.has_changed()]
+
+
+RoleRequestFormSet = forms.formset_factory(RoleRequestForm, formset=RoleRequestFormSetBase, extra=3)
+
+
+# --- Gate decisions ------------------------------------------------------------------------
+
+
+class GateDecisionForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Gate to")
+    outcome = forms.ChoiceField(choices=GateOutcome.choices, widget=forms.RadioSelect)
+    decided_on = forms.DateField(label="Decided on", widget=DATE)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    conditions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What must hold for the decision to stand, e.g. “funding confirmed by Q2”.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, project, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = [(stage, Stage(stage).label) for stage in targets]
+        if not self.is_bound:
+            self.initial.update(
+                {
+                    "decided_on": timezone.localdate(),
+                    "version": project.version,
+                    "to_stage": targets[0] if targets else "",
+                }
+            )

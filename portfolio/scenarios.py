@@ -1,0 +1,409 @@
+"""Selection scenarios (issue 7, item 6): saving a named what-if (budget, capacity changes,
+forced projects), comparing two or three side by side, and committing one.
+
+Services (writes) come first, then the selectors the pages read. Every service checks the
+caller's right itself (PMO and portfolio managers: `access.can_manage_portfolio`) and runs in
+one transaction.
+
+Committing moves the pipeline projects (idea, candidate, and those a previous commit
+deferred) that the scenario's optimal slate contains to "approved", and the ideas and
+candidates it leaves out to "on hold", which the pages call "deferred" (Stage has no such
+value). Each move is saved through the model, so django-simple-history records who made it,
+and gets a GateDecision (go or hold, "Committed scenario <name>") so the project page shows
+why. Active projects the slate leaves out are not stopped here: stopping one is a gate
+decision of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from portfolio import access, selection
+from portfolio.models import GateDecision, GateOutcome, Scenario
+from projects.querysets import PIPELINE_STAGES, Stage
+
+MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MAX_COMPARED = 3
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def _require_manager(user, portfolio):
+    access.require(
+        access.can_manage_portfolio(user, portfolio),
+        "Only the portfolio's PMO and portfolio managers may change its scenarios.",
+    )
+
+
+def clean_capacity_changes(changes) -> dict[str, dict[str, float]]:
+    """{role name: {"YYYY-MM": hours}} with known roles, valid months and non-zero hours (an
+    hour figure may be negative: fewer hours); zero entries are dropped."""
+    from resources.models import Role
+
+    if not changes:
+        return {}
+    if not isinstance(changes, Mapping):
+        raise ValidationError({"capacity_changes": "Give hours per role per month."})
+    known = set(Role.objects.filter(name__in=list(changes)).values_list("name", flat=True))
+    errors, cleaned = [], {}
+    for role, months in changes.items():
+        if role not in known:
+            errors.append(f"There is no role named “{role}”.")
+            continue
+        if not isinstance(months, Mapping):
+            errors.append(f"{role}: give hours per month.")
+            continue
+        for month, hours in months.items():
+            if not MONTH_KEY.match(str(month)):
+                errors.append(f"{role}: “{month}” is not a month (YYYY-MM).")
+                continue
+            try:
+                amount = Decimal(str(hours))
+            except (InvalidOperation, ValueError):
+                errors.append(f"{role} {month}: “{hours}” is not a number of hours.")
+                continue
+            if not amount.is_finite() or abs(amount) > 100_000:
+                errors.append(f"{role} {month}: {hours} hours is out of range.")
+                continue
+            if amount:
+                cleaned.setdefault(role, {})[str(month)] = float(amount)
+    if errors:
+        raise ValidationError({"capacity_changes": errors})
+    return {role: dict(sorted(months.items())) for role, months in sorted(cleaned.items())}
+
+
+def _check_forced(portfolio, forced_in, forced_out):
+    from projects.models import Project
+
+    forced_in, forced_out = set(forced_in), set(forced_out)
+    errors = {}
+    both = forced_in & forced_out
+    if both:
+        codes = ", ".join(sorted(p.code for p in both))
+        errors["forced_out"] = f"Forced in and out at once: {codes}."
+    allowed = set(
+        Project.objects.filter(portfolio=portfolio, stage__in=selection.MODEL_STAGES).values_list(
+            "pk", flat=True
+        )
+    )
+    for name, projects in (("forced_in", forced_in), ("forced_out", forced_out)):
+        strays = sorted(p.code for p in projects if p.pk not in allowed)
+        if strays:
+            errors.setdefault(name, []).append(
+                "Only this portfolio's ideas, candidates, approved, in-progress and on-hold "
+                f"projects can be forced: {', '.join(strays)}."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None) -> Scenario:
+    """Create (`scenario` None) or update a scenario from `data`: name, description,
+    budget_limit, forced_in, forced_out (projects) and capacity_changes."""
+    _require_manager(by, portfolio)
+    if scenario is not None and (
+        scenario.committed_at
+        or Scenario.objects.filter(pk=scenario.pk, committed_at__isnull=False).exists()
+    ):
+        raise ValidationError(
+            "This scenario is committed: it records a decision and no longer changes. "
+            "Save a new scenario instead."
+        )
+    forced_in = list(data.get("forced_in") or [])
+    forced_out = list(data.get("forced_out") or [])
+    _check_forced(portfolio, forced_in, forced_out)
+    if scenario is None:
+        scenario = Scenario(portfolio=portfolio, created_by=by)
+    scenario.name = data["name"]
+    scenario.description = data.get("description", "")
+    scenario.budget_limit = data["budget_limit"]
+    scenario.capacity_changes = clean_capacity_changes(data.get("capacity_changes"))
+    scenario.full_clean()
+    scenario.save()
+    scenario.forced_in.set(forced_in)
+    scenario.forced_out.set(forced_out)
+    return scenario
+
+
+@dataclass(frozen=True)
+class CommitPlan:
+    """What committing would do: the slate, and the pipeline projects it moves."""
+
+    data: selection.SelectionInput
+    selection: selection.Selection
+    approve: tuple[selection.Candidate, ...]
+    defer: tuple[selection.Candidate, ...]
+    untouched_rejected: tuple[selection.Candidate, ...]  # active or on hold, left as they are
+
+    @property
+    def deferrals(self) -> list[tuple[selection.Candidate, selection.Reason | None]]:
+        """Each deferred project with the first constraint that keeps it out."""
+        return [(c, next(iter(self.selection.reasons.get(c.id, ())), None)) for c in self.defer]
+
+
+def scenario_commit_plan(*, scenario: Scenario, as_of: date) -> CommitPlan:
+    data = selection.selection_input(portfolio=scenario.portfolio, as_of=as_of, scenario=scenario)
+    result = selection.optimise(data)
+    chosen = result.chosen
+    return CommitPlan(
+        data=data,
+        selection=result,
+        approve=tuple(c for c in data.candidates if c.id in chosen and c.is_pipeline),
+        defer=tuple(
+            c for c in data.candidates if c.id not in chosen and c.stage in PIPELINE_STAGES
+        ),
+        untouched_rejected=tuple(
+            c for c in data.candidates if c.id not in chosen and not c.is_pipeline
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    scenario: Scenario
+    approved: tuple[str, ...]
+    deferred: tuple[str, ...]
+
+
+def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> CommitOutcome:
+    """Commit the scenario's optimal slate (see the module docstring). Refused, with nothing
+    changed, when the scenario is already committed or has no feasible slate."""
+    from projects.models import Project
+
+    portfolio = scenario.portfolio
+    _require_manager(by, portfolio)
+    as_of = as_of or timezone.localdate()
+    with transaction.atomic():
+        locked = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if locked.committed_at:
+            raise ValidationError(
+                f"Scenario “{locked.name}” was already committed on "
+                f"{timezone.localtime(locked.committed_at):%d %b %Y}."
+            )
+        plan = scenario_commit_plan(scenario=locked, as_of=as_of)
+        if not plan.selection.ok:
+            raise ValidationError(
+                f"Scenario “{locked.name}” has no slate to commit: {plan.selection.message}"
+            )
+        # Both are decisions at the gate to "approved" (strategy.gate_result_stage): go moves
+        # the project there, hold puts it on hold. An idea passes the ungated idea → candidate
+        # step on the way (decision 13).
+        moves = {c.id: (GateOutcome.GO, Stage.APPROVED, "") for c in plan.approve}
+        for candidate in plan.defer:
+            first = plan.selection.reasons.get(candidate.id, ())
+            why = f" Deferred: {first[0]}." if first else " Deferred."
+            moves[candidate.id] = (GateOutcome.HOLD, Stage.ON_HOLD, why)
+        rationale = f"Committed scenario {locked.name}"
+        decisions = []
+        for project in Project.objects.select_for_update().filter(pk__in=list(moves)):
+            outcome, result, note = moves[project.pk]
+            from_stage = project.stage
+            if from_stage == result:
+                continue
+            project.stage = result
+            project.version += 1  # open edit forms now see a newer version
+            project._history_user = by
+            project.save(update_fields=["stage", "version", "updated_at"])
+            decisions.append(
+                GateDecision(
+                    project=project,
+                    from_stage=from_stage,
+                    to_stage=Stage.APPROVED,
+                    outcome=outcome,
+                    decided_by=by,
+                    decided_on=as_of,
+                    rationale=f"{rationale}.{note}",
+                )
+            )
+        GateDecision.objects.bulk_create(decisions)
+        locked.committed_by = by
+        locked.committed_at = timezone.now()
+        locked.save(update_fields=["committed_by", "committed_at"])
+        scenario.committed_by, scenario.committed_at = locked.committed_by, locked.committed_at
+    return CommitOutcome(
+        scenario=locked,
+        approved=tuple(sorted(c.code for c in plan.approve)),
+        deferred=tuple(sorted(c.code for c in plan.defer)),
+    )
+
+
+# --- Selectors -----------------------------------------------------------------------------
+
+
+def portfolio_scenarios(*, portfolio):
+    """The portfolio's scenarios, newest first, with their authors and forced counts."""
+    return (
+        Scenario.objects.filter(portfolio=portfolio)
+        .select_related("created_by", "committed_by")
+        .annotate(
+            forced_in_count=Count("forced_in", distinct=True),
+            forced_out_count=Count("forced_out", distinct=True),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def capacity_change_ranges(changes: Mapping[str, Mapping[str, float]]) -> list[dict]:
+    """The stored {role: {month: hours}} as rows of consecutive months with the same hours,
+    as people enter them: [{"role", "first_month", "last_month", "hours"}]."""
+    rows = []
+    for role, months in sorted((changes or {}).items()):
+        run = None
+        for month, hours in sorted(months.items()):
+            if run and run["hours"] == hours and _next_month(run["last_month"]) == month:
+                run["last_month"] = month
+                continue
+            run = {"role": role, "first_month": month, "last_month": month, "hours": hours}
+            rows.append(run)
+    return rows
+
+
+def _next_month(key: str) -> str:
+    year, month = int(key[:4]), int(key[5:])
+    return f"{year + month // 12}-{month % 12 + 1:02d}"
+
+
+def expand_capacity_ranges(rows: Iterable[Mapping]) -> dict[str, dict[str, float]]:
+    """Rows of (role name, first month, last month, hours per month) as stored JSON; rows on
+    the same role and month add up."""
+    changes: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in rows:
+        month, last = f"{row['first_month']:%Y-%m}", f"{row['last_month']:%Y-%m}"
+        while month <= last:
+            hours = changes[row["role"]].get(month, 0.0) + float(row["hours"])
+            changes[row["role"]][month] = hours
+            month = _next_month(month)
+    return {role: months for role, months in changes.items() if months}
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    scenario: Scenario
+    data: selection.SelectionInput
+    selection: selection.Selection
+    loads: dict[str, selection.RoleLoad]
+
+    @property
+    def spend(self) -> float:
+        return sum(v for k, v in self.selection.usage.items() if k[0] == selection.BUDGET)
+
+    def year_spend(self, label: str) -> float:
+        return self.selection.usage.get((selection.BUDGET, label), 0.0)
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    cells: list
+    differs: bool = False
+    project_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    outcomes: list[ScenarioOutcome]
+    years: list[ComparisonRow]
+    projects: list[ComparisonRow]  # cells: True/False per scenario
+    roles: list[ComparisonRow]  # cells: RoleLoad | None per scenario
+    objectives: list[ComparisonRow] | None  # cells: alignment per scenario; None: unavailable
+    alignment_note: str = ""
+
+
+def _alignment(portfolio, slates: list[frozenset[int]], as_of: date):
+    """Per active objective, how strongly each slate serves it: its projects' contributions
+    (none 0 … high 3) summed, as % of every project contributing "high"; and the slate's
+    mean strategic alignment (portfolio.strategy, DESIGN.md §4). Three queries."""
+    from portfolio.models import ObjectiveContribution
+    from portfolio.strategy import active_objectives, strategic_alignment
+
+    objectives = active_objectives(portfolio=portfolio, as_of=as_of)
+    if not objectives:
+        return None, "The portfolio has no active strategic objectives to align with."
+    everyone = sorted(set().union(*slates))
+    levels: dict[tuple[int, int], int] = {
+        (project_id, objective_id): level
+        for project_id, objective_id, level in ObjectiveContribution.objects.filter(
+            project_id__in=everyone, objective__in=objectives
+        ).values_list("project_id", "objective_id", "contribution")
+    }
+    alignment = strategic_alignment(project_ids=everyone, as_of=as_of)
+    rows = []
+    for objective in objectives:
+        cells = []
+        for slate in slates:
+            points = sum(levels.get((pid, objective.pk), 0) for pid in slate)
+            cells.append(points * 100 / (3 * len(slate)) if slate else None)
+        rows.append(ComparisonRow(label=f"{objective.name} ({objective.weight:g} %)", cells=cells))
+    means = []
+    for slate in slates:
+        known = [alignment[pid] for pid in slate if alignment.get(pid) is not None]
+        means.append(sum(known) / len(known) if known else None)
+    rows.append(ComparisonRow(label="Mean strategic alignment", cells=means, differs=True))
+    return rows, ""
+
+
+def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) -> Comparison:
+    """Two or three scenarios side by side: value, spend per planning year, the projects each
+    funds, resource load per role and, when available, alignment per objective."""
+    outcomes = []
+    for scenario in scenarios:
+        data = selection.selection_input(portfolio=portfolio, as_of=as_of, scenario=scenario)
+        result = selection.optimise(data)
+        outcomes.append(
+            ScenarioOutcome(
+                scenario=scenario,
+                data=data,
+                selection=result,
+                loads={load.role: load for load in selection.role_loads(data, result)},
+            )
+        )
+    labels = []
+    for outcome in outcomes:
+        labels.extend(y.label for y in outcome.data.years if y.label not in labels)
+    years = [
+        ComparisonRow(label=label, cells=[o.year_spend(label) for o in outcomes])
+        for label in labels
+    ]
+    candidates: dict[int, selection.Candidate] = {}
+    for outcome in outcomes:
+        candidates.update(outcome.data.by_id())
+    chosen_anywhere = set().union(*(o.selection.chosen for o in outcomes)) if outcomes else set()
+    projects = []
+    for pid in sorted(chosen_anywhere, key=lambda p: candidates[p].code):
+        cells = [pid in o.selection.chosen for o in outcomes]
+        candidate = candidates[pid]
+        projects.append(
+            ComparisonRow(
+                label=f"{candidate.code} {candidate.name}".strip(),
+                cells=cells,
+                differs=len(set(cells)) > 1,
+                project_id=pid,
+            )
+        )
+    projects.sort(key=lambda row: (not row.differs, row.label))
+    roles_used = sorted(set().union(*(o.loads.keys() for o in outcomes)) if outcomes else set())
+    roles = [
+        ComparisonRow(label=role, cells=[o.loads.get(role) for o in outcomes])
+        for role in roles_used
+    ]
+    objectives, note = _alignment(portfolio, [o.selection.chosen for o in outcomes], as_of)
+    return Comparison(
+        outcomes=outcomes,
+        years=years,
+        projects=projects,
+        roles=roles,
+        objectives=objectives,
+        alignment_note=note,
+    )

@@ -1,0 +1,651 @@
+"""Writes of the portfolio's strategy (issue 7): objectives and their weights, the contribution
+matrix, scoring criteria and project scores, candidate intake, and stage-gate decisions.
+
+Each function is keyword-only, checks the caller's right itself (so the browser views and
+the API share the rule; PermissionDenied is the 403), validates, and writes in one
+transaction. Reads and the gate rules live in portfolio.strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portfolio import access, strategy
+from portfolio.models import (
+    GateDecision,
+    GateOutcome,
+    ObjectiveContribution,
+    Portfolio,
+    ProjectScore,
+    RankingSnapshot,
+    ScoringCriterion,
+    StrategicObjective,
+)
+from portfolio.selectors import active_on
+from projects.models import Project
+from projects.querysets import Stage
+from resources.models import Allocation, AllocationStatus, AllocationUnit
+
+HUNDRED = Decimal("100")
+# Who takes go / no-go decisions at a stage gate (DESIGN.md §1): the PMO, portfolio managers
+# and executives of the portfolio, and PMO admins. A project's manager proposes, not decides.
+GATE_ROLES = ("pmo", "portfolio_manager", "executive")
+INTAKE_STAGES = (Stage.IDEA, Stage.CANDIDATE)
+
+
+class SetValidationError(ValidationError):
+    """A set of rows edited together (objectives, criteria, role requests) was refused.
+
+    The error's own messages concern the set as a whole and are keyed by the field they are
+    about (e.g. "weight" when the weights do not add up to 100); `field_hints[field]` is a
+    short form of that message to mark the field on each row; `row_errors[i]` holds row i's
+    own field errors."""
+
+    def __init__(
+        self,
+        message,
+        *,
+        row_errors: dict[int, dict[str, list[str]]] | None = None,
+        field_hints: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.row_errors = row_errors or {}
+        self.field_hints = field_hints or {}
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def _require_manager(user, portfolio: Portfolio, what: str):
+    access.require(
+        access.can_manage_portfolio(user, portfolio),
+        f"Only the portfolio's PMO and portfolio managers may change {what}.",
+    )
+
+
+def _row_errors(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+# --- Strategic objectives --------------------------------------------------------------------
+
+OBJECTIVE_FIELDS = ("name", "description", "weight", "active_from", "active_until")
+
+
+def _check_unique_names(named: Iterable[tuple[int, str]], row_errors: dict) -> None:
+    """`named`: (row index, name) pairs; a repeated name is an error on the later row."""
+    seen = {}
+    for index, raw_name in named:
+        name = (raw_name or "").strip().casefold()
+        if name in seen:
+            row_errors.setdefault(index, {}).setdefault("name", []).append(
+                "Another row has the same name."
+            )
+        seen[name] = index
+
+
+@transaction.atomic
+def objectives_save(
+    *, portfolio: Portfolio, rows: list[dict], by, as_of: date | None = None
+) -> list[StrategicObjective]:
+    """Save the portfolio's objectives as one set.
+
+    Each row is a dict of OBJECTIVE_FIELDS plus `id` (None for a new objective) and
+    `deactivate` (True: the objective stops being active yesterday; one that had not started
+    yet starts and ends yesterday). The objectives active on `as_of` (default today) after
+    the save must weigh 100 % together; a set with none active is allowed (no strategy yet)."""
+    _require_manager(by, portfolio, "strategic objectives")
+    today = as_of or timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    existing = {
+        o.pk: o for o in StrategicObjective.objects.select_for_update().filter(portfolio=portfolio)
+    }
+    objectives, row_errors = [], {}
+    for index, row in enumerate(rows):
+        objective = (
+            existing.get(row.get("id"))
+            if row.get("id")
+            else StrategicObjective(portfolio=portfolio)
+        )
+        if objective is None:
+            raise ValidationError("An objective of another portfolio was submitted.")
+        for name in OBJECTIVE_FIELDS:
+            if name in row:
+                setattr(objective, name, row[name])
+        if row.get("deactivate"):
+            objective.active_until = yesterday
+            if objective.active_from and objective.active_from > yesterday:
+                objective.active_from = yesterday
+        try:
+            objective.full_clean(exclude=["portfolio"], validate_unique=False)
+        except ValidationError as error:
+            row_errors[index] = _row_errors(error)
+        objectives.append(objective)
+    submitted = {o.pk for o in objectives if o.pk}
+    kept = [o for pk, o in existing.items() if pk not in submitted]
+    _check_unique_names(enumerate(o.name for o in objectives), row_errors)
+    if row_errors:
+        raise SetValidationError("Some objectives need correcting.", row_errors=row_errors)
+    active = [
+        o
+        for o in [*objectives, *kept]
+        if o.active_from <= today and (o.active_until is None or o.active_until >= today)
+    ]
+    total = sum((Decimal(o.weight) for o in active), Decimal("0"))
+    if active and total != HUNDRED:
+        raise SetValidationError(
+            {
+                "weight": (
+                    f"The weights of the active objectives add up to {_percent(total)}; "
+                    "they must add up to 100%."
+                )
+            },
+            field_hints={"weight": f"Active weights total {_percent(total)}, not 100%."},
+        )
+    for objective in objectives:
+        objective.save()
+    return objectives
+
+
+# --- Contribution matrix ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def contributions_save(*, portfolio: Portfolio, levels: dict[tuple[int, int], int], by) -> int:
+    """Store each (project id, objective id) → contribution level (0–3) in one bulk upsert.
+
+    The projects must be the portfolio's ranked projects, the objectives its active ones.
+    Returns the number of cells written. Constant queries, whatever the number of cells."""
+    _require_manager(by, portfolio, "the contribution matrix")
+    project_ids = {project_id for project_id, _ in levels}
+    objective_ids = {objective_id for _, objective_id in levels}
+    known_projects = set(
+        strategy.ranked_scope(portfolio).filter(pk__in=project_ids).values_list("pk", flat=True)
+    )
+    known_objectives = set(
+        StrategicObjective.objects.filter(
+            active_on(timezone.localdate()), portfolio=portfolio, pk__in=objective_ids
+        ).values_list("pk", flat=True)
+    )
+    if project_ids - known_projects or objective_ids - known_objectives:
+        raise ValidationError(
+            "Some cells are for projects or objectives that are not (or no longer) in this "
+            "portfolio's matrix; reload the page and try again."
+        )
+    bad = sorted(
+        cell for cell, level in levels.items() if level not in range(strategy.MAX_CONTRIBUTION + 1)
+    )
+    if bad:
+        raise ValidationError(
+            {
+                strategy.matrix_field_name(*cell): "Choose none, low, medium or high (0–3)."
+                for cell in bad
+            }
+        )
+    ObjectiveContribution.objects.bulk_create(
+        [
+            ObjectiveContribution(
+                project_id=project_id, objective_id=objective_id, contribution=level
+            )
+            for (project_id, objective_id), level in sorted(levels.items())
+        ],
+        update_conflicts=True,
+        unique_fields=["project", "objective"],
+        update_fields=["contribution"],
+    )
+    return len(levels)
+
+
+# --- Scoring ----------------------------------------------------------------------------------
+
+ANCHOR_LEVELS = ("1", "2", "3", "4", "5")
+CRITERION_FIELDS = ("name", "description", "weight", "direction", "anchors")
+
+
+def _snapshot_ranking_before_scoring(*, portfolio: Portfolio, by, reason: str) -> None:
+    """Keep the ranking as it stands before the day's first scoring change (a scoring round),
+    so the ranked list can show how ranks moved since. Later changes the same day belong to
+    the same round and keep the snapshot; a racing first save is harmless (one wins)."""
+    today = timezone.localdate()
+    if RankingSnapshot.objects.filter(portfolio=portfolio, taken_on=today).exists():
+        return
+    ranks = strategy.portfolio_ranks(portfolio=portfolio)
+    try:
+        with transaction.atomic():
+            RankingSnapshot.objects.create(
+                portfolio=portfolio,
+                taken_on=today,
+                taken_by=by,
+                reason=reason[:200],
+                ranks={str(pk): rank for pk, rank in ranks.items()},
+            )
+    except IntegrityError:
+        pass
+
+
+def _clean_anchors(anchors) -> dict[str, str]:
+    anchors = anchors or {}
+    return {level: str(anchors[level]).strip() for level in ANCHOR_LEVELS if anchors.get(level)}
+
+
+@transaction.atomic
+def criteria_save(
+    *, portfolio: Portfolio, rows: list[dict], by, delete_ids: Iterable[int] = ()
+) -> list[ScoringCriterion]:
+    """Save the portfolio's scoring criteria as one set: rows of CRITERION_FIELDS plus `id`
+    (None for a new criterion); `delete_ids` removes criteria with their scores. The criteria
+    left must weigh 100 % together (or there may be none)."""
+    _require_manager(by, portfolio, "scoring criteria")
+    existing = {
+        c.pk: c for c in ScoringCriterion.objects.select_for_update().filter(portfolio=portfolio)
+    }
+    delete_ids = set(delete_ids)
+    if delete_ids - set(existing):
+        raise ValidationError("A criterion of another portfolio was submitted.")
+    criteria, row_errors = [], {}
+    for index, row in enumerate(rows):
+        criterion = (
+            existing.get(row.get("id")) if row.get("id") else ScoringCriterion(portfolio=portfolio)
+        )
+        if criterion is None:
+            raise ValidationError("A criterion of another portfolio was submitted.")
+        if criterion.pk in delete_ids:
+            continue
+        for name in CRITERION_FIELDS:
+            if name in row:
+                setattr(criterion, name, row[name])
+        criterion.anchors = _clean_anchors(criterion.anchors)
+        try:
+            criterion.full_clean(exclude=["portfolio"], validate_unique=False)
+        except ValidationError as error:
+            row_errors[index] = _row_errors(error)
+        criteria.append((index, criterion))
+    _check_unique_names(((index, c.name) for index, c in criteria), row_errors)
+    if row_errors:
+        raise SetValidationError("Some criteria need correcting.", row_errors=row_errors)
+    submitted = {c.pk for _, c in criteria if c.pk} | delete_ids
+    kept = [c for pk, c in existing.items() if pk not in submitted]
+    total = sum((Decimal(c.weight) for _, c in criteria), Decimal("0")) + sum(
+        (c.weight for c in kept), Decimal("0")
+    )
+    if (criteria or kept) and total != HUNDRED:
+        raise SetValidationError(
+            {
+                "weight": (
+                    f"The weights of the scoring criteria add up to {_percent(total)}; "
+                    "they must add up to 100%."
+                )
+            },
+            field_hints={"weight": f"Weights total {_percent(total)}, not 100%."},
+        )
+    _snapshot_ranking_before_scoring(portfolio=portfolio, by=by, reason="Scoring criteria changed")
+    ScoringCriterion.objects.filter(portfolio=portfolio, pk__in=delete_ids).delete()
+    for _, criterion in criteria:
+        criterion.save()
+    return [criterion for _, criterion in criteria]
+
+
+def score_field_name(criterion_id: int) -> str:
+    return f"criterion_{criterion_id}"
+
+
+@transaction.atomic
+def project_scores_save(*, project: Project, scores: dict[int, int | None], by) -> Project:
+    """Score `project` against its portfolio's criteria: criterion id → 1–5, or None to clear.
+    Scores outside 1–5 are refused, each on its criterion's field (`criterion_<id>`)."""
+    portfolio = project.portfolio
+    _require_manager(by, portfolio, "project scores")
+    criteria = set(
+        ScoringCriterion.objects.filter(portfolio=portfolio).values_list("pk", flat=True)
+    )
+    if set(scores) - criteria:
+        raise ValidationError("A criterion of another portfolio was submitted.")
+    errors = {}
+    for criterion_id, score in scores.items():
+        if score is None:
+            continue
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            errors[score_field_name(criterion_id)] = (
+                f"Scores run from 1 to 5; {score!r} is off the scale."
+            )
+    if errors:
+        raise ValidationError(errors)
+    _snapshot_ranking_before_scoring(
+        portfolio=portfolio, by=by, reason=f"Scores of {project.code} changed"
+    )
+    cleared = [criterion_id for criterion_id, score in scores.items() if score is None]
+    if cleared:
+        ProjectScore.objects.filter(project=project, criterion_id__in=cleared).delete()
+    given = {criterion_id: score for criterion_id, score in scores.items() if score is not None}
+    if given:
+        ProjectScore.objects.bulk_create(
+            [
+                ProjectScore(project=project, criterion_id=criterion_id, score=score, scored_by=by)
+                for criterion_id, score in sorted(given.items())
+            ],
+            update_conflicts=True,
+            unique_fields=["project", "criterion"],
+            update_fields=["score", "scored_by", "scored_at"],
+        )
+    return project
+
+
+# --- Candidate intake -----------------------------------------------------------------------
+
+CANDIDATE_FIELDS = (
+    "name",
+    "description",
+    "program",
+    "stage",
+    "annual_benefit",
+    "annual_cost",
+    "budget",
+    "expected_benefit",
+    "start_date",
+    "end_date",
+    "is_mandatory",
+)
+
+
+def can_propose(user, portfolio: Portfolio) -> bool:
+    """The PMO, portfolio managers, and whoever manages a project of the portfolio."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return (
+        access.can_manage_portfolio(user, portfolio)
+        or Project.objects.filter(portfolio=portfolio, manager=user).exists()
+    )
+
+
+def _codes(projects) -> str:
+    return ", ".join(sorted(p.code for p in projects))
+
+
+def requires_cycle(*, project_id: int, requires_ids: Iterable[int], edges) -> list[int] | None:
+    """The project ids of a "requires" cycle through `project_id` if it required
+    `requires_ids` (with the other projects' `edges`, (from, to) pairs), first id repeated at
+    the end; None when there is none."""
+    graph: dict[int, set[int]] = {}
+    for source, target in edges:
+        if source != project_id:
+            graph.setdefault(source, set()).add(target)
+    graph[project_id] = set(requires_ids)
+    # Depth-first search from the project for a path back to it.
+    stack = [(project_id, [project_id])]
+    seen = set()
+    while stack:
+        node, path = stack.pop()
+        for target in sorted(graph.get(node, ()), reverse=True):
+            if target == project_id:
+                return [*path, project_id]
+            if target not in seen:
+                seen.add(target)
+                stack.append((target, [*path, target]))
+    return None
+
+
+def _check_links(project: Project, requires: list[Project], excludes: list[Project]) -> None:
+    errors = {}
+    foreign = [p for p in [*requires, *excludes] if p.portfolio_id != project.portfolio_id]
+    if foreign:
+        errors["requires"] = f"{_codes(foreign)} belong to another portfolio."
+    if project.pk and any(p.pk == project.pk for p in requires):
+        errors["requires"] = "A project cannot require itself."
+    if project.pk and any(p.pk == project.pk for p in excludes):
+        errors["excludes"] = "A project cannot exclude itself."
+    required_by = set(project.required_by.values_list("pk", flat=True)) if project.pk else set()
+    both = [p for p in excludes if p in requires or p.pk in required_by]
+    if both:
+        errors["excludes"] = (
+            f"{project.code or 'This project'} cannot both require and exclude "
+            f"{_codes(both)}: a project it needs, or one that needs it, cannot also rule it out."
+        )
+    if errors:
+        raise ValidationError(errors)
+    if project.pk and requires:
+        edges = Project.requires.through.objects.filter(
+            from_project__portfolio_id=project.portfolio_id
+        ).values_list("from_project_id", "to_project_id")
+        cycle = requires_cycle(
+            project_id=project.pk, requires_ids={p.pk for p in requires}, edges=edges
+        )
+        if cycle:
+            codes = dict(Project.objects.filter(pk__in=cycle).values_list("pk", "code"))
+            path = " → ".join(codes[pk] for pk in cycle)
+            raise ValidationError(
+                {"requires": f"These links would make a “requires” cycle: {path}."}
+            )
+
+
+def _validate_candidate(project: Project) -> None:
+    errors = {}
+    if project.stage not in INTAKE_STAGES:
+        errors["stage"] = "A proposal is an idea or a candidate; later stages pass a gate."
+    for name in ("annual_benefit", "annual_cost", "expected_benefit"):
+        value = getattr(project, name)
+        if value is not None and value < 0:
+            errors[name] = "Must not be negative."
+    code_taken = (
+        Project.objects.filter(portfolio_id=project.portfolio_id, code=project.code)
+        .exclude(pk=project.pk)
+        .exists()
+    )
+    if code_taken:
+        errors["code"] = f"The code {project.code} is already used in this portfolio."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _role_allocations(project: Project, role_requests: list[dict], by) -> list[Allocation]:
+    """Requested allocations (role × months × FTE) for the project, validated row by row."""
+    allocations, row_errors = [], {}
+    dated = project.start_date and project.end_date and project.start_date <= project.end_date
+    first = _first_of_month(project.start_date) if dated else None
+    last = _first_of_month(project.end_date) if dated else None
+    for index, request in enumerate(role_requests):
+        allocation = Allocation(
+            project=project,
+            role=request.get("role"),
+            start_month=request.get("start_month"),
+            end_month=request.get("end_month"),
+            unit=AllocationUnit.FTE,
+            amount=request.get("fte"),
+            status=AllocationStatus.REQUESTED,
+            requested_by=by,
+        )
+        errors = {}
+        try:
+            allocation.full_clean(exclude=["project"])
+        except ValidationError as error:
+            errors = _row_errors(error)
+        start, end = allocation.start_month, allocation.end_month
+        if dated and start and end and not errors and (start < first or end > last):
+            errors["start_month"] = [
+                f"The months must fall within the project's dates ({first:%b %Y} – {last:%b %Y})."
+            ]
+        if errors:
+            row_errors[index] = {
+                "fte" if name == "amount" else name: messages for name, messages in errors.items()
+            }
+        allocations.append(allocation)
+    if row_errors:
+        raise SetValidationError("Some role requests need correcting.", row_errors=row_errors)
+    return allocations
+
+
+@transaction.atomic
+def candidate_propose(
+    *,
+    portfolio: Portfolio,
+    code: str,
+    data: dict,
+    requires: Iterable[Project] = (),
+    excludes: Iterable[Project] = (),
+    role_requests: list[dict] = (),
+    by,
+) -> Project:
+    """Propose a project (an idea or a candidate) with its business case; the proposer
+    becomes its manager. `role_requests` rows (role, start_month, end_month, fte) become
+    requested FTE allocations. A refusal is a SetValidationError carrying the business case's
+    field errors and each role request's `row_errors` together."""
+    access.require(
+        can_propose(by, portfolio),
+        "Only the portfolio's PMO, portfolio managers and project managers may propose.",
+    )
+    project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
+    for name in CANDIDATE_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    requires, excludes = list(requires), list(excludes)
+    # Every problem at once: the business case's fields and each role request's row.
+    errors, row_errors, allocations = {}, {}, []
+    for check in (
+        lambda: _validate_candidate(project),
+        lambda: _check_links(project, requires, excludes),
+        lambda: project.full_clean(exclude=list(errors)),
+    ):
+        try:
+            check()
+        except ValidationError as error:
+            for name, messages in _row_errors(error).items():
+                errors.setdefault(name, []).extend(messages)
+    try:
+        allocations = _role_allocations(project, list(role_requests), by)
+    except SetValidationError as error:
+        row_errors = error.row_errors
+    if errors or row_errors:
+        raise SetValidationError(
+            errors or "Some role requests need correcting.", row_errors=row_errors
+        )
+    project._history_user = by
+    project.save()
+    project.requires.set(requires)
+    project.excludes.set(excludes)
+    for allocation in allocations:
+        allocation.project = project
+        allocation.save()
+    return project
+
+
+@transaction.atomic
+def candidate_update(
+    *,
+    project: Project,
+    data: dict,
+    requires: Iterable[Project],
+    excludes: Iterable[Project],
+    expected_version: int,
+    by,
+) -> Project:
+    """Edit an idea's or candidate's business case and its "requires" / "excludes" links.
+    A "requires" cycle is refused naming it; excludes are symmetric."""
+    from portfolio.concurrency import save_versioned
+
+    access.require(
+        access.can_edit_project(by, project),
+        "Only the project's manager, its portfolio's PMO or portfolio managers may change it.",
+    )
+    current_stage = Project.objects.values_list("stage", flat=True).get(pk=project.pk)
+    if current_stage not in INTAKE_STAGES:
+        raise ValidationError(
+            "Only ideas and candidates are edited here; an approved project's plan is edited "
+            "on its plan page."
+        )
+    for name in CANDIDATE_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    requires, excludes = list(requires), list(excludes)
+    _validate_candidate(project)
+    _check_links(project, requires, excludes)
+    project._history_user = by
+    save_versioned(project, expected_version=expected_version)
+    project.requires.set(requires)
+    project.excludes.set(excludes)
+    return project
+
+
+# --- Stage gates ------------------------------------------------------------------------------
+
+
+def can_decide_gate(user, portfolio: Portfolio | int) -> bool:
+    return access.is_pmo_admin(user) or access.portfolio_role(user, portfolio) in GATE_ROLES
+
+
+@transaction.atomic
+def record_gate_decision(
+    *,
+    project: Project,
+    to_stage: str,
+    outcome: str,
+    decided_on: date,
+    rationale: str,
+    conditions: str = "",
+    by,
+    expected_version: int | None = None,
+) -> GateDecision:
+    """Record a go / no-go / hold / recycle decision at the gate from the project's stage to
+    `to_stage`, and move the project where the decision leaves it
+    (strategy.gate_result_stage). The stage is written with a versioned save, so the edit
+    history records who moved it; with `expected_version`, a project that changed since the
+    decider opened the page is refused."""
+    access.require(
+        can_decide_gate(by, project.portfolio_id),
+        "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
+    )
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            f"{current.code} changed while you were deciding (it is now "
+            f"{current.get_stage_display().lower()}); review it and decide again."
+        )
+    errors = {}
+    if to_stage not in strategy.gate_targets(current.stage):
+        allowed = ", ".join(Stage(s).label for s in strategy.gate_targets(current.stage))
+        errors["to_stage"] = (
+            f"From {current.get_stage_display().lower()} the gate leads to "
+            f"{allowed.lower() or 'no further stage'}."
+        )
+    if outcome not in GateOutcome.values:
+        errors["outcome"] = "Choose go, no-go, hold or recycle."
+    if not (rationale or "").strip():
+        errors["rationale"] = "Give the rationale for the decision."
+    if decided_on is None:
+        errors["decided_on"] = "Give the date of the decision."
+    elif decided_on > timezone.localdate():
+        errors["decided_on"] = "A decision cannot be dated in the future."
+    if errors:
+        raise ValidationError(errors)
+    decision = GateDecision(
+        project=current,
+        from_stage=current.stage,
+        to_stage=to_stage,
+        outcome=outcome,
+        decided_by=by,
+        decided_on=decided_on,
+        rationale=rationale.strip(),
+        conditions=(conditions or "").strip(),
+    )
+    decision.full_clean()
+    decision.save()
+    result = strategy.gate_result_stage(
+        from_stage=current.stage, to_stage=to_stage, outcome=outcome
+    )
+    if result != current.stage:
+        # The row is locked (select_for_update), so the version bump cannot race; saving the
+        # instance (not a queryset update) lets django-simple-history record who moved it.
+        current.stage = result
+        current.version += 1
+        current._history_user = by
+        current.save(update_fields=["stage", "version", "updated_at"])
+        project.stage, project.version = current.stage, current.version
+    return decision

@@ -1,0 +1,395 @@
+"""Selection pages (issue 7, items 4–6): the optimised slate beside the greedy one, the
+efficient frontier, and scenarios (list, create, edit, detail, compare, commit).
+
+Thin: look the portfolio up through `visible_to` (an invisible one is a 404), parse the input
+with a form, call one selector or service, render. Reading needs only to see the portfolio;
+writing needs `access.can_manage_portfolio` (PMO and portfolio managers), which the services
+check again."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from decimal import Decimal
+
+import plotly.graph_objects as go
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from portfolio import access, scenarios, selection
+from portfolio.models import Portfolio, Scenario
+from portfolio.views_support import posted, run_service
+from reporting import charts
+
+MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+
+def _portfolio(request, code) -> Portfolio:
+    return get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+
+
+def _scenario(request, code, pk) -> Scenario:
+    return get_object_or_404(
+        Scenario.objects.visible_to(request.user).select_related(
+            "portfolio", "created_by", "committed_by"
+        ),
+        portfolio__code=code,
+        pk=pk,
+    )
+
+
+def _managed(request, portfolio):
+    """403 for a page that only shows a form the user may not submit."""
+    access.require(access.can_manage_portfolio(request.user, portfolio))
+
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+class BudgetForm(forms.Form):
+    budget = forms.DecimalField(label="Budget per year", required=False, **MONEY_FIELD)
+
+
+class ScenarioForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What it explores"
+    )
+    budget_limit = forms.DecimalField(label="Budget per year", **MONEY_FIELD)
+    forced_in = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    forced_out = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        from projects.models import Project
+
+        projects = Project.objects.filter(
+            portfolio=portfolio, stage__in=selection.MODEL_STAGES
+        ).order_by("code")
+        for name in ("forced_in", "forced_out"):
+            self.fields[name].queryset = projects
+            self.fields[name].label_from_instance = _project_label
+        self.fields["forced_in"].label = "Force in"
+        self.fields["forced_out"].label = "Force out"
+
+
+def _project_label(project) -> str:
+    return f"{project.code} · {project.name} ({project.get_stage_display().lower()})"
+
+
+class CapacityChangeForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
+    first_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    last_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    hours = forms.DecimalField(
+        required=False, max_digits=8, decimal_places=1, help_text="per month, + or −"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from resources.models import Role
+
+        self.fields["role"].queryset = Role.objects.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get(name) not in (None, "") for name in self.fields]
+        if not any(filled):
+            return data
+        for name in self.fields:
+            if data.get(name) in (None, ""):
+                self.add_error(name, "Fill in role, months and hours, or leave the row empty.")
+        first, last = data.get("first_month"), data.get("last_month")
+        if first and last and last < first:
+            self.add_error("last_month", "The last month must not be before the first.")
+        if data.get("hours") == 0:
+            self.add_error("hours", "Give a number of hours other than zero.")
+        return data
+
+
+CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
+
+
+# --- Selection and frontier ----------------------------------------------------------------
+
+
+@login_required
+def selection_page(request, code):
+    portfolio = _portfolio(request, code)
+    form = BudgetForm(request.GET or None)
+    budget = None
+    if form.is_bound and form.is_valid():
+        budget = form.cleaned_data["budget"]
+    report = selection.selection_report(
+        portfolio=portfolio, as_of=timezone.localdate(), budget=budget
+    )
+    return render(
+        request,
+        "portfolio/selection.html",
+        {
+            "portfolio": portfolio,
+            "report": report,
+            "form": form,
+            "budget": report.data.budget,
+            "is_envelope": Decimal(str(report.data.budget)) == portfolio.budget_envelope,
+            "can_manage": access.can_manage_portfolio(request.user, portfolio),
+        },
+    )
+
+
+def frontier_chart(points, *, url, currency: str) -> str:
+    """Total value against the budget per year, one marker per level; a marker opens the
+    selection page at that budget."""
+    figure = go.Figure()
+    solved = [p for p in points if p.value is not None]
+    figure.add_scatter(
+        x=[p.budget for p in solved],
+        y=[p.value for p in solved],
+        mode="lines+markers",
+        name="Total value",
+        line={"color": charts.TODAY, "width": 2},
+        marker={"size": 10, "color": charts.TODAY, "line": {"color": "white", "width": 1.5}},
+        customdata=[
+            [
+                f"{url}?budget={round(p.budget)}",
+                f"{p.level:.0%}",
+                f"{currency} {p.budget:,.0f}",
+                f"{currency} {p.value:,.0f}",
+                len(p.selection.chosen),
+            ]
+            for p in solved
+        ],
+        hovertemplate=(
+            "<b>%{customdata[1]} of the envelope</b><br>Budget per year %{customdata[2]}"
+            "<br>Total value %{customdata[3]}<br>%{customdata[4]} projects"
+            "<br><i>Click to open this slate</i><extra></extra>"
+        ),
+    )
+    envelope = next((p.budget for p in points if abs(p.level - 1) < 1e-9), None)
+    shapes = []
+    if envelope is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": envelope,
+                "x1": envelope,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": charts.INK, "dash": "dot", "width": 1},
+            }
+        )
+    if not solved:
+        figure.add_annotation(
+            text="No budget level has a feasible slate",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+        )
+    figure.update_layout(
+        title=html.escape("Total priority-weighted value by budget per year"),
+        height=380,
+        margin={"l": 80, "r": 30, "t": 50, "b": 50},
+        showlegend=False,
+        hovermode="closest",
+        shapes=shapes,
+        xaxis={"title": f"Budget per year ({currency})", "tickformat": "~s"},
+        yaxis={"title": f"Total value ({currency})", "tickformat": "~s", "rangemode": "tozero"},
+    )
+    return charts.render(figure, element_id="chart-frontier", navigate=True)
+
+
+@login_required
+def frontier_page(request, code):
+    portfolio = _portfolio(request, code)
+    points = selection.frontier_report(portfolio=portfolio, as_of=timezone.localdate())
+    selection_url = reverse("portfolio:selection", args=[portfolio.code])
+    rows, previous = [], None
+    for point in points:
+        step = None
+        if previous is not None and point.value is not None and previous.value is not None:
+            extra_budget = point.budget - previous.budget
+            step = {
+                "value": point.value - previous.value,
+                "per_unit": (point.value - previous.value) / extra_budget if extra_budget else None,
+            }
+        rows.append(
+            {"point": point, "step": step, "url": f"{selection_url}?budget={round(point.budget)}"}
+        )
+        previous = point
+    return render(
+        request,
+        "portfolio/selection_frontier.html",
+        {
+            "portfolio": portfolio,
+            "rows": rows,
+            "chart": frontier_chart(points, url=selection_url, currency=portfolio.currency),
+        },
+    )
+
+
+# --- Scenarios -----------------------------------------------------------------------------
+
+
+@login_required
+def scenario_list(request, code):
+    portfolio = _portfolio(request, code)
+    return render(
+        request,
+        "portfolio/scenario_list.html",
+        {
+            "portfolio": portfolio,
+            "scenarios": scenarios.portfolio_scenarios(portfolio=portfolio),
+            "can_manage": access.can_manage_portfolio(request.user, portfolio),
+            "max_compared": scenarios.MAX_COMPARED,
+        },
+    )
+
+
+def _scenario_form_page(request, portfolio, scenario=None):
+    _managed(request, portfolio)
+    if scenario is not None and scenario.committed_at:
+        messages.warning(request, "A committed scenario records a decision and cannot change.")
+        return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
+    initial, capacity_initial = {"budget_limit": portfolio.budget_envelope}, []
+    if scenario is not None:
+        initial = {
+            "name": scenario.name,
+            "description": scenario.description,
+            "budget_limit": scenario.budget_limit,
+            "forced_in": list(scenario.forced_in.values_list("pk", flat=True)),
+            "forced_out": list(scenario.forced_out.values_list("pk", flat=True)),
+        }
+        capacity_initial = [
+            {
+                **row,
+                "first_month": _month(row["first_month"]),
+                "last_month": _month(row["last_month"]),
+            }
+            for row in scenarios.capacity_change_ranges(scenario.capacity_changes)
+        ]
+    else:
+        budget_form = BudgetForm(request.GET or None)
+        if budget_form.is_bound and budget_form.is_valid() and budget_form.cleaned_data["budget"]:
+            initial["budget_limit"] = budget_form.cleaned_data["budget"]
+    form = ScenarioForm(posted(request), portfolio=portfolio, initial=initial)
+    capacity = CapacityFormSet(posted(request), initial=capacity_initial, prefix="capacity")
+    if request.method == "POST" and form.is_valid() and capacity.is_valid():
+        rows = [
+            {**row, "role": row["role"].name}
+            for row in capacity.cleaned_data
+            if row.get("role") and row.get("hours") is not None
+        ]
+        data = {**form.cleaned_data, "capacity_changes": scenarios.expand_capacity_ranges(rows)}
+        saved = run_service(
+            form,
+            lambda: scenarios.scenario_save(
+                portfolio=portfolio, data=data, by=request.user, scenario=scenario
+            ),
+        )
+        if saved:
+            messages.success(request, f"Scenario “{saved.name}” saved.")
+            return redirect("portfolio:scenario", code=portfolio.code, pk=saved.pk)
+    return render(
+        request,
+        "portfolio/scenario_form.html",
+        {"portfolio": portfolio, "scenario": scenario, "form": form, "capacity": capacity},
+    )
+
+
+def _month(key: str) -> date:
+    return date(int(key[:4]), int(key[5:7]), 1)
+
+
+@login_required
+def scenario_create(request, code):
+    return _scenario_form_page(request, _portfolio(request, code))
+
+
+@login_required
+def scenario_edit(request, code, pk):
+    scenario = _scenario(request, code, pk)
+    return _scenario_form_page(request, scenario.portfolio, scenario)
+
+
+@login_required
+def scenario_detail(request, code, pk):
+    scenario = _scenario(request, code, pk)
+    portfolio = scenario.portfolio
+    report = selection.selection_report(
+        portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
+    )
+    return render(
+        request,
+        "portfolio/scenario_detail.html",
+        {
+            "portfolio": portfolio,
+            "scenario": scenario,
+            "report": report,
+            "capacity_changes": scenarios.capacity_change_ranges(scenario.capacity_changes),
+            "forced_in": scenario.forced_in.order_by("code"),
+            "forced_out": scenario.forced_out.order_by("code"),
+            "can_manage": access.can_manage_portfolio(request.user, portfolio),
+        },
+    )
+
+
+@login_required
+def scenario_commit(request, code, pk):
+    scenario = _scenario(request, code, pk)
+    portfolio = scenario.portfolio
+    _managed(request, portfolio)
+    form = forms.Form(posted(request))
+    if request.method == "POST" and form.is_valid():
+        outcome = run_service(
+            form, lambda: scenarios.scenario_commit(scenario=scenario, by=request.user)
+        )
+        if outcome:
+            messages.success(
+                request,
+                f"Scenario “{scenario.name}” committed: {len(outcome.approved)} project(s) "
+                f"approved, {len(outcome.deferred)} deferred (on hold).",
+            )
+            return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
+    plan = scenarios.scenario_commit_plan(scenario=scenario, as_of=timezone.localdate())
+    return render(
+        request,
+        "portfolio/scenario_commit.html",
+        {"portfolio": portfolio, "scenario": scenario, "plan": plan, "form": form},
+    )
+
+
+@login_required
+def scenario_compare(request, code):
+    portfolio = _portfolio(request, code)
+    wanted = []
+    for value in request.GET.getlist("s"):
+        if value.isdigit() and int(value) not in wanted:
+            wanted.append(int(value))
+    chosen = list(Scenario.objects.filter(portfolio=portfolio, pk__in=wanted))
+    chosen.sort(key=lambda s: wanted.index(s.pk))
+    if not 2 <= len(chosen) <= scenarios.MAX_COMPARED:
+        messages.warning(
+            request, f"Tick two or {scenarios.MAX_COMPARED} scenarios to compare them."
+        )
+        return redirect("portfolio:scenarios", code=portfolio.code)
+    comparison = scenarios.scenario_comparison(
+        portfolio=portfolio, scenarios=chosen, as_of=timezone.localdate()
+    )
+    return render(
+        request,
+        "portfolio/scenario_compare.html",
+        {"portfolio": portfolio, "comparison": comparison},
+    )

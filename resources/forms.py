@@ -1,0 +1,204 @@
+"""Forms for people, roles, capacity adjustments and allocations. They only parse and
+type-check input: every rule (ranges, dates in order, the person holding the role…) is the
+service's, so it has one home and one message, shown on the field it is about.
+
+Plain forms rather than ModelForms on purpose: a ModelForm would run the model's validation
+first and answer with the constraint's name instead of the service's message."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.formats import date_format
+
+from projects.forms import DATE
+from resources.models import (
+    AdjustmentKind,
+    AllocationUnit,
+    Calendar,
+    Resource,
+    Role,
+    Skill,
+)
+
+MONTH = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m")
+REASON = forms.Textarea(attrs={"rows": 2})
+
+
+class MonthField(forms.DateField):
+    """`<input type="month">`: YYYY-MM (or any day of the month, where a browser without a
+    month picker sends a date), parsed to the first day of that month."""
+
+    widget = MONTH
+    default_error_messages = {"invalid": "Enter a month as YYYY-MM."}
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """0.40 → 0.4 and 160.00 → 160 in an input, never 1.6E+2."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def person_label(resource: Resource) -> str:
+    if resource.end_date:
+        return f"{resource.name} (until {date_format(resource.end_date, 'j M Y')})"
+    return resource.name
+
+
+class PersonChoiceField(forms.TypedChoiceField):
+    """A named person, optional, from people already loaded (grouped by role when they are
+    of several): cleans to the Resource without another query."""
+
+    def __init__(self, *, people: Iterable[Resource] = (), empty_label="", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(coerce=int, empty_value=None, **kwargs)
+        self.people = {person.pk: person for person in people}
+        by_role = defaultdict(list)
+        for person in self.people.values():
+            by_role[person.role.name].append((person.pk, person_label(person)))
+        # One role (a decision on its request): a flat list; several: a group per role.
+        options = next(iter(by_role.values())) if len(by_role) == 1 else sorted(by_role.items())
+        self.choices = [("", empty_label), *options]
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return self.people.get(pk) if pk is not None else None
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    role = forms.ModelChoiceField(queryset=Role.objects.order_by("name"))
+    fte = forms.DecimalField(
+        label="FTE", initial=1, help_text="1 = full time, 0.5 = half time.", decimal_places=2
+    )
+    cost_rate = forms.DecimalField(initial=0, help_text="Per hour.", decimal_places=2)
+    calendar = forms.ModelChoiceField(
+        queryset=Calendar.objects.order_by("name"),
+        required=False,
+        empty_label="Default: 8 hours a day, no public holidays",
+        help_text="Hours per day and public holidays of their working calendar.",
+    )
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(widget=DATE, required=False, help_text="Blank while they stay.")
+    skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class CapacityAdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(choices=AdjustmentKind.choices, initial=AdjustmentKind.LEAVE)
+    start_date = forms.DateField(widget=DATE, label="First day")
+    end_date = forms.DateField(widget=DATE, label="Last day")
+    hours_per_day = forms.DecimalField(
+        required=False,
+        decimal_places=2,
+        label="Hours per day",
+        help_text="Hours lost on each working day; blank means whole days.",
+    )
+    note = forms.CharField(max_length=200, required=False)
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    default_cost_rate = forms.DecimalField(initial=0, decimal_places=2, help_text="Per hour.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PeopleFilter(django_filters.FilterSet):
+    """The people list's filters (they live in the URL): name search, role, skill."""
+
+    q = django_filters.CharFilter(method="filter_name", label="Name")
+    role = django_filters.NumberFilter(field_name="role")
+    skill = django_filters.NumberFilter(field_name="skills")
+
+    class Meta:
+        model = Resource
+        fields = ["q", "role", "skill"]
+
+    def filter_name(self, queryset, _name, value):
+        return queryset.filter(Q(name__icontains=value.strip()))
+
+
+# Allocations ----------------------------------------------------------------------------------
+
+
+class AllocationRequestForm(forms.Form):
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.order_by("name"), empty_label="Choose a role"
+    )
+    resource = PersonChoiceField(label="Person")
+    start_month = MonthField(label="First month")
+    end_month = MonthField(label="Last month")
+    unit = forms.ChoiceField(choices=AllocationUnit.choices, initial=AllocationUnit.FTE)
+    amount = forms.DecimalField(
+        decimal_places=2, help_text="FTE (0.5 = half time, at most 1) or hours per month."
+    )
+
+    def __init__(self, *args, people: Iterable[Resource] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"] = PersonChoiceField(
+            label="Person",
+            people=people,
+            empty_label="Anyone of the role",
+            help_text="Optional: name someone, or let the resource manager pick.",
+        )
+
+
+class AllocationChangeForm(forms.Form):
+    """Confirm with changes: another person of the role, other months, another amount."""
+
+    resource = PersonChoiceField(label="Person")
+    start_month = MonthField(label="First month")
+    end_month = MonthField(label="Last month")
+    amount = forms.DecimalField(decimal_places=2)
+    # Required as soon as anything changed: the service says so, with the other problems.
+    reason = forms.CharField(
+        required=False, widget=REASON, help_text="Required for a change: the requester sees it."
+    )
+
+    def __init__(self, *args, allocation, people: Iterable[Resource] = (), **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "resource": allocation.resource_id,
+                "start_month": allocation.start_month,
+                "end_month": allocation.end_month,
+                "amount": plain_decimal(allocation.amount),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        people = list(people)
+        if allocation.resource_id and allocation.resource_id not in {p.pk for p in people}:
+            people.append(allocation.resource)  # the person asked for, even if they left
+        self.fields["resource"] = PersonChoiceField(
+            label="Person", people=people, empty_label=f"Anyone: {allocation.role}"
+        )
+        self.fields["amount"].label = f"Amount ({allocation.get_unit_display()})"
+
+
+class AllocationRejectForm(forms.Form):
+    reason = forms.CharField(
+        widget=REASON,
+        error_messages={"required": "Say why you reject the request: the requester sees it."},
+    )
+
+
+class AllocationConfirmForm(forms.Form):
+    reason = forms.CharField(required=False, widget=REASON, label="Note (optional)")

@@ -1,0 +1,377 @@
+"""Writes on people, roles, capacity adjustments and allocations (issue 8). Each is one
+transaction, checks the caller's right to do it (so views and API share the rule), and
+validates with field messages before `full_clean()` and the database constraints.
+
+Who may do what (portfolio/access.py):
+- resource managers (a PMO admin, or a `pmo` / `resource_manager` member of any portfolio)
+  keep people, roles and capacity adjustments: people are organisation-wide;
+- a project's editors (its manager, its portfolio's PMO and portfolio managers) request
+  allocations for it and may withdraw a request nobody has decided yet;
+- the resource managers of the project's portfolio, and PMO admins, confirm (possibly
+  changed) or reject a request, with a reason when they change or reject it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from portfolio import access
+from projects.querysets import Stage
+from resources import capacity
+from resources.models import (
+    Allocation,
+    AllocationStatus,
+    AllocationUnit,
+    CapacityAdjustment,
+    Resource,
+    Role,
+)
+from resources.selectors import person_capacity_grid
+
+RESOURCE_FIELDS = (
+    "name",
+    "email",
+    "role",
+    "fte",
+    "cost_rate",
+    "calendar",
+    "start_date",
+    "end_date",
+)
+ADJUSTMENT_FIELDS = ("kind", "start_date", "end_date", "hours_per_day", "note")
+ROLE_FIELDS = ("name", "description", "default_cost_rate")
+REQUEST_FIELDS = ("role", "resource", "start_month", "end_month", "unit", "amount")
+CHANGEABLE_FIELDS = ("resource", "start_month", "end_month", "amount")
+CLOSED_STAGES = (Stage.CLOSED, Stage.CANCELLED)
+# A confirmation's over-allocation warning looks at most this many months ahead.
+WARNING_MONTHS = 36
+
+
+def _apply(instance, data: dict, fields):
+    for field in fields:
+        if field in data:
+            setattr(instance, field, data[field])
+
+
+def _require_resource_manager(user, portfolio=None):
+    access.require(
+        access.can_manage_resources(user, portfolio),
+        "Only resource managers and the PMO may do this."
+        if portfolio is None
+        else "Only the resource managers of this portfolio and the PMO may decide allocations.",
+    )
+
+
+def _require_project_editor(user, project):
+    access.require(
+        access.can_edit_project(user, project),
+        "Only the project's manager, its portfolio's PMO or portfolio managers may request "
+        "or withdraw its allocations.",
+    )
+
+
+def _negative(value, what: str) -> str | None:
+    return f"{what} must not be negative." if value is not None and value < 0 else None
+
+
+def _before_start(start: date | None, end: date | None, what: str) -> str | None:
+    if start and end and end < start:
+        return f"The {what} must not be before the start ({date_format(start, 'j M Y')})."
+    return None
+
+
+def _clean(instance, problems: dict[str, str | None]):
+    """Raise every problem at once: the service's own messages, then `full_clean()` (field
+    checks, the model's clean and constraints) on the fields those messages left alone."""
+    errors = {field: [message] for field, message in problems.items() if message}
+    try:
+        instance.full_clean(exclude=list(errors))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+def _validate_resource(resource: Resource):
+    fte_ok = resource.fte is None or 0 < resource.fte <= 1
+    _clean(
+        resource,
+        {
+            "fte": None if fte_ok else "FTE must be more than 0 and at most 1 (1 = full time).",
+            "cost_rate": _negative(resource.cost_rate, "The cost rate"),
+            "end_date": _before_start(resource.start_date, resource.end_date, "end date"),
+        },
+    )
+
+
+def _save_resource(resource: Resource, data: dict) -> Resource:
+    _validate_resource(resource)
+    resource.save()
+    if "skills" in data:
+        resource.skills.set(data["skills"])
+    return resource
+
+
+@transaction.atomic
+def resource_create(*, data: dict, by) -> Resource:
+    _require_resource_manager(by)
+    resource = Resource()
+    _apply(resource, data, RESOURCE_FIELDS)
+    return _save_resource(resource, data)
+
+
+@transaction.atomic
+def resource_update(*, resource: Resource, data: dict, by) -> Resource:
+    _require_resource_manager(by)
+    new_role = data.get("role")
+    if new_role is not None and new_role.pk != resource.role_id:
+        # An allocation names a role and the person holding it; moving the person to
+        # another role would leave their open allocations naming the wrong one.
+        open_allocations = resource.allocations.exclude(status=AllocationStatus.REJECTED).count()
+        if open_allocations:
+            raise ValidationError(
+                {
+                    "role": f"{resource.name} has {open_allocations} requested or confirmed "
+                    f"allocation{'s' if open_allocations != 1 else ''} as "
+                    f"{resource.role}; reassign or withdraw them before changing the role."
+                }
+            )
+    _apply(resource, data, RESOURCE_FIELDS)
+    return _save_resource(resource, data)
+
+
+# Capacity adjustments -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def capacity_adjustment_create(*, resource: Resource, data: dict, by) -> CapacityAdjustment:
+    _require_resource_manager(by)
+    adjustment = CapacityAdjustment(resource=resource)
+    _apply(adjustment, data, ADJUSTMENT_FIELDS)
+    hours, hours_problem = adjustment.hours_per_day, None
+    day_hours = resource.calendar.hours_per_day if resource.calendar else Decimal("8")
+    if hours is not None and not (0 < hours <= day_hours):
+        hours_problem = (
+            f"Give more than 0 and at most {day_hours:g} hours (a working day on this "
+            "person's calendar), or leave it blank for whole days."
+        )
+    _clean(
+        adjustment,
+        {
+            "end_date": _before_start(adjustment.start_date, adjustment.end_date, "last day"),
+            "hours_per_day": hours_problem,
+        },
+    )
+    adjustment.save()
+    return adjustment
+
+
+@transaction.atomic
+def capacity_adjustment_delete(*, adjustment: CapacityAdjustment, by) -> None:
+    _require_resource_manager(by)
+    adjustment.delete()
+
+
+# Roles ----------------------------------------------------------------------------------------
+
+
+def _save_role(role: Role, data: dict) -> Role:
+    _apply(role, data, ROLE_FIELDS)
+    _clean(role, {"default_cost_rate": _negative(role.default_cost_rate, "The default cost rate")})
+    role.save()
+    return role
+
+
+@transaction.atomic
+def role_create(*, data: dict, by) -> Role:
+    _require_resource_manager(by)
+    return _save_role(Role(), data)
+
+
+@transaction.atomic
+def role_update(*, role: Role, data: dict, by) -> Role:
+    _require_resource_manager(by)
+    return _save_role(role, data)
+
+
+# Allocations ----------------------------------------------------------------------------------
+
+
+def _validate_allocation(allocation: Allocation, problems: dict[str, str] | None = None):
+    """Field messages first (with the caller's `problems`), then the model's own checks and
+    constraints."""
+    project = allocation.project
+    if project.stage in CLOSED_STAGES:
+        raise ValidationError(
+            f"{project.code} is {project.get_stage_display().lower()}: "
+            "it takes no new or changed allocations."
+        )
+    errors = dict(problems or {})
+    months_given = allocation.start_month and allocation.end_month
+    if months_given and allocation.end_month < allocation.start_month:
+        errors["end_month"] = "The last month must not be before the first month."
+    if allocation.amount is not None:
+        if allocation.amount <= 0:
+            errors["amount"] = "The amount must be more than 0."
+        elif allocation.unit == AllocationUnit.FTE and allocation.amount > 1:
+            errors["amount"] = (
+                "An FTE allocation is at most 1 (one person full time); "
+                "ask for more in hours per month, or make several requests."
+            )
+    person = allocation.resource if allocation.resource_id else None
+    if person and allocation.role_id and person.role_id != allocation.role_id:
+        errors["resource"] = f"{person.name} holds the role {person.role}, not {allocation.role}."
+    if errors:
+        raise ValidationError(errors)
+    allocation.full_clean()
+
+
+def _month(day: date) -> str:
+    return date_format(day, "M Y")
+
+
+def _utilisation(cell) -> str:
+    return "no capacity" if cell.utilisation is None else f"{cell.utilisation:.0f} %"
+
+
+def _months_over(over) -> str:
+    """ "Mar 2027 (110 %)", or for many months "11 months, Jun 2026 – Apr 2027, up to 234 %
+    in Dec 2026" so the message stays one line."""
+    if len(over) <= 3:
+        return ", ".join(f"{_month(month)} ({_utilisation(cell)})" for month, cell in over)
+    peak_month, peak = max(over, key=lambda pair: pair[1].utilisation or Decimal("Infinity"))
+    return (
+        f"{len(over)} months, {_month(over[0][0])} – {_month(over[-1][0])}, up to "
+        f"{_utilisation(peak)} in {_month(peak_month)}"
+    )
+
+
+def allocation_warnings(allocation: Allocation) -> list[str]:
+    """What a request or decision should draw attention to without refusing it: a named
+    person not active for all of its months; once confirmed, months in which the person is
+    over-allocated (DESIGN.md §4: confirmed demand strictly above capacity)."""
+    person = allocation.resource
+    if person is None:
+        return []
+    warnings = []
+    first, last = allocation.start_month, capacity.month_end(allocation.end_month)
+    if person.start_date > first:
+        warnings.append(
+            f"{person.name} starts on {date_format(person.start_date, 'j M Y')}, after the "
+            f"start of {_month(allocation.start_month)}."
+        )
+    if person.end_date and person.end_date < last:
+        warnings.append(
+            f"{person.name} leaves on {date_format(person.end_date, 'j M Y')}, before the end "
+            f"of {_month(allocation.end_month)}."
+        )
+    if allocation.status == AllocationStatus.CONFIRMED:
+        months = len(capacity.months_between(allocation.start_month, allocation.end_month))
+        grid = person_capacity_grid(
+            role=person.role,
+            first_month=allocation.start_month,
+            month_count=min(months, WARNING_MONTHS),
+        )
+        row = next((row for row in grid.rows if row.key == person.pk), None)
+        over = [
+            (month, cell)
+            for month, cell in zip(grid.months, row.cells if row else [], strict=False)
+            if cell.is_conflict
+        ]
+        if over:
+            warnings.append(f"{person.name} is now over-allocated in {_months_over(over)}.")
+    return warnings
+
+
+@transaction.atomic
+def allocation_request(*, project, data: dict, by) -> Allocation:
+    """A project editor asks for a role, optionally a named person of it, over a month
+    range, in FTE or hours per month."""
+    _require_project_editor(by, project)
+    allocation = Allocation(project=project, requested_by=by, status=AllocationStatus.REQUESTED)
+    _apply(allocation, data, REQUEST_FIELDS)
+    _validate_allocation(allocation)
+    allocation.save()
+    return allocation
+
+
+def _lock_pending(allocation: Allocation) -> Allocation:
+    """Lock the row and make sure nobody decided or withdrew it in the meantime (two
+    resource managers deciding the same request: the second one is told, not obeyed)."""
+    current = (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("decided_by")
+        .filter(pk=allocation.pk)
+        .first()
+    )
+    if current is None:
+        raise ValidationError("This request was withdrawn in the meantime.")
+    if current.status != AllocationStatus.REQUESTED:
+        decider = current.decided_by
+        who = (decider.get_full_name() or decider.get_username()) if decider else "someone"
+        raise ValidationError(
+            f"This request was already {current.get_status_display().lower()} by {who}."
+        )
+    return current
+
+
+def _decide(allocation: Allocation, *, status: str, by, reason: str):
+    allocation.status = status
+    allocation.decided_by = by
+    allocation.decided_at = timezone.now()
+    allocation.decision_reason = reason
+
+
+@transaction.atomic
+def allocation_confirm(
+    *, allocation: Allocation, by, reason: str = "", changes: dict | None = None
+) -> Allocation:
+    """Confirm a request as asked, or with `changes` (person, first and last month, amount);
+    a change needs a reason, which the requester sees."""
+    _require_resource_manager(by, allocation.project.portfolio_id)
+    _lock_pending(allocation)
+    reason = (reason or "").strip()
+    changed = [
+        field
+        for field in CHANGEABLE_FIELDS
+        if field in (changes or {}) and changes[field] != getattr(allocation, field)
+    ]
+    problems = {}
+    if changed and not reason:
+        problems["reason"] = "Say why you changed the request: the requester sees it."
+    _apply(allocation, changes or {}, changed)
+    _decide(allocation, status=AllocationStatus.CONFIRMED, by=by, reason=reason)
+    _validate_allocation(allocation, problems)
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def allocation_reject(*, allocation: Allocation, by, reason: str) -> Allocation:
+    _require_resource_manager(by, allocation.project.portfolio_id)
+    _lock_pending(allocation)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you reject the request: the requester sees it."})
+    _decide(allocation, status=AllocationStatus.REJECTED, by=by, reason=reason)
+    allocation.full_clean()
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def allocation_withdraw(*, allocation: Allocation, by) -> None:
+    """The project's editors take back a request nobody has decided yet (it is deleted: a
+    decided one stays, with its decision)."""
+    _require_project_editor(by, allocation.project)
+    _lock_pending(allocation)
+    allocation.delete()

@@ -1,0 +1,239 @@
+"""Dashboards (reporting.dashboard): the figures agree across levels on the demo data — the
+portfolio dashboard equals the sum of its project pages and the overview row equals the
+dashboard — and the project table's filters, sorting and the exceptions panel work."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
+from projects.models import Project
+from projects.selectors import project_performance
+from reporting import dashboard
+from tests.factories import ProjectFactory, StatusReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return get_user_model().objects.get(username="executive")
+
+
+def _board(user, code="finance", **params):
+    return dashboard.portfolio_dashboard(
+        portfolio=Portfolio.objects.get(code=code),
+        user=user,
+        as_of=timezone.localdate(),
+        params=params,
+    )
+
+
+def _codes(board):
+    return [row.project.code for row in board.page.object_list]
+
+
+# --- One source of truth ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["executive", "project_manager"])
+def test_dashboard_totals_equal_the_sum_of_the_project_pages(client, demo, username):
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    today = timezone.localdate()
+    checked = 0
+    for portfolio in Portfolio.objects.visible_to(user):
+        response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
+        kpis = response.context["rollup"]
+        pages = [
+            project_performance(project=project, as_of=today).earned_value
+            for project in Project.objects.visible_to(user)
+            .filter(portfolio=portfolio)
+            .select_related("portfolio")
+        ]
+        assert kpis.project_count == len(pages) > 0
+        assert kpis.budget == sum(ev.budget_at_completion for ev in pages)
+        assert kpis.actual_cost == sum(ev.actual_cost for ev in pages)
+        assert kpis.earned_value == sum(ev.earned_value for ev in pages)
+        assert kpis.planned_value == sum(ev.planned_value for ev in pages)
+        # A project without an EAC yet (no progress reported) counts at its budget.
+        assert kpis.estimate_at_completion == sum(
+            ev.estimate_at_completion or ev.budget_at_completion for ev in pages
+        )
+        checked += 1
+    assert checked == (4 if username == "executive" else 3)
+
+
+@pytest.mark.parametrize("username", ["executive", "project_manager", "viewer"])
+def test_overview_row_equals_the_portfolio_dashboard(client, demo, username):
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    overview = client.get(reverse("portfolio:list")).context["overview"]
+    assert overview.rows
+    for row in overview.rows:
+        response = client.get(reverse("portfolio:detail", args=[row.portfolio.code]))
+        assert row.kpis == response.context["rollup"], row.portfolio.code
+
+
+def test_program_pages_add_up_to_the_portfolio(client, demo):
+    client.force_login(demo)
+    portfolio = Portfolio.objects.get(code="finance")
+    board = client.get(reverse("portfolio:detail", args=[portfolio.code])).context["board"]
+    program_totals = []
+    for program in Program.objects.filter(portfolio=portfolio):
+        response = client.get(reverse("portfolio:program", args=[portfolio.code, program.pk]))
+        program_totals.append(response.context["rollup"])
+        [group] = [g for g in board.program_groups if g.program_id == program.pk]
+        assert group.kpis.budget == response.context["rollup"].budget
+        assert group.kpis.earned_value == response.context["rollup"].earned_value
+    assert sum(k.budget for k in program_totals) == board.kpis.budget  # all in a program
+    assert sum(k.actual_cost for k in program_totals) == board.kpis.actual_cost
+    assert sum(k.project_count for k in program_totals) == board.kpis.project_count
+
+
+def test_demo_portfolio_figures(demo):
+    board = _board(demo)
+    assert board.kpis.watermelons == 1
+    assert board.kpis.late_dependencies == 1
+    # Project risks (FIN-CORE 70 % × 300,000 + 70 % × 450,000, …) plus the two portfolio
+    # risks once each: 70 % × 600,000 + 50 % × 900,000.
+    assert board.kpis.risk_exposure == sum(r.risk_exposure for r in board.rows) + Decimal("870000")
+    assert board.kpis.cost_performance_index == (
+        board.kpis.earned_value / board.kpis.actual_cost
+    ).quantize(Decimal("0.001"))
+    # FIN-SEC contributes 1, 1, 0, 3 to objectives weighted 35, 30, 20, 15: 110 / 300.
+    fin_sec = Project.objects.get(code="FIN-SEC")
+    assert board.alignment[fin_sec.pk] == Decimal("36.7")
+
+
+# --- The project table: filters and sorting ---------------------------------------------------
+
+
+def test_filters(demo):
+    finance = Portfolio.objects.get(code="finance")
+    data_and_security = Program.objects.get(portfolio=finance, name="Data and security")
+    liam = get_user_model().objects.get(username="liam.murphy")
+    security = StrategicObjective.objects.get(portfolio=finance, name="Security and resilience")
+    contributing = set(
+        ObjectiveContribution.objects.filter(objective=security, contribution__gt=0).values_list(
+            "project__code", flat=True
+        )
+    )
+    assert "FIN-ROBO" not in contributing  # contributes 0
+
+    def codes(**params):
+        return set(_codes(_board(demo, **params)))
+
+    assert codes(program=data_and_security.pk) == {"FIN-DATA", "FIN-SEC"}
+    assert codes(stage="idea") == {"FIN-ROBO"}
+    assert codes(health="red") == {"FIN-CORE"}
+    assert codes(health="watermelon") == {"FIN-CORE"}
+    assert codes(health="none") == {"FIN-OPEN", "FIN-ROBO"}
+    assert codes(manager=liam.pk) == {"FIN-DATA", "FIN-SEC"}
+    assert codes(objective=security.pk) == contributing
+    assert codes(flag="over-budget") == {"FIN-DATA", "FIN-SEC"}
+    assert codes(flag="late-dependency") == {"FIN-CORE"}
+    assert codes(flag="slipping", slip=40) == {"FIN-DATA"}
+    assert codes(program=data_and_security.pk, health="amber") == {"FIN-DATA"}
+    # Junk is ignored rather than an error; the tiles always cover the whole portfolio.
+    board = _board(demo, program="x", health="purple", sort="?", slip="-3")
+    assert len(_codes(board)) == 6
+    assert _board(demo, health="red").kpis.project_count == 6
+
+
+def test_sorting(demo):
+    board = _board(demo, sort="-budget")
+    budgets = [row.project.budget for row in board.page.object_list]
+    assert budgets == sorted(budgets, reverse=True)
+    assert _codes(board)[0] == "FIN-CORE"
+
+    # Projects without a CPI go last in either direction.
+    for sort in ("cpi", "-cpi"):
+        rows = list(_board(demo, sort=sort).page.object_list)
+        indices = [row.earned_value.cost_performance_index for row in rows]
+        known = [i for i in indices if i is not None]
+        assert indices == known + [None] * (len(indices) - len(known))
+        assert known == sorted(known, reverse=sort.startswith("-"))
+
+    assert _codes(_board(demo, sort="-health"))[0] == "FIN-CORE"  # red first
+    assert _codes(_board(demo, sort="name"))[0] == "FIN-CORE"  # "Core banking …"
+    assert _codes(_board(demo)) == sorted(_codes(_board(demo)))  # code by default
+
+
+def test_sort_rows_puts_unknown_values_last_and_keeps_code_order_on_ties(portfolio):
+    for code, budget in (("B", "200"), ("A", "200"), ("C", "100")):
+        ProjectFactory(portfolio=portfolio, code=code, budget=Decimal(budget))
+    rows = dashboard.kpis.project_kpis(projects=Project.objects.all(), as_of=date(2026, 1, 1))
+    by_budget = dashboard.sort_rows(rows, dashboard.TableQuery(sort="-budget"))
+    assert [r.project.code for r in by_budget] == ["A", "B", "C"]
+
+
+# --- Exceptions -------------------------------------------------------------------------------
+
+
+def test_exceptions_list_the_watermelon_and_the_late_dependency(demo):
+    exceptions = _board(demo).exceptions
+    assert [row.project.code for row in exceptions.watermelons] == ["FIN-CORE"]
+    assert "FIN-CORE" in [row.project.code for row in exceptions.red]
+    [late] = exceptions.late_dependencies
+    assert (late.predecessor_code, late.successor_code) == ("FIN-DATA", "FIN-CORE")
+    assert late.days_late > 0
+    assert [risk.title for risk in exceptions.escalated_risks] == [
+        "Data model v2 not ready for wave 1"
+    ]
+    assert {row.project.code for row in exceptions.over_budget} == {"FIN-DATA", "FIN-SEC"}
+    assert all(row.worst_milestone_slip_days > 30 for row in exceptions.slipping)
+
+    health = _board(demo, code="health").exceptions
+    assert [(d.predecessor_code, d.successor_code) for d in health.late_dependencies] == [
+        ("HC-EPR", "HC-APP")
+    ]
+
+
+def test_exceptions_panel_links_to_projects_and_the_filtered_table(client, demo):
+    client.force_login(demo)
+    html = client.get(reverse("portfolio:detail", args=["finance"])).content.decode()
+    fin_core = Project.objects.get(code="FIN-CORE")
+    assert reverse("projects:detail", args=[fin_core.pk]) in html
+    assert reverse("risks:project-register", args=[fin_core.pk]) in html
+    assert 'href="?health=watermelon#projects"' in html  # the watermelons tile
+
+
+def test_slip_threshold_comes_from_the_url(demo):
+    assert _board(demo, slip=0).exceptions.slip_days == 0
+    assert len(_board(demo, slip=0).exceptions.slipping) > len(
+        _board(demo, slip=45).exceptions.slipping
+    )
+
+
+# --- Change since the previous period -----------------------------------------------------------
+
+
+def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin):
+    today = timezone.localdate()
+    project = ProjectFactory(
+        portfolio=portfolio,
+        budget=Decimal("100000"),
+        baseline_start=date(today.year - 1, 1, 1),
+        baseline_end=date(today.year + 1, 12, 31),
+    )
+    this_period = today.replace(day=1)
+    StatusReportFactory(
+        project=project,
+        period_start=this_period,
+        period_end=today,
+        percent_complete=Decimal("40"),
+    )
+    board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
+    assert board.previous_as_of < this_period
+    assert board.kpis.earned_value == Decimal("40000.00")
+    assert board.previous_kpis.earned_value == Decimal("0")  # this period's report is new
+    tiles = {tile.key: tile for tile in board.tiles}
+    assert tiles["spi"].previous == Decimal("0.000")
+    assert tiles["spi"].trend == "good"
