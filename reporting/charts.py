@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "": "#b0bec5"}
 BAND_COLOURS = {"low": "#c8e6c9", "medium": "#fff59d", "high": "#ffcc80", "critical": "#ef9a9a"}
@@ -69,6 +70,7 @@ TEMPLATE = go.layout.Template(
         },
     }
 )
+TEMPLATE_JSON = TEMPLATE.to_plotly_json()
 # Above the plot, right-aligned beside the title: where it stays whatever the chart's height.
 TOP_LEGEND = {
     "orientation": "h",
@@ -83,14 +85,22 @@ TOP_LEGEND = {
 
 def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str:
     """The figure as an HTML fragment. LAYOUT holds the defaults; what the builder set on
-    the figure wins. `navigate` makes a click on a mark open the URL in its customdata."""
-    own = figure.layout.to_plotly_json()
-    own.pop("template", None)
-    figure.update_layout(template=TEMPLATE, **LAYOUT)
-    figure.update_layout(own)
-    figure.update_xaxes(gridcolor="#eceff1")
-    figure.update_yaxes(gridcolor="#eceff1")
-    return figure.to_html(
+    the figure wins. `navigate` makes a click on a mark open the URL in its customdata.
+
+    Figures are built with `_validate=False` and merged and written as plain dicts without
+    validation: plotly's per-property validation cost most of a dashboard's server time."""
+    spec = figure.to_plotly_json()
+    own = spec.get("layout", {})
+    layout = {**LAYOUT, **own, "template": TEMPLATE_JSON}
+    for key, default in LAYOUT.items():  # one level deep, as update_layout would merge
+        if isinstance(default, dict) and isinstance(own.get(key), dict):
+            layout[key] = {**default, **own[key]}
+    axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
+    for axis in axes:
+        layout[axis] = {"gridcolor": "#eceff1", **layout.get(axis, {})}
+    return pio.to_html(
+        {"data": spec.get("data", []), "layout": layout},
+        validate=False,
         full_html=False,
         include_plotlyjs=False,
         config=CONFIG,
@@ -154,7 +164,7 @@ def _money(value: Decimal | None) -> int:
 def percent_complete_chart(
     periods: Sequence[date], planned: Sequence[Decimal], reported: Sequence[Decimal | None]
 ) -> str:
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     figure.add_scatter(
         x=list(periods),
         y=[float(v) for v in planned],
@@ -179,7 +189,7 @@ def cost_chart(
     cumulative_planned: Sequence[Decimal],
     budget: Decimal,
 ) -> str:
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     figure.add_scatter(
         x=list(months),
         y=[float(v) for v in cumulative_planned],
@@ -223,7 +233,9 @@ def rag_timeline_chart(reports: Sequence) -> str:
     z = [[RAG_VALUE[getattr(r, field)] for r in reports] for field, _ in RAG_DIMENSIONS]
     text = [[getattr(r, field) for r in reports] for field, _ in RAG_DIMENSIONS]
     figure = go.Figure(
-        go.Heatmap(
+        _validate=False,
+        data=go.Heatmap(
+            _validate=False,
             x=periods,
             y=[label for _, label in RAG_DIMENSIONS],
             z=z,
@@ -239,7 +251,7 @@ def rag_timeline_chart(reports: Sequence) -> str:
             showscale=False,
             xgap=2,
             ygap=2,
-        )
+        ),
     )
     figure.update_layout(
         title="RAG timeline", yaxis={"autorange": "reversed"}, xaxis={"type": "category"}
@@ -270,7 +282,9 @@ def risk_heat_map(
         )
 
     figure = go.Figure(
-        go.Heatmap(
+        _validate=False,
+        data=go.Heatmap(
+            _validate=False,
             x=levels,
             y=levels,
             z=[[band_index[b] for b in row] for row in bands],
@@ -291,7 +305,7 @@ def risk_heat_map(
             showscale=False,
             xgap=3,
             ygap=3,
-        )
+        ),
     )
     figure.update_layout(
         title="Risk heat map (open risks)",
@@ -353,7 +367,7 @@ class ProgramHealth:
 def health_by_program_chart(programs: list[ProgramHealth], *, link_template: str) -> str:
     """Stacked horizontal bars, one per program, one segment per health. A segment opens
     `link_template.format(program=<id or "">, health=<"green"|"amber"|"red"|"none">)`."""
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     rows = list(range(len(programs)))
     totals = [sum(program.computed.values()) for program in programs]
     for health in HEALTH_ORDER:
@@ -432,7 +446,7 @@ def _against_budget(value: Decimal, budget: Decimal, *, spent: bool) -> str:
 def budget_by_program_chart(programs: list[ProgramBudget], *, link_template: str) -> str:
     """Budget (BAC), actual cost (AC) and forecast (EAC) side by side for each program; a
     bar opens `link_template.format(program=<id or "">)`."""
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     series = (
         ("Budget (BAC)", "budget", "budget"),
         ("Actual cost (AC)", "actual_cost", "actual"),
@@ -498,7 +512,7 @@ def value_risk_bubble_chart(points: list[BubblePoint]) -> str:
 
     Kept compact for 1,000 projects: numbers rounded, one trace per health, and per point
     only the URL, code, name and budget in customdata."""
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     # Bubble area follows the budget (in thousands), so the diameter grows as its square
     # root; the largest budget gets BUBBLE_MAX_DIAMETER (Plotly's sizeref formula).
     largest = max((_thousands(point.budget) for point in points), default=0)
@@ -623,7 +637,7 @@ def roadmap_chart(
     """A timeline: projects grouped under their program (a bold heading row per program),
     each a bar from start to end coloured by health; milestones as diamonds (late ones
     red) and a dotted line at `today`. A bar or a milestone opens its project."""
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     ordered = sorted(
         bars, key=lambda bar: (not bar.program, bar.program, bar.start, bar.code, bar.project_id)
     )
@@ -873,7 +887,7 @@ def dependency_chart(edges: list[DependencyEdge]) -> str:
         for index, node in enumerate(nodes):
             position[node] = (column, (len(nodes) - 1) / 2 - index)
 
-    figure = go.Figure()
+    figure = go.Figure(_validate=False)
     pair_count: dict[tuple[int, int], int] = defaultdict(int)
     midpoints: dict[bool, list] = {False: [], True: []}
     annotations = []

@@ -134,7 +134,9 @@ def capacity_heat_map(
     x = [f"{month:%b %Y}" for month in months]
     y = _unique_labels(rows)
     figure = go.Figure(
-        go.Heatmap(
+        _validate=False,
+        data=go.Heatmap(
+            _validate=False,
             x=x,
             y=y,
             z=[[_z(cell) for cell in row.cells] for row in rows],
@@ -159,7 +161,7 @@ def capacity_heat_map(
                 "thickness": 12,
                 "outlinewidth": 0,
             },
-        )
+        ),
     )
     figure.update_layout(
         title=title,
