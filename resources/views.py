@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -550,11 +551,13 @@ def _allocation(request, pk) -> Allocation:
 @login_required
 def allocation_withdraw(request, pk):
     allocation = _allocation(request, pk)
-    form = AllocationConfirmForm(request.POST)  # no input: a carrier for the refusal
-    form.is_valid()
-    run_service(form, lambda: services.allocation_withdraw(allocation=allocation, by=request.user))
-    if form.errors:
-        for error in form.non_field_errors():
+    carrier = forms.Form(request.POST)  # no input: it only carries a refusal back
+    carrier.is_valid()
+    run_service(
+        carrier, lambda: services.allocation_withdraw(allocation=allocation, by=request.user)
+    )
+    if carrier.errors:
+        for error in carrier.non_field_errors():
             messages.error(request, error)
     else:
         messages.success(request, f"Withdrew the request for {_describe(allocation)}.")
