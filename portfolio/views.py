@@ -2,6 +2,8 @@
 program page. Thin: look the object up through `visible_to` (an invisible object is a 404),
 call one selector of `reporting.dashboard`, render."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -11,6 +13,7 @@ from django.utils import timezone
 from portfolio.models import Portfolio, Program
 from projects.querysets import Stage
 from reporting import dashboard
+from reporting import selectors as reporting_selectors
 
 
 def paginate(request, queryset) -> Page:
@@ -32,6 +35,15 @@ def _dashboard_context(board: dashboard.Dashboard) -> dict:
     }
 
 
+def requested_as_of(request):
+    """`?as_of=YYYY-MM-DD` (e.g. a stored review's period end), never after today."""
+    today = timezone.localdate()
+    try:
+        return min(date.fromisoformat(request.GET.get("as_of", "")), today)
+    except ValueError:
+        return today
+
+
 @login_required
 def portfolio_list(request):
     overview = dashboard.portfolio_overview(user=request.user, as_of=timezone.localdate())
@@ -42,12 +54,16 @@ def portfolio_list(request):
 def portfolio_detail(request, code):
     portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
     board = dashboard.portfolio_dashboard(
-        portfolio=portfolio, user=request.user, as_of=timezone.localdate(), params=request.GET
+        portfolio=portfolio, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
     return render(
         request,
         "portfolio/portfolio_detail.html",
-        {"portfolio": portfolio, **_dashboard_context(board)},
+        {
+            "portfolio": portfolio,
+            "trends": reporting_selectors.review_trends(portfolio=portfolio),
+            **_dashboard_context(board),
+        },
     )
 
 
@@ -59,7 +75,7 @@ def program_detail(request, code, pk):
         pk=pk,
     )
     board = dashboard.program_dashboard(
-        program=program, user=request.user, as_of=timezone.localdate(), params=request.GET
+        program=program, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
     return render(
         request,

@@ -1017,3 +1017,22 @@ def dependency_chart(edges: list[DependencyEdge]) -> str:
         yaxis={**hidden, "range": [-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.7]},
     )
     return render(figure, element_id="chart-dependencies", navigate=True)
+
+
+def kpi_trend_chart(
+    periods: list[date],
+    series: dict[str, list],
+    *,
+    title: str,
+    element_id: str,
+    percent: bool = False,
+) -> str:
+    """Lines of stored review KPIs over review periods (one line per series)."""
+    figure = go.Figure(_validate=False)
+    for name, values in series.items():
+        figure.add_scatter(
+            x=list(periods), y=[None if v is None else float(v) for v in values], name=name,
+            mode="lines+markers",
+        )  # fmt: skip
+    figure.update_layout(title=title, height=260, yaxis={"rangemode": "tozero"})
+    return render(figure, element_id=element_id)

@@ -194,3 +194,51 @@ def project_history(*, project: Project, limit: int = HISTORY_SHOWN) -> list[His
         entries.extend(_entries(records, subject))
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
+
+
+# --- Trends from stored reviews -------------------------------------------------------------
+
+TREND_REVIEWS = 12
+
+
+@dataclass(frozen=True)
+class ReviewTrends:
+    reviews: list  # the portfolio's complete monthly reviews, oldest first
+    indices_chart: str
+    cost_chart: str
+
+
+def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
+    """CPI/SPI and AC/EV/PV across the portfolio's stored monthly reviews (one query)."""
+    from reporting.models import PortfolioReview, ReviewKind, ReviewStatus
+
+    reviews = list(
+        PortfolioReview.objects.filter(
+            portfolio=portfolio, kind=ReviewKind.MONTHLY, status=ReviewStatus.COMPLETE
+        )
+        .order_by("-period_start")
+        .only("period_start", "period_end", "kpis")[:limit]
+    )[::-1]
+    if not reviews:
+        return ReviewTrends(reviews=[], indices_chart="", cost_chart="")
+    ends = [review.period_end for review in reviews]
+
+    def series(key):
+        return [review.kpis.get(key) for review in reviews]
+
+    return ReviewTrends(
+        reviews=reviews,
+        indices_chart=charts.kpi_trend_chart(
+            ends,
+            {"CPI": series("cost_performance_index"), "SPI": series("schedule_performance_index")},
+            title="CPI and SPI by monthly review",
+            element_id="chart-trend-indices",
+        ),
+        cost_chart=charts.kpi_trend_chart(
+            ends,
+            {"Actual cost": series("actual_cost"), "Earned value": series("earned_value"),
+             "Planned value": series("planned_value")},
+            title="Cost and value by monthly review",
+            element_id="chart-trend-cost",
+        ),
+    )  # fmt: skip

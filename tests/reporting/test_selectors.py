@@ -104,3 +104,30 @@ def test_project_charts_render_plotly_divs(portfolio):
     assert '"2026-01-31"' in result.percent_complete
     assert "2026-02-28" not in result.percent_complete
     assert "[1000.0,1500.0,null" in result.cost.replace(" ", "")
+
+
+def test_review_trends_plot_stored_reviews_oldest_first(portfolio):
+    from reporting import services as review_services
+
+    project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
+    for month, amount in ((9, "100"), (10, "300")):
+        CostEntryFactory(project=project, date=date(2026, month, 5), amount=Decimal(amount))
+        review_services.run_review(portfolio=portfolio, kind="monthly", period=f"2026-{month}")
+    trends = selectors.review_trends(portfolio=portfolio)
+    assert [r.period_start for r in trends.reviews] == [date(2026, 9, 1), date(2026, 10, 1)]
+    compact = trends.cost_chart.replace(" ", "")
+    assert "[100.0,400.0]" in compact  # actual cost to each review's period end
+    assert 'id="chart-trend-indices"' in trends.indices_chart
+
+
+def test_dashboard_as_of_a_review_date(client, portfolio, member_of):
+    project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
+    CostEntryFactory(project=project, date=date(2026, 9, 5), amount=Decimal("100"))
+    CostEntryFactory(project=project, date=date(2026, 10, 5), amount=Decimal("300"))
+    client.force_login(member_of(portfolio, "executive"))
+    url = f"/portfolios/{portfolio.code}/"
+    assert client.get(url, {"as_of": "2026-09-30"}).context["board"].kpis.actual_cost == Decimal(
+        "100"
+    )
+    later = client.get(url, {"as_of": "2999-01-01"}).context["board"]  # clamped to today
+    assert later.as_of <= date.today() and later.kpis.actual_cost == Decimal("400")
