@@ -7,6 +7,7 @@ from portfolio.models import (
     PortfolioMembership,
     Program,
     ProjectScore,
+    RankingSnapshot,
     Scenario,
     ScoringCriterion,
     StrategicObjective,
@@ -107,3 +108,13 @@ class GateDecisionAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "rationale"]
     autocomplete_fields = ["project", "decided_by"]
     date_hierarchy = "decided_on"
+
+
+@admin.register(RankingSnapshot)
+class RankingSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["portfolio", "taken_on", "taken_by"]
+    list_filter = ["portfolio"]
+    date_hierarchy = "taken_on"
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -345,7 +345,11 @@ def _alignment(portfolio, slates: list[frozenset[int]], as_of: date):
         for slate in slates:
             points = sum(levels.get((pid, objective.pk), 0) for pid in slate)
             cells.append(points * 100 / (3 * len(slate)) if slate else None)
-        rows.append(ComparisonRow(label=f"{objective.name} ({objective.weight:g} %)", cells=cells))
+        rows.append(
+            ComparisonRow(
+                label=f"{objective.name} ({objective.weight.normalize():f} %)", cells=cells
+            )
+        )
     means = []
     for slate in slates:
         known = [alignment[pid] for pid in slate if alignment.get(pid) is not None]

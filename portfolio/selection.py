@@ -20,6 +20,10 @@ The model, solved with PuLP and its bundled CBC:
 - mandatory and forced-in projects fixed to 1, forced-out ones to 0; "a requires b":
   x_a ≤ x_b; "a excludes b": x_a + x_b ≤ 1.
 
+The horizon is the 24 months from the current one; projects starting after it are not in
+the model. A project that requires one outside the model (cancelled, or not yet a choice
+here) cannot be chosen; one that excludes a funded project outside it cannot either.
+
 Everything below the loader is pure: plain frozen dataclasses in, plain results out, so the
 tests can brute-force small instances without a database. Money is in the portfolio's
 currency, hours are hours; floats, since the solver works in floats anyway.
@@ -52,6 +56,9 @@ UNSCORED_DEFAULT = 50.0
 FRONTIER_LEVELS = tuple(level / 100 for level in range(50, 151, 10))
 SOLVER_TIME_LIMIT_SECONDS = 20  # a safety net: past it, the best slate found so far
 FRONTIER_POINT_TIME_LIMIT_SECONDS = 10
+# CBC's parallel branch and bound closes the hard cases (many binding rows) several times
+# faster than one thread.
+SOLVER_THREADS = max(1, min(os.cpu_count() or 1, 4))
 BEST_POSSIBLE = re.compile(r"best possible (-?[\d.e+]+)")
 # Money and hours are compared with this relative tolerance: the solver's answer is a float.
 TOLERANCE = 1e-7
@@ -540,7 +547,12 @@ class SelectionModel:
             log = log_path or os.path.join(directory, "cbc.log")
             # gapRel=0: CBC stops only when the slate is proven optimal (or at the time limit).
             solver = pulp.PULP_CBC_CMD(
-                msg=False, timeLimit=time_limit, gapRel=0, warmStart=warm_start, logPath=log
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=0,
+                warmStart=warm_start,
+                logPath=log,
+                threads=SOLVER_THREADS,
             )
             started = time.perf_counter()
             try:

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from portfolio import access
 from portfolio.models import Portfolio, Program
 from projects.querysets import Stage
 from reporting import dashboard
@@ -62,6 +63,7 @@ def portfolio_detail(request, code):
         {
             "portfolio": portfolio,
             "trends": reporting_selectors.review_trends(portfolio=portfolio),
+            "can_manage": access.can_manage_portfolio(request.user, portfolio),
             **_dashboard_context(board),
         },
     )

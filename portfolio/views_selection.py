@@ -229,12 +229,14 @@ def frontier_page(request, code):
             {"point": point, "step": step, "url": f"{selection_url}?budget={round(point.budget)}"}
         )
         previous = point
+    values = {round(p.value) for p in points if p.value is not None}
     return render(
         request,
         "portfolio/selection_frontier.html",
         {
             "portfolio": portfolio,
             "rows": rows,
+            "flat": len(values) == 1 and len(points) > 1,
             "chart": frontier_chart(points, url=selection_url, currency=portfolio.currency),
         },
     )

@@ -19,12 +19,20 @@ class MilestoneInline(admin.TabularInline):
 
 
 class DependencyInline(admin.TabularInline):
+    """Read-only: dependencies are added through the project page, whose service refuses
+    cycles and checks permissions."""
+
     model = ProjectDependency
     fk_name = "successor"
     extra = 0
-    autocomplete_fields = ["predecessor"]
+    fields = ["predecessor", "kind", "deliverable", "predecessor_milestone", "needed_by"]
+    readonly_fields = fields
+    can_delete = False
     verbose_name = "depends on"
     verbose_name_plural = "depends on"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Project)
@@ -69,6 +77,14 @@ class StatusReportAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProjectDependency)
 class ProjectDependencyAdmin(admin.ModelAdmin):
+    """Read-only for the same reason as DependencyInline."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     list_display = ["successor", "predecessor", "kind", "deliverable", "needed_by"]
     list_filter = ["kind"]
     search_fields = ["successor__code", "predecessor__code", "deliverable"]

@@ -4,6 +4,7 @@ from resources.models import (
     Allocation,
     Calendar,
     CapacityAdjustment,
+    ConflictResolution,
     PublicHoliday,
     Resource,
     Role,
@@ -80,3 +81,19 @@ class AllocationAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "resource__name"]
     autocomplete_fields = ["project", "role", "resource"]
     list_select_related = ["project", "role", "resource"]
+
+
+@admin.register(ConflictResolution)
+class ConflictResolutionAdmin(admin.ModelAdmin):
+    """A record of decisions taken on the conflict page: read-only here."""
+
+    list_display = ["month", "role", "project", "action", "decided_by", "decided_at"]
+    list_filter = ["action", "role"]
+    search_fields = ["project__code", "person", "reason"]
+    list_select_related = ["role", "project", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -37,8 +37,9 @@ PORTFOLIO_LIST_QUERIES = 11
 # Portfolio dashboard: the portfolio; project_kpis now and at the end of the previous period
 # (2 × 4); dependencies with lateness; portfolio-risk exposure; programs; objectives;
 # strategic alignment; top portfolio risks; escalated risks; heat-map cells; the roadmap's
-# milestones of the projects on the table page; the stored monthly reviews for the trends.
-PORTFOLIO_PAGE_QUERIES = 23
+# milestones of the projects on the table page; the stored monthly reviews for the trends;
+# the user's role (PMO-only links).
+PORTFOLIO_PAGE_QUERIES = 24
 # ...filtered by objective: one more (the projects contributing to it).
 PORTFOLIO_PAGE_OBJECTIVE_QUERIES = PORTFOLIO_PAGE_QUERIES + 1
 # Program page: the program (with portfolio and manager); then the same as the portfolio
