@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "django_celery_beat",
     "simple_history",
     "portfolio",
@@ -174,6 +175,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The schema is served as JSON/YAML from /api/schema/; no Swagger UI (its assets need a CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Slate API",
+    "VERSION": "1.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The six RAG fields of a status report share one choice set: one enum, not six.
+    "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
 }
 
 LOGGING = {
