@@ -45,6 +45,9 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --projects 10000
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
 		--small-database-url $(BENCH_DATABASE_URL)_small $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
+		--portfolio scale-01,scale-02,scale-03
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -440,7 +440,9 @@ def overview_statements(*, as_of: date) -> list[Statement]:
     return [Statement(sql, {"as_of": as_of})]
 
 
-def dashboard_statements(*, portfolio_id: int, as_of: date, previous_as_of: date):
+def dashboard_statements(
+    *, portfolio_id: int, as_of: date, previous_as_of: date
+) -> list[Statement]:
     """The portfolio's KPIs by portfolio, program and project; its KPIs at the end of the
     previous reporting period (the tiles show the change); and its lists."""
     params = {"as_of": as_of, "portfolio": portfolio_id}
