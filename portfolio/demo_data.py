@@ -75,8 +75,10 @@ DEMO_LOGINS = [
     ("pmo", "Pat", "Morgan", True, {ALL: "pmo"},
      "PMO admin (pmo_admin permission): every portfolio, edits all, Django admin"),
     ("portfolio_manager", "Paula", "Mendes", False,
-     {"retail": "portfolio_manager", "health": "portfolio_manager"},
-     "Portfolio manager of Retail and Healthcare: strategy, scoring, gates, scenarios"),
+     {"retail": "portfolio_manager", "health": "portfolio_manager",
+      "product": "portfolio_manager"},
+     "Portfolio manager of Retail, Healthcare and Product: strategy, scoring, gates, "
+     "scenarios"),
     ("executive", "Evelyn", "Clarke", False, {ALL: "executive"},
      "Executive sponsor: all four portfolios read-only, takes go/no-go decisions"),
     ("resource_manager", "Ravi", "Menon", False,

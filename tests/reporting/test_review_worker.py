@@ -96,3 +96,32 @@ def test_worker_killed_mid_review_loses_nothing_and_duplicates_nothing(world):
         wait_for(done(world["portfolio"]), what="the redelivered review and its digests")
         time.sleep(2)
     assert_exactly_once(world)
+
+
+def test_a_real_worker_runs_each_kind_of_review_once(world):
+    portfolio = world["portfolio"]
+    for kind in ("quarterly", "annual"):
+        DigestSubscription.objects.create(
+            user=DigestSubscription.objects.first().user, portfolio=portfolio, kind=kind
+        )
+    periods = {"monthly": "2026-10", "quarterly": "2026-Q3", "annual": "2026"}
+    with celery_worker_process(extra_env=mail_env(world)) as (_, queue):
+        for kind, period in periods.items():
+            for _ in range(2):  # each asked twice
+                run_review.apply_async(("crash", kind, period), queue=queue)
+
+        def all_done():
+            return PortfolioReview.objects.filter(portfolio=portfolio, status="complete").count()
+
+        wait_for(lambda: all_done() == 3, what="the three reviews")
+        wait_for(
+            lambda: DigestDelivery.objects.filter(sent_at__isnull=False).count() == 4,
+            what="their digests",
+        )
+        time.sleep(2)
+    reviews = {r.kind: r for r in PortfolioReview.objects.filter(portfolio=portfolio)}
+    assert set(reviews) == {"monthly", "quarterly", "annual"}
+    assert all(review.snapshots.count() == 5 for review in reviews.values())
+    assert "objectives" in reviews["quarterly"].findings
+    assert "ranked" in reviews["annual"].findings
+    assert len(list(world["mail"].iterdir())) == 4  # 2 monthly + 1 quarterly + 1 annual
