@@ -146,7 +146,7 @@ def test_demo_logins_authenticate_with_their_roles(demo):
     counts = {row["user__username"]: row["n"] for row in member_counts}
     assert roles["pmo"] == {"pmo"} and counts["pmo"] == 4
     assert roles["executive"] == {"executive"} and counts["executive"] == 4
-    assert roles["portfolio_manager"] == {"portfolio_manager"} and counts["portfolio_manager"] == 2
+    assert roles["portfolio_manager"] == {"portfolio_manager"} and counts["portfolio_manager"] == 3
     assert roles["resource_manager"] == {"resource_manager"} and counts["resource_manager"] == 2
     assert roles["viewer"] == {"viewer"} and counts["viewer"] == 1
     assert "project_manager" not in counts
