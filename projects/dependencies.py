@@ -262,11 +262,7 @@ def dependency_rows(dependencies) -> list[DependencyRow]:
     return [
         DependencyRow(
             dependency=dependency,
-            days_late=(
-                (dependency.expected_on - dependency.needed_by).days
-                if dependency.expected_on
-                else None
-            ),
+            days_late=dependency.days_late,
             predecessor_url=_project_url(dependency.predecessor_id, dependency.predecessor_visible),
             successor_url=_project_url(dependency.successor_id, dependency.successor_visible),
         )

@@ -327,6 +327,12 @@ class ProjectDependency(models.Model):
         what = self.deliverable or self.get_kind_display().lower()
         return f"{self.successor.code} needs {self.predecessor.code} ({what}) by {self.needed_by}"
 
+    @property
+    def days_late(self) -> int | None:
+        """Expected on − needed by, in days (positive is late); needs `with_lateness()`."""
+        expected = getattr(self, "expected_on", None)
+        return None if expected is None else (expected - self.needed_by).days
+
     def clean(self):
         if self.predecessor_id and self.predecessor_id == self.successor_id:
             raise ValidationError({"successor": "A project cannot depend on itself."})

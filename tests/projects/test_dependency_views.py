@@ -263,7 +263,7 @@ def test_a_late_incoming_dependency_is_a_warning_on_the_successors_page(
     html = client.get(detail_url(project)).content.decode()
     assert (
         "FIN-DATA is expected to deliver Data architecture v2 on 20 May 2027, "
-        "3\xa0weeks, 4\xa0days after you need it</strong>\n    (needed by 25 Apr 2027)"
+        "25 days after you need it</strong>\n    (needed by 25 Apr 2027)"
     ) in html
     # Not on the predecessor's page: it is the successor that waits.
     assert "after you need it" not in client.get(detail_url(predecessor)).content.decode()
@@ -273,7 +273,7 @@ def test_the_warning_goes_once_the_dependency_is_on_time(client, project, depend
     client.force_login(project.manager)
     html = client.get(detail_url(project)).content.decode()
     # FIN-DATA finishes 30 Jun 2027; FIN-CORE needs it by 1 Mar 2027.
-    assert "FIN-DATA is expected to finish on 30 Jun 2027, 3\xa0months, 4\xa0weeks after" in html
+    assert "FIN-DATA is expected to finish on 30 Jun 2027, 121 days after" in html
     dependency.needed_by = date(2027, 7, 1)
     dependency.save()
     html = client.get(detail_url(project)).content.decode()
