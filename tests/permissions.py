@@ -55,9 +55,13 @@ def check_write_access(
     data: dict,
     snapshot: Callable[[], object],
     success_url: str | None = None,
+    allowed: tuple[str, ...] = EDITORS,
+    refused_status: dict[str, int] | None = None,
 ):
-    """POST `data` to `url` as `role`. Editors are redirected (to `success_url` if given)
-    and the snapshot changes; everyone else gets their refusal and the snapshot does not."""
+    """POST `data` to `url` as `role`. The `allowed` roles (the project's editors unless the
+    view says otherwise) are redirected (to `success_url` if given) and the snapshot changes;
+    everyone else gets their refusal (REFUSED_STATUS, 403 for a role not listed there, as
+    overridden by `refused_status`) and the snapshot does not change."""
     assert project.manager_id, "the permission matrix needs a project with a manager"
     user = user_in_role(role, project)
     if user is not None:
@@ -65,13 +69,14 @@ def check_write_access(
     before = snapshot()
     response = client.post(url, data)
     after = snapshot()
-    if role in EDITORS:
+    if role in allowed:
         assert response.status_code == 302, f"{role} should be allowed: {response.status_code}"
         if success_url:
             assert response.url == success_url
         assert after != before, f"{role} was allowed, but nothing changed"
     else:
-        assert response.status_code == REFUSED_STATUS[role], f"{role}: {response.status_code}"
+        expected = {**REFUSED_STATUS, **(refused_status or {})}.get(role, 403)
+        assert response.status_code == expected, f"{role}: {response.status_code}"
         if role == "anonymous":
             assert response.url.startswith(resolve_url(settings.LOGIN_URL))
         assert after == before, f"{role} was refused, but the data changed"

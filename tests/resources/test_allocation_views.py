@@ -129,11 +129,10 @@ def test_allocation_withdraw_permissions(client, role, project, pending):
 
 
 @each_role
-def test_allocation_confirm_permissions(monkeypatch, client, role, project, pending):
+def test_allocation_confirm_permissions(client, role, project, pending):
     """Resource managers (and the PMO) confirm; the project's manager and portfolio managers
     are refused; a member of another portfolio does not see the request."""
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         outsider_status=404,
@@ -146,9 +145,8 @@ def test_allocation_confirm_permissions(monkeypatch, client, role, project, pend
 
 
 @each_role
-def test_allocation_change_permissions(monkeypatch, client, role, project, pending, tomas):
+def test_allocation_change_permissions(client, role, project, pending, tomas):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         outsider_status=404,
@@ -161,9 +159,8 @@ def test_allocation_change_permissions(monkeypatch, client, role, project, pendi
 
 
 @each_role
-def test_allocation_reject_permissions(monkeypatch, client, role, project, pending):
+def test_allocation_reject_permissions(client, role, project, pending):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         outsider_status=404,

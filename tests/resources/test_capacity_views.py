@@ -17,7 +17,6 @@ from django.utils import timezone
 from resources import selectors
 from resources.charts import HeatCell
 from resources.models import Allocation, ConflictResolution, Resource, Role
-from tests import permissions
 from tests.factories import (
     AllocationFactory,
     MembershipFactory,
@@ -309,18 +308,11 @@ def test_a_missing_reason_keeps_the_page_and_changes_nothing(client, case):
 # and the project's manager get a 403; a member of another portfolio does not see the
 # allocation (404); anonymous users log in.
 RESOURCE_DECIDERS = ("pmo", "resource_manager")
-REFUSED = {**permissions.REFUSED_STATUS, "manager": 403, "portfolio_manager": 403}
-
-
-@pytest.fixture
-def deciders(monkeypatch):
-    monkeypatch.setattr(permissions, "EDITORS", RESOURCE_DECIDERS)
-    monkeypatch.setattr(permissions, "REFUSED_STATUS", REFUSED)
 
 
 @each_role
 @pytest.mark.parametrize("view", ["conflict-shift", "conflict-release"])
-def test_who_may_apply(client, case, deciders, role, view):
+def test_who_may_apply(client, case, role, view):
     data = shift_data(case) if view == "conflict-shift" else release_data(case)
     check_write_access(
         client,
@@ -330,6 +322,7 @@ def test_who_may_apply(client, case, deciders, role, view):
         data=data,
         snapshot=rows(Allocation, ConflictResolution),
         success_url=conflict_url(case),
+        allowed=RESOURCE_DECIDERS,
     )
 
 

@@ -15,7 +15,6 @@ from resources.models import (
     Role,
     Skill,
 )
-from tests import permissions
 from tests.factories import (
     AllocationFactory,
     MembershipFactory,
@@ -25,7 +24,7 @@ from tests.factories import (
     RoleFactory,
     UserFactory,
 )
-from tests.permissions import each_role, rows
+from tests.permissions import check_write_access, each_role, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -41,24 +40,19 @@ PEOPLE_LIST_QUERIES = 11
 PERSON_PAGE_QUERIES = 17
 
 
-def check_resource_write_access(monkeypatch, client, role, *, outsider_status=403, **kwargs):
+def check_resource_write_access(client, role, *, outsider_status=403, **kwargs):
     """tests/permissions.py's `check_write_access` with the resource managers as the writers:
     the PMO and resource managers may; the project's manager and portfolio managers are
     refused like the readers. People and roles are organisation-wide, so a member of another
     portfolio reads them (403 on a write); an allocation of a project they cannot see is a 404.
     The project only anchors the roles (whose portfolio they are members of)."""
-    monkeypatch.setattr(permissions, "EDITORS", RESOURCE_WRITERS)
-    monkeypatch.setattr(
-        permissions,
-        "REFUSED_STATUS",
-        {
-            **permissions.REFUSED_STATUS,
-            "manager": 403,
-            "portfolio_manager": 403,
-            "outsider": outsider_status,
-        },
+    return check_write_access(
+        client,
+        role,
+        allowed=RESOURCE_WRITERS,
+        refused_status={"outsider": outsider_status},
+        **kwargs,
     )
-    return permissions.check_write_access(client, role, **kwargs)
 
 
 @pytest.fixture
@@ -115,9 +109,8 @@ def person_post(role, **changes):
 
 
 @each_role
-def test_person_create_permissions(monkeypatch, client, role, project, engineer):
+def test_person_create_permissions(client, role, project, engineer):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
@@ -128,9 +121,8 @@ def test_person_create_permissions(monkeypatch, client, role, project, engineer)
 
 
 @each_role
-def test_person_edit_permissions(monkeypatch, client, role, project, priya):
+def test_person_edit_permissions(client, role, project, priya):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
@@ -142,9 +134,8 @@ def test_person_edit_permissions(monkeypatch, client, role, project, priya):
 
 
 @each_role
-def test_adjustment_create_permissions(monkeypatch, client, role, project, priya):
+def test_adjustment_create_permissions(client, role, project, priya):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
@@ -156,9 +147,8 @@ def test_adjustment_create_permissions(monkeypatch, client, role, project, priya
 
 
 @each_role
-def test_adjustment_delete_permissions(monkeypatch, client, role, project, priya, leave):
+def test_adjustment_delete_permissions(client, role, project, priya, leave):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
@@ -170,9 +160,8 @@ def test_adjustment_delete_permissions(monkeypatch, client, role, project, priya
 
 
 @each_role
-def test_role_create_permissions(monkeypatch, client, role, project):
+def test_role_create_permissions(client, role, project):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
@@ -184,9 +173,8 @@ def test_role_create_permissions(monkeypatch, client, role, project):
 
 
 @each_role
-def test_role_edit_permissions(monkeypatch, client, role, project, engineer):
+def test_role_edit_permissions(client, role, project, engineer):
     check_resource_write_access(
-        monkeypatch,
         client,
         role,
         project=project,
