@@ -90,10 +90,10 @@ def bench_review(repeat: int) -> None:
     from django.utils import timezone
 
     from bench import floor
+    from core.months import add_months, month_end
     from portfolio.models import Portfolio
     from reporting import services
     from reporting.models import PortfolioReview
-    from resources.capacity import add_months, month_end
 
     today = timezone.localdate()
     period = add_months(today, -1)
@@ -138,7 +138,7 @@ def bench_heat_map(repeat: int) -> None:
     from django.utils import timezone
 
     from bench import pages as bench_pages
-    from resources.capacity import add_months
+    from core.months import add_months
 
     client = bench_pages.client_for(bench_pages.bench_user())
     first = timezone.localdate().replace(day=1)

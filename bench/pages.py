@@ -22,8 +22,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from bench import agreement, floor
+from demo.scale import PREFIX
 from portfolio.models import Portfolio
-from portfolio.scale_data import PREFIX
 from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
 from projects.periods import period_containing, previous_period
 from risks.models import Risk

@@ -57,7 +57,7 @@ def setup_django():
     sys.path.insert(0, os.getcwd())
     # whitenoise looks for collected static files, which in-process requests do not need
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.db import connection
 

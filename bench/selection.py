@@ -234,7 +234,7 @@ def cover_forced_shortfall(data):
 
 def load_from_database(codes):
     sys.path.insert(0, os.getcwd())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -278,7 +278,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-synthetic", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     ok = True
     if not args.no_synthetic:
         data = synthetic_input(

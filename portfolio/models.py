@@ -6,10 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.money import MONEY, PERCENT_VALIDATORS
 from portfolio.querysets import PortfolioQuerySet, PortfolioScopedQuerySet
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
 class ReportingPeriod(models.TextChoices):

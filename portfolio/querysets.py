@@ -1,8 +1,8 @@
-"""Reusable filters for the portfolio domain; visibility comes from portfolio.access."""
+"""Reusable filters for the portfolio domain; visibility comes from core.access."""
 
 from django.db import models
 
-from portfolio import access
+from core import access
 
 
 class PortfolioQuerySet(models.QuerySet):

@@ -28,7 +28,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from portfolio import access, selection
+from core import access
+from portfolio import selection
 from portfolio.models import GateDecision, GateOutcome, Scenario
 from projects.querysets import PIPELINE_STAGES, Stage
 

@@ -45,6 +45,7 @@ from functools import cached_property
 
 import pulp
 
+from core.months import add_months, month_end, month_start
 from projects.querysets import ACTIVE_STAGES, PIPELINE_STAGES, Stage
 
 MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HOLD)
@@ -896,16 +897,15 @@ def load_selection_input(
     benchmark) in a fixed number of queries, however many projects, roles and allocations."""
     from portfolio.models import GateDecision
     from projects.models import Project
-    from resources import capacity as formulas
     from resources.models import Allocation, AllocationStatus
     from resources.selectors import role_capacity_grid
 
-    first_month = formulas.month_start(as_of)
-    months = [formulas.add_months(first_month, n) for n in range(horizon_months)]
+    first_month = month_start(as_of)
+    months = [add_months(first_month, n) for n in range(horizon_months)]
     month_index = {month: n for n, month in enumerate(months)}
     month_keys = [_month_key(month) for month in months]
     year_of = [fiscal_year_label(month, fiscal_year_start_month) for month in months]
-    horizon_end = formulas.month_end(months[-1])
+    horizon_end = month_end(months[-1])
 
     # 1. The projects: the model's and those closing (committed spend outside the model).
     rows = list(
@@ -932,7 +932,7 @@ def load_selection_input(
         project_months = (end.year - start.year) * 12 + end.month - start.month + 1
         monthly = float(budget_amount) / project_months
         costs: dict[str, float] = defaultdict(float)
-        first = formulas.month_start(start)
+        first = month_start(start)
         for index, month in enumerate(months):
             if first <= month <= end:
                 costs[year_of[index]] += monthly

@@ -9,7 +9,6 @@ module only lists portfolio objects, each in one query. Functions that take a `u
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
@@ -19,14 +18,12 @@ from django.db.models import (
     F,
     IntegerField,
     Q,
-    QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
-from portfolio.models import MONEY, Portfolio, Program, StrategicObjective
+from core.money import MONEY, money_zero
+from portfolio.models import Portfolio, Program, StrategicObjective
 from risks import scoring
 from risks.models import Risk
 
@@ -36,24 +33,6 @@ TOP_PORTFOLIO_RISKS = 10
 # --- SQL building blocks ------------------------------------------------------------------
 
 
-def _money_zero():
-    return Value(Decimal("0"), output_field=DecimalField(**MONEY))
-
-
-def scalar_subquery(queryset: QuerySet, *, group_by: str, aggregate, output_field):
-    """One aggregate over the rows of `queryset` that belong to the outer row.
-
-    `queryset` must already be filtered on an `OuterRef`; grouping by that same column makes
-    the subquery return exactly one row (or none, hence the Coalesce)."""
-    rows = queryset.order_by().values(group_by).annotate(value=aggregate).values("value")
-    zero = (
-        Value(0, output_field=IntegerField())
-        if isinstance(output_field, IntegerField)
-        else _money_zero()
-    )
-    return Coalesce(Subquery(rows, output_field=output_field), zero, output_field=output_field)
-
-
 def risk_exposure_expression():
     """Exposure = probability % × cost impact (risks.scoring), as a SQL expression."""
     return Case(
@@ -61,7 +40,7 @@ def risk_exposure_expression():
             When(probability=level, then=F("cost_impact") * Value(share))
             for level, share in scoring.PROBABILITY_BY_LEVEL.items()
         ],
-        default=_money_zero(),
+        default=money_zero(),
         output_field=DecimalField(**MONEY),
     )
 

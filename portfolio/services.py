@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portfolio import access, strategy
+from core import access
+from portfolio import strategy
 from portfolio.models import (
     GateDecision,
     GateOutcome,
@@ -549,7 +550,7 @@ def candidate_update(
 ) -> Project:
     """Edit an idea's or candidate's business case and its "requires" / "excludes" links.
     A "requires" cycle is refused naming it; excludes are symmetric."""
-    from portfolio.concurrency import save_versioned
+    from core.concurrency import save_versioned
 
     access.require(
         access.can_edit_project(by, project),

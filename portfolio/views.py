@@ -4,23 +4,15 @@ call one selector of `reporting.dashboard`, render."""
 
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from portfolio import access
+from core import access
 from portfolio.models import Portfolio, Program
 from projects.querysets import Stage
 from reporting import dashboard
 from reporting import selectors as reporting_selectors
-
-
-def paginate(request, queryset) -> Page:
-    """Page `?page=` of `queryset`; a page number that is out of range or not a number
-    gives the last or the first page rather than an error."""
-    return Paginator(queryset, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _dashboard_context(board: dashboard.Dashboard) -> dict:

@@ -20,10 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio import access, scenarios, selection
+import charts
+from core import access
+from core.views import posted, run_service
+from portfolio import scenarios, selection
 from portfolio.models import Portfolio, Scenario
-from portfolio.views_support import posted, run_service
-from reporting import charts
 
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")

@@ -19,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio import access, services, strategy
+from core import access
+from core.views import posted, run_service
+from portfolio import services, strategy
 from portfolio.forms import (
     CandidateForm,
     ContributionMatrixForm,
@@ -36,9 +38,9 @@ from portfolio.forms import (
 from portfolio.models import Portfolio, ProjectScore, ScoringCriterion
 from portfolio.priority import priority_scores
 from portfolio.selectors import portfolio_objectives
-from portfolio.views_support import posted, run_service, visible_project
 from projects.models import Project
 from projects.querysets import Stage
+from projects.shortcuts import visible_project
 
 MATRIX_PAGE_SIZE = 50
 

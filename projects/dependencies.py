@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from portfolio import access
+from charts import DependencyEdge
+from core import access
 from portfolio.models import Portfolio
 from projects.models import DependencyKind, Milestone, Project, ProjectDependency
-from reporting.charts import DependencyEdge
 
 DEPENDENCY_FIELDS = (
     "predecessor",
@@ -271,7 +271,7 @@ def dependency_rows(dependencies) -> list[DependencyRow]:
 
 
 def dependency_edges(rows: list[DependencyRow]) -> list[DependencyEdge]:
-    """The rows as the edges of `reporting.charts.dependency_chart`."""
+    """The rows as the edges of `charts.dependency_chart`."""
     return [
         DependencyEdge(
             predecessor_id=row.dependency.predecessor_id,

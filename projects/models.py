@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from portfolio.models import MONEY, PERCENT_VALIDATORS
+from core.money import MONEY, PERCENT_VALIDATORS
 from projects.querysets import DependencyQuerySet, ProjectQuerySet, ProjectScopedQuerySet, Stage
 
 

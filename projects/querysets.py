@@ -1,6 +1,6 @@
 from django.db import models
 
-from portfolio import access
+from core import access
 
 
 class Stage(models.TextChoices):

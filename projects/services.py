@@ -14,16 +14,9 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from portfolio import access
-from portfolio.concurrency import save_versioned
-from projects.models import (
-    CostCategory,
-    CostEntry,
-    Milestone,
-    Project,
-    ReportState,
-    StatusReport,
-)
+from core import access
+from core.concurrency import save_versioned
+from projects.models import CostCategory, CostEntry, Milestone, Project, ReportState, StatusReport
 from projects.periods import period_containing
 from projects.querysets import Stage, stage_change_needs_gate
 from projects.selectors import project_performance

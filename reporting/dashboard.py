@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 
+import charts
 from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
 from portfolio.selectors import (
     portfolio_objectives,
@@ -31,7 +32,7 @@ from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
-from reporting import charts, kpis
+from reporting import kpis
 from reporting.kpis import KpiRollup, MilestoneDates, ProjectKpis
 from risks.models import Risk, RiskStatus
 

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
 
-from portfolio.models import MONEY
-from portfolio.selectors import risk_exposure_expression, scalar_subquery
+from core.money import MONEY
+from core.queries import scalar_subquery
+from portfolio.selectors import risk_exposure_expression
 from projects import evm
 from projects.models import (
     RAG_FIELDS,

@@ -3,7 +3,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
-from portfolio.models import MONEY
+from core.money import MONEY
 from portfolio.querysets import PortfolioScopedQuerySet
 from projects.models import Rag
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from core.months import add_months, month_end
 from portfolio.models import ObjectiveContribution, Portfolio, StrategicObjective
 from projects.models import CostEntry, Project, ProjectDependency, ReportState, StatusReport
 from projects.periods import period_containing
 from reporting import kpis
 from reporting.models import PortfolioReview, ReviewKind, ReviewStatus
-from resources import capacity
 from resources.models import Allocation
 from resources.selectors import role_capacity_grid
 from risks.models import Risk
@@ -45,11 +45,11 @@ def review_period(portfolio: Portfolio, kind: str, period: str | date) -> tuple[
         return period_containing("monthly", day)
     if kind == ReviewKind.QUARTERLY:
         start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-        return start, capacity.month_end(capacity.add_months(start, 2))
+        return start, month_end(add_months(start, 2))
     start_month = portfolio.fiscal_year_start_month
     year = day.year if day.month >= start_month else day.year - 1
     start = date(year, start_month, 1)
-    return start, capacity.month_end(capacity.add_months(start, 11))
+    return start, month_end(add_months(start, 11))
 
 
 def period_label(kind: str, start: date) -> str:

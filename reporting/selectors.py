@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
+import charts
 from projects import evm
 from projects.models import RAG_FIELDS, CostEntry, Milestone, Project, ReportState, StatusReport
 from projects.periods import period_containing
-from reporting import charts
 from risks.models import Risk
 
 

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portfolio import access
+from core import access
+from core.months import add_months
 from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis, reviews
@@ -23,7 +24,6 @@ from reporting.models import (
     ReviewKind,
     ReviewStatus,
 )
-from resources import capacity
 from risks.models import Risk
 
 logger = logging.getLogger(__name__)
@@ -121,9 +121,9 @@ def due_reviews(*, kind: str, today: date) -> list[tuple[str, str]]:
     the portfolios whose fiscal year starts this month."""
     portfolios = Portfolio.objects.order_by("code")
     if kind == ReviewKind.MONTHLY:
-        period = f"{capacity.add_months(today, -1):%Y-%m}"
+        period = f"{add_months(today, -1):%Y-%m}"
     elif kind == ReviewKind.QUARTERLY:
-        period = f"{capacity.add_months(today, -3):%Y-%m}"
+        period = f"{add_months(today, -3):%Y-%m}"
     else:
         portfolios = portfolios.filter(fiscal_year_start_month=today.month)
         period = f"{today:%Y-%m}"

@@ -9,10 +9,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
-from portfolio import access
+from core import access
+from core.views import paginate, run_service
 from portfolio.models import Portfolio
-from portfolio.views import paginate
-from portfolio.views_support import run_service
 from projects.models import Project
 from reporting import digests, services
 from reporting.models import DigestSubscription, PortfolioReview, ReviewKind

@@ -15,37 +15,15 @@ decided on exact figures, never on rounding noise.
 
 from __future__ import annotations
 
-import calendar as calendar_module
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.months import month_end, month_start
+
 ZERO = Decimal("0")
 DEFAULT_HOURS_PER_DAY = Decimal("8")
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar_module.monthrange(day.year, day.month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    """The first day of the month `months` after `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """First days of every month from `first`'s month to `last`'s month, inclusive."""
-    months, current = [], month_start(first)
-    while current <= last:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
 
 
 def working_days(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:

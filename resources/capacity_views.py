@@ -23,11 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portfolio import access
-from portfolio.views_support import run_service
-from resources import capacity as formulas
+from charts.capacity import HeatCell, HeatRow, capacity_heat_map
+from core import access
+from core.months import add_months
+from core.views import run_service
 from resources import conflicts, selectors
-from resources.charts import HeatCell, HeatRow, capacity_heat_map
 from resources.models import Allocation, AllocationStatus, Role
 
 DEFAULT_MONTHS = 12
@@ -57,7 +57,7 @@ class Window:
         return self._moved(self.month_count)
 
     def _moved(self, months: int) -> str:
-        first = formulas.add_months(self.first_month, months)
+        first = add_months(self.first_month, months)
         return urlencode({"from": f"{first:%Y-%m}", "months": self.month_count})
 
 
@@ -279,7 +279,7 @@ def _conflict_page(request, role, month, *, failed=None, status=200):
             "month": month,
             "conflict": conflict,
             "failed": failed,
-            "back_query": Window(formulas.add_months(month, -1), DEFAULT_MONTHS).query,
+            "back_query": Window(add_months(month, -1), DEFAULT_MONTHS).query,
         },
         status=status,
     )

@@ -23,7 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from portfolio import access
+from core import access
+from core.months import add_months
 from resources import capacity as formulas
 from resources import selectors
 from resources.models import (
@@ -122,17 +123,15 @@ def conflict_shift_allocation(
         f"Shifted {months} month{'s' if months != 1 else ''} later from {from_month:%b %Y} "
         f"to resolve the {locked.role} over-allocation: {reason}"
     )
-    new_end = formulas.add_months(locked.end_month, months)
+    new_end = add_months(locked.end_month, months)
     if locked.start_month < from_month:
-        moved = _copy(
-            locked, start_month=formulas.add_months(from_month, months), end_month=new_end
-        )
-        locked.end_month = formulas.add_months(from_month, -1)
+        moved = _copy(locked, start_month=add_months(from_month, months), end_month=new_end)
+        locked.end_month = add_months(from_month, -1)
         _decide(locked, by=by, at=now, note=note)
         _decide(moved, by=by, at=now, note=note)
         _save(locked, moved)
     else:
-        locked.start_month = formulas.add_months(locked.start_month, months)
+        locked.start_month = add_months(locked.start_month, months)
         locked.end_month = new_end
         _decide(locked, by=by, at=now, note=note)
         _save(locked)
@@ -185,15 +184,13 @@ def conflict_release_allocation(
     )
     pieces = []
     if locked.start_month < month:
-        pieces.append(
-            {"start_month": locked.start_month, "end_month": formulas.add_months(month, -1)}
-        )
+        pieces.append({"start_month": locked.start_month, "end_month": add_months(month, -1)})
     if left > 0:
         pieces.append(
             {"start_month": month, "end_month": month, "unit": AllocationUnit.HOURS, "amount": left}
         )
     if locked.end_month > month:
-        pieces.append({"start_month": formulas.add_months(month, 1), "end_month": locked.end_month})
+        pieces.append({"start_month": add_months(month, 1), "end_month": locked.end_month})
     if not pieces:  # a one-month allocation released in full
         locked.status = AllocationStatus.REJECTED
         _decide(locked, by=by, at=now, note=note)

@@ -17,14 +17,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 
 from projects.forms import DATE
-from resources.models import (
-    AdjustmentKind,
-    AllocationUnit,
-    Calendar,
-    Resource,
-    Role,
-    Skill,
-)
+from resources.models import AdjustmentKind, AllocationUnit, Calendar, Resource, Role, Skill
 
 MONTH = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m")
 REASON = forms.Textarea(attrs={"rows": 2})

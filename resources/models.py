@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from portfolio import access
+from core import access
 from projects.querysets import ProjectScopedQuerySet
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from core.months import add_months, month_end, month_start, months_between
 from resources import capacity as formulas
 from resources.models import (
     Allocation,
@@ -120,8 +121,8 @@ def _add_demand(cells_by_key, key, allocation_row, months, month_index, standard
 
 def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityGrid:
     """Every role × month: capacity of its people, confirmed and requested demand."""
-    months = [formulas.add_months(first_month, n) for n in range(month_count)]
-    first, last = months[0], formulas.month_end(months[-1])
+    months = [add_months(first_month, n) for n in range(month_count)]
+    first, last = months[0], month_end(months[-1])
     month_index = {month: n for n, month in enumerate(months)}
     calendars = _calendars()
     roles = list(Role.objects.order_by("name").values_list("pk", "name"))
@@ -149,8 +150,8 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
 def person_capacity_grid(*, role: Role, first_month: date, month_count: int = 12) -> CapacityGrid:
     """The people of one role × month; demand is what is allocated to each person by name
     (a role-only request has no person yet and shows on the role's row only)."""
-    months = [formulas.add_months(first_month, n) for n in range(month_count)]
-    first, last = months[0], formulas.month_end(months[-1])
+    months = [add_months(first_month, n) for n in range(month_count)]
+    first, last = months[0], month_end(months[-1])
     month_index = {month: n for n, month in enumerate(months)}
     calendars = _calendars()
     people = _people(Resource.objects.filter(role=role), calendars, first, last)
@@ -205,7 +206,7 @@ def role_capacity_breakdown(
 ) -> RoleBreakdown:
     grid = person_capacity_grid(role=role, first_month=first_month, month_count=month_count)
     months = grid.months
-    first, last = months[0], formulas.month_end(months[-1])
+    first, last = months[0], month_end(months[-1])
     month_index = {month: n for n, month in enumerate(months)}
     people_ids = [row.key for row in grid.rows]
     unassigned = {0: [CapacityCell() for _ in months]}
@@ -257,8 +258,8 @@ def over_allocation_in_month(*, allocation: Allocation, month: date) -> Decimal:
 
 def shift_date(day: date, months: int) -> date:
     """The same day `months` later (the month's last day when that month is shorter)."""
-    first = formulas.add_months(day, months)
-    return first.replace(day=min(day.day, formulas.month_end(first).day))
+    first = add_months(day, months)
+    return first.replace(day=min(day.day, month_end(first).day))
 
 
 @dataclass(frozen=True)
@@ -404,7 +405,7 @@ def _smallest_shift(target, *, kind, month, breakdown, person_row, rules):
     """The smallest N (1–6) such that moving the target's months from `month` on N months
     later leaves the scope within capacity in `month` and puts no month it moves into over
     capacity, neither for the role nor for the person: (N, "") or (None, why not)."""
-    moved = formulas.months_between(max(target.start_month, month), target.end_month)
+    moved = months_between(max(target.start_month, month), target.end_month)
     scope_row = breakdown.total if kind == "role" else person_row
     rows = [breakdown.total] + ([person_row] if person_row else [])
 
@@ -412,7 +413,7 @@ def _smallest_shift(target, *, kind, month, breakdown, person_row, rules):
         return formulas.allocation_hours(target.unit, target.amount, rules.standard_hours(m))
 
     for shift in range(1, MAX_SHIFT_MONTHS + 1):
-        landing = [formulas.add_months(m, shift) for m in moved]
+        landing = [add_months(m, shift) for m in moved]
         if breakdown.index(landing[-1]) is None:
             return None, "the months it would move into are too far ahead to check"
         delta: dict[date, Decimal] = defaultdict(lambda: formulas.ZERO)
@@ -435,7 +436,7 @@ def _smallest_shift(target, *, kind, month, breakdown, person_row, rules):
 
 def _milestone_moves(milestones, target, moved_from: date, shift: int) -> list[MilestoneMove]:
     """Milestones dated (forecast, else baseline) within the months that move."""
-    last_day = formulas.month_end(target.end_month)
+    last_day = month_end(target.end_month)
     moves = []
     for milestone in milestones:
         day = milestone.forecast_date or milestone.baseline_date
@@ -459,17 +460,15 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     role as a whole, each person over 100 %) with the options the data supports for its
     lowest-priority allocation; and the resolutions already recorded. A fixed number of
     queries, however many allocations compete."""
-    from portfolio import access
+    from core import access
     from projects.models import Milestone
     from resources.models import ConflictResolution
 
-    month = formulas.month_start(month)
+    month = month_start(month)
     calendars = _calendars()
     rows, priorities = _competing_allocations(role=role, month=month, user=user)
     last = max([row.end_month for row in rows] + [month])
-    month_count = min(
-        len(formulas.months_between(month, last)) + MAX_SHIFT_MONTHS, CONFLICT_HORIZON_MONTHS
-    )
+    month_count = min(len(months_between(month, last)) + MAX_SHIFT_MONTHS, CONFLICT_HORIZON_MONTHS)
     breakdown = role_capacity_breakdown(role=role, first_month=month, month_count=month_count)
     person_rows = {row.key: row for row in breakdown.people}
     allocations = sorted(
@@ -523,8 +522,8 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
                 shift = ShiftOption(
                     months=months,
                     moved_from=moved_from,
-                    new_start=formulas.add_months(moved_from, months),
-                    new_end=formulas.add_months(target.end_month, months),
+                    new_start=add_months(moved_from, months),
+                    new_end=add_months(target.end_month, months),
                     keeps_earlier_months=target.start_month < month,
                     milestones=_milestone_moves(
                         milestones[target.project_id], target, moved_from, months

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from portfolio import access
+from core import access
+from core.months import month_end, months_between
 from projects.querysets import Stage
-from resources import capacity
 from resources.models import (
     Allocation,
     AllocationStatus,
@@ -263,7 +263,7 @@ def allocation_warnings(allocation: Allocation) -> list[str]:
     if person is None:
         return []
     warnings = []
-    first, last = allocation.start_month, capacity.month_end(allocation.end_month)
+    first, last = allocation.start_month, month_end(allocation.end_month)
     if person.start_date > first:
         warnings.append(
             f"{person.name} starts on {date_format(person.start_date, 'j M Y')}, after the "
@@ -275,7 +275,7 @@ def allocation_warnings(allocation: Allocation) -> list[str]:
             f"of {_month(allocation.end_month)}."
         )
     if allocation.status == AllocationStatus.CONFIRMED:
-        months = len(capacity.months_between(allocation.start_month, allocation.end_month))
+        months = len(months_between(allocation.start_month, allocation.end_month))
         grid = person_capacity_grid(
             role=person.role,
             first_month=allocation.start_month,

@@ -28,9 +28,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portfolio import access
+from core import access
+from core.months import add_months, month_start, months_between
+from core.views import form_data, posted, run_service
 from portfolio.models import PortfolioMembership
-from portfolio.views_support import form_data, posted, run_service, visible_project
+from projects.shortcuts import visible_project
 from resources import capacity, selectors, services
 from resources.forms import (
     AllocationChangeForm,
@@ -72,11 +74,11 @@ def _month_param(request) -> date | None:
 
 
 def _this_month() -> date:
-    return capacity.month_start(timezone.localdate())
+    return month_start(timezone.localdate())
 
 
 def _window(first: date) -> list[date]:
-    return [capacity.add_months(first, n) for n in range(WINDOW_MONTHS)]
+    return [add_months(first, n) for n in range(WINDOW_MONTHS)]
 
 
 def _calendar_rules(calendars: Iterable[Calendar | None]):
@@ -185,11 +187,11 @@ class PersonPlan:
 
     @property
     def previous(self) -> date:
-        return capacity.add_months(self.months[0], -WINDOW_MONTHS)
+        return add_months(self.months[0], -WINDOW_MONTHS)
 
     @property
     def next(self) -> date:
-        return capacity.add_months(self.months[0], WINDOW_MONTHS)
+        return add_months(self.months[0], WINDOW_MONTHS)
 
 
 def _person_plan(resource: Resource, user, first: date) -> PersonPlan:
@@ -429,11 +431,11 @@ class ProjectAllocations:
 
     @property
     def previous(self) -> date:
-        return capacity.add_months(self.months[0], -WINDOW_MONTHS)
+        return add_months(self.months[0], -WINDOW_MONTHS)
 
     @property
     def next(self) -> date:
-        return capacity.add_months(self.months[0], WINDOW_MONTHS)
+        return add_months(self.months[0], WINDOW_MONTHS)
 
     @property
     def confirmed_total(self) -> Decimal:
@@ -451,9 +453,9 @@ def _default_first_month(allocations: list[Allocation]) -> date:
         return this_month
     earliest = min(a.start_month for a in allocations)
     latest = max(a.end_month for a in allocations)
-    if len(capacity.months_between(earliest, latest)) <= WINDOW_MONTHS:
+    if len(months_between(earliest, latest)) <= WINDOW_MONTHS:
         return earliest
-    near_now = min(capacity.add_months(this_month, -2), capacity.add_months(latest, -11))
+    near_now = min(add_months(this_month, -2), add_months(latest, -11))
     return max(earliest, near_now)
 
 

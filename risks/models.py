@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from portfolio import access
-from portfolio.models import MONEY
+from core import access
+from core.money import MONEY
 from risks import scoring
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]

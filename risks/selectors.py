@@ -22,8 +22,10 @@ from django.db.models import (
     Sum,
 )
 
-from portfolio.models import MONEY, Portfolio, Program
-from portfolio.selectors import risk_exposure_expression, risk_score_expression, scalar_subquery
+from core.money import MONEY
+from core.queries import scalar_subquery
+from portfolio.models import Portfolio, Program
+from portfolio.selectors import risk_exposure_expression, risk_score_expression
 from projects.models import Project
 from risks.models import Risk, RiskStatus
 

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from portfolio import access
-from portfolio.concurrency import save_versioned
+from core import access
+from core.concurrency import save_versioned
 from projects.models import Project
 from risks.models import Risk, RiskStatus
 

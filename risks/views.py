@@ -15,17 +15,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portfolio import access
+from charts import risk_heat_map
+from core import access
+from core.views import form_data, posted, run_service
 from portfolio.models import Portfolio
-from portfolio.views_support import (
-    editable_project,
-    form_data,
-    posted,
-    run_service,
-    visible_project,
-)
 from projects.forms import BaselineForm
-from reporting.charts import risk_heat_map
+from projects.shortcuts import editable_project, visible_project
 from risks import selectors, services
 from risks.forms import EscalateForm, RiskForm
 from risks.models import Risk, RiskStatus

@@ -37,7 +37,7 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker_process(queue: str | None = None, *, app="portfolio", extra_env=None):
+def celery_worker_process(queue: str | None = None, *, app="config", extra_env=None):
     """Yield (process, queue) for a worker consuming only a queue private to this test; tasks
     it queues itself go to that queue too."""
     queue = queue or f"slate-test-{uuid.uuid4().hex[:8]}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from celery.signals import task_prerun
 
-from portfolio.celery import app
+from config.celery import app
 
 __all__ = ["app"]
 

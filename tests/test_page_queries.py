@@ -29,7 +29,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # 4 of each count are per request, whatever the page: the session, the user, and the user's
-# and their groups' permissions (portfolio.access.is_pmo_admin → user.has_perm).
+# and their groups' permissions (core.access.is_pmo_admin → user.has_perm).
 # Overview: visible portfolios; reporting.kpis.project_kpis over every visible project (4:
 # projects with actual cost and latest report id, those reports, milestones, project-risk
 # exposure); portfolio-risk exposure by portfolio; late dependencies by portfolio.

@@ -87,7 +87,7 @@ def test_project_manager_without_membership_sees_own_project(
     client.force_login(managed_project.manager)
     urls = page_urls(portfolio, program, managed_project)
     assert client.get(urls["project"]).status_code == 200
-    # ...and, read-only, the portfolio it belongs to (portfolio.access rules).
+    # ...and, read-only, the portfolio it belongs to (core.access rules).
     assert client.get(urls["portfolio"]).status_code == 200
 
 

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from portfolio import demo_data, scale_data
+from demo import scale as scale_data
+from demo import seed as demo_data
 from portfolio.models import (
     GateDecision,
     Portfolio,
@@ -19,13 +20,7 @@ from portfolio.models import (
     ScoringCriterion,
     StrategicObjective,
 )
-from projects.models import (
-    CostEntry,
-    Milestone,
-    Project,
-    ProjectDependency,
-    StatusReport,
-)
+from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
 from projects.selectors import project_performance
 from resources.models import Allocation, Resource
 from risks.models import Risk

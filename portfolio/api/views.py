@@ -22,9 +22,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from portfolio import access
+from core import access
+from core.concurrency import ConcurrentEditError
 from portfolio.api import serializers as api
-from portfolio.concurrency import ConcurrentEditError
 from portfolio.models import Portfolio
 from projects import selectors, services
 from projects.models import CostEntry, Project, StatusReport

@@ -14,17 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from portfolio import access
-from portfolio.views_support import (
-    editable_project,
-    form_data,
-    posted,
-    run_service,
-    visible_project,
-)
+from core import access
+from core.views import form_data, posted, run_service
 from projects import services
 from projects.forms import CostEntryForm, CostUploadForm
 from projects.models import CostCategory, CostEntry, Project
+from projects.shortcuts import editable_project, visible_project
 
 TEMPLATE_FILENAME = "slate-cost-template.csv"
 

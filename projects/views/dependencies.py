@@ -18,12 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from portfolio import access
+import charts
+from core import access
+from core.views import posted, run_service
 from portfolio.models import Portfolio
-from portfolio.views_support import editable_project, posted, run_service
 from projects import dependencies
 from projects.models import DependencyKind, Milestone, Project, ProjectDependency
-from reporting import charts
+from projects.shortcuts import editable_project
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

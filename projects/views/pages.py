@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from portfolio import access, strategy
+from core import access
+from portfolio import strategy
 from portfolio.services import can_decide_gate
 from projects import selectors
 from reporting import selectors as reporting_selectors

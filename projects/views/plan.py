@@ -16,17 +16,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from portfolio import access
-from portfolio.views_support import (
-    editable_project,
-    form_data,
-    posted,
-    run_service,
-    visible_project,
-)
+from core import access
+from core.views import form_data, posted, run_service
 from projects import selectors, services
 from projects.forms import BaselineForm, MilestoneForm, ProjectPlanForm, ReorderForm
 from projects.models import Milestone, Project
+from projects.shortcuts import editable_project, visible_project
 
 
 def person(user) -> str:

@@ -18,14 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portfolio import access
+from core import access
+from core.views import form_data, paginate, run_service
 from portfolio.models import Portfolio
-from portfolio.views import paginate
-from portfolio.views_support import form_data, run_service, visible_project
 from projects import selectors, services
 from projects.forms import StatusReportForm
 from projects.models import RAG_FIELDS, StatusReport
 from projects.periods import period_containing, period_label
+from projects.shortcuts import visible_project
 
 NUMBER_FIELDS = ("percent_complete", "forecast_end", "forecast_cost")
 NARRATIVE_FIELDS = ("summary", "accomplishments", "next_steps", "escalations")

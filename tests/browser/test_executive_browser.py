@@ -4,7 +4,7 @@ project, with the Plotly charts drawn on every page that has them and no console
 import pytest
 from django.core.management import call_command
 
-from portfolio.demo_data import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 
 
 def _click_mark(page, selector: str) -> None:

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 
-from portfolio import access
+from core import access
 from portfolio.models import Portfolio
 from projects.models import CostEntry, Project
 from resources.models import Resource

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.months import month_end
 from portfolio import scenarios
 from portfolio.models import GateDecision, ObjectiveContribution, Scenario
 from projects.models import Project
-from resources.capacity import month_end
 from tests.factories import ObjectiveFactory, PortfolioFactory, ProjectFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.months import add_months, month_end, month_start
 from portfolio.models import GateDecision, Scenario
 from projects.models import Project
-from resources.capacity import add_months, month_end, month_start
 from tests.factories import (
     AllocationFactory,
     ProjectFactory,

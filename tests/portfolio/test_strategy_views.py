@@ -24,12 +24,7 @@ from tests.factories import (
     RoleFactory,
     UserFactory,
 )
-from tests.permissions import (
-    check_write_access,
-    each_role,
-    rows,
-    user_in_role,
-)
+from tests.permissions import check_write_access, each_role, rows, user_in_role
 
 pytestmark = pytest.mark.django_db
 

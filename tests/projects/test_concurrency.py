@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections, transaction
 
-from portfolio.concurrency import ConcurrentEditError
+from core.concurrency import ConcurrentEditError
 from projects import services
 from projects.models import Project
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from portfolio.concurrency import ConcurrentEditError
+from core.concurrency import ConcurrentEditError
 from projects import selectors, services
 from projects.models import CostEntry, Milestone, StatusReport
 from tests.factories import MilestoneFactory, ProjectFactory, StatusReportFactory, UserFactory

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from reporting import charts
-from reporting.charts import (
+import charts
+from charts import (
     BubblePoint,
     DependencyEdge,
     ProgramBudget,

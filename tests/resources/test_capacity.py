@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.months import add_months, months_between
 from resources import capacity, selectors
 from tests.factories import AllocationFactory, ResourceFactory, RoleFactory
 
@@ -69,8 +70,8 @@ def test_over_allocation_is_exact():
 
 
 def test_months_helpers():
-    assert capacity.add_months(date(2026, 11, 15), 3) == date(2027, 2, 1)
-    assert capacity.months_between(date(2026, 12, 5), date(2027, 2, 1)) == [
+    assert add_months(date(2026, 11, 15), 3) == date(2027, 2, 1)
+    assert months_between(date(2026, 12, 5), date(2027, 2, 1)) == [
         date(2026, 12, 1),
         date(2027, 1, 1),
         date(2027, 2, 1),

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from charts.capacity import HeatCell
 from resources import selectors
-from resources.charts import HeatCell
 from resources.models import Allocation, ConflictResolution, Resource, Role
 from tests.factories import (
     AllocationFactory,

@@ -7,14 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from resources.models import (
-    Calendar,
-    CapacityAdjustment,
-    PublicHoliday,
-    Resource,
-    Role,
-    Skill,
-)
+from resources.models import Calendar, CapacityAdjustment, PublicHoliday, Resource, Role, Skill
 from tests.factories import (
     AllocationFactory,
     MembershipFactory,

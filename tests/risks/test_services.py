@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from portfolio.concurrency import ConcurrentEditError
+from core.concurrency import ConcurrentEditError
 from risks import services
 from risks.models import Risk
 from tests.factories import ProjectFactory, RiskFactory, UserFactory

@@ -1,6 +1,6 @@
 """The capacity heat map (issue 8): rows (roles, or the people of one role) × months, coloured
 by utilisation = confirmed demand ÷ capacity on a diverging scale: blues below 80 %, a neutral
-band from 80 to 100 %, reds above 100 % (a conflict). Built with `reporting.charts.render`, so
+band from 80 to 100 %, reds above 100 % (a conflict). Built with `charts.render`, so
 a click opens the URL in the cell's customdata like every other Slate chart."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import plotly.graph_objects as go
 
-from reporting.charts import render
+from charts import render
 from resources.selectors import CapacityCell
 
 # Utilisation at or above this many percent gets the darkest red; the colour bar ends here.

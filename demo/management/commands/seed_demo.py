@@ -1,10 +1,10 @@
-"""`manage.py seed_demo`: realistic, idempotent demo data (see portfolio/demo_data.py)."""
+"""`manage.py seed_demo`: realistic, idempotent demo data (see demo/seed.py)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from portfolio import demo_data
+from demo import seed as demo_data
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio import scale_data
+from demo import scale as scale_data
 
 
 class Command(BaseCommand):

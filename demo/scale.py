@@ -32,7 +32,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from portfolio.demo_data import RAG_NARRATIVE, ROLES, SKILLS, month_end, month_start
+from core.months import add_months, month_end, month_start
+from demo.seed import RAG_NARRATIVE, ROLES, SKILLS
 from portfolio.models import (
     GateDecision,
     ObjectiveContribution,
@@ -45,14 +46,7 @@ from portfolio.models import (
     StrategicObjective,
 )
 from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
-from resources.models import (
-    Allocation,
-    Calendar,
-    CapacityAdjustment,
-    Resource,
-    Role,
-    Skill,
-)
+from resources.models import Allocation, Calendar, CapacityAdjustment, Resource, Role, Skill
 from risks.models import Risk
 
 PREFIX = "scale-"
@@ -218,7 +212,7 @@ class ScaleGenerator:
         self.insert(model, buffer)
 
     def month(self, offset: int) -> date:
-        return month_start(self.this_month, offset)
+        return add_months(self.this_month, offset)
 
     @staticmethod
     def at(day: date) -> datetime:
@@ -433,13 +427,13 @@ class ScaleGenerator:
                 k = plan["reports"]
                 if stage == "closed":
                     last = self.month(-rng.randint(1, 4))
-                    first = month_start(last, -k + 1)
-                    start = month_start(first, -rng.randint(0, 3))
+                    first = add_months(last, -k + 1)
+                    start = add_months(first, -rng.randint(0, 3))
                     end = month_end(last)
                     baseline_end = max(start, end - timedelta(days=slip))
                 else:
                     first, last = self.month(-k), self.month(-1)
-                    start = month_start(first, -rng.randint(0, 6))
+                    start = add_months(first, -rng.randint(0, 6))
                     ahead = {"closing": (0, 1)}.get(stage, (1, 18))
                     baseline_end = month_end(self.month(rng.randint(*ahead)))
                     end = baseline_end + timedelta(days=slip)
@@ -453,7 +447,7 @@ class ScaleGenerator:
             else:
                 lead = {"approved": (1, 3)}.get(stage, (2, 12))
                 start = self.month(rng.randint(*lead))
-                baseline_end = month_end(month_start(start, rng.randint(3, 18)))
+                baseline_end = month_end(add_months(start, rng.randint(3, 18)))
                 end = baseline_end + timedelta(days=slip if stage == "approved" else 0)
             baselined = stage not in PIPELINE
             budget = rng.choice([1, 2, 3, 5, 8, 13, 21]) * rng.randint(40, 160) * 1000
@@ -618,7 +612,7 @@ class ScaleGenerator:
                     submitted_by_id=plan["manager"],
                     submitted_at=self.at(min(period_end + timedelta(days=3), self.today)),
                 )
-                month = month_start(month, 1)
+                month = add_months(month, 1)
                 index += 1
 
     def cost_entries(self, started):
@@ -736,8 +730,8 @@ class ScaleGenerator:
                     project_id=plan["pk"],
                     role_id=role_id,
                     resource_id=resource_id,
-                    start_month=month_start(first, a),
-                    end_month=month_start(first, b),
+                    start_month=add_months(first, a),
+                    end_month=add_months(first, b),
                     unit="hours" if hours else "fte",
                     amount=Decimal(rng.randint(10, 80))
                     if hours

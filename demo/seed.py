@@ -16,7 +16,6 @@ health comes out as designed whatever the date.
 
 from __future__ import annotations
 
-import calendar as calendar_module
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.months import add_months, month_end, month_start
 from portfolio.models import (
     GateDecision,
     ObjectiveContribution,
@@ -659,15 +659,6 @@ GATE_CHAINS = {  # the gates a project in this stage has passed (the last one ma
 DEMO_APPS = ("portfolio", "projects", "resources", "risks", "reporting")
 
 
-def month_start(day: date, offset: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar_module.monthrange(day.year, day.month)[1])
-
-
 def at_nine(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=UTC)
 
@@ -801,7 +792,7 @@ class DemoBuilder:
                     "calendar": standard,
                     "fte": dec(fte),
                     "cost_rate": dec(rate),
-                    "start_date": month_start(self.today, -30),
+                    "start_date": add_months(self.today, -30),
                     "end_date": None,
                 },
             )
@@ -902,7 +893,7 @@ class DemoBuilder:
                     "created_by": self.users["portfolio_manager"],
                     "capacity_changes": {
                         role: {
-                            f"{month_start(self.today, m):%Y-%m}": hours
+                            f"{add_months(self.today, m):%Y-%m}": hours
                             for m, hours in months.items()
                         }
                         for role, months in capacity.items()
@@ -914,8 +905,8 @@ class DemoBuilder:
         return portfolio
 
     def project_dates(self, spec):
-        start = month_start(self.today, spec["start"])
-        baseline_end = month_end(month_start(self.today, spec["start"] + spec["months"] - 1))
+        start = add_months(self.today, spec["start"])
+        baseline_end = month_end(add_months(self.today, spec["start"] + spec["months"] - 1))
         return start, baseline_end, baseline_end + timedelta(days=spec.get("slip", 0))
 
     def build_project(self, portfolio, programs, spec):
@@ -998,7 +989,7 @@ class DemoBuilder:
         stage = project.stage
         # Reporting stops when the project stops: at the hold, at the end, or this month.
         if "hold_from" in spec:
-            last_month = month_start(self.today, spec["hold_from"] - 1)
+            last_month = add_months(self.today, spec["hold_from"] - 1)
         elif stage == "closed":
             last_month = month_start(project.end_date)
         else:
@@ -1008,7 +999,7 @@ class DemoBuilder:
         month = month_start(project.start_date)
         while month <= last_month:
             months.append(month)
-            month = month_start(month, 1)
+            month = add_months(month, 1)
         months = months[-12:]
         submitted = [m for m in months if m < self.this_month]
         final_pct = min(Decimal("100"), planned(measured_at) * spi).quantize(CENT)
@@ -1220,7 +1211,7 @@ class DemoBuilder:
             project = self.projects[project_spec["code"]]
             first = month_start(project.start_date)
             if "hold_from" in project_spec:
-                last = month_start(self.today, project_spec["hold_from"] - 1)
+                last = add_months(self.today, project_spec["hold_from"] - 1)
             else:
                 last = month_start(project.end_date)
             rows = []
@@ -1293,7 +1284,6 @@ def build_reviews(today: date) -> None:
     a review already stored is left as it is (idempotent)."""
     from reporting import services as review_services
     from reporting.models import DigestSubscription
-    from resources.capacity import add_months
 
     portfolios = list(Portfolio.objects.filter(code__in=[spec["code"] for spec in PORTFOLIOS]))
     for portfolio in portfolios:

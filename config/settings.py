@@ -41,11 +41,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "simple_history",
+    "core",
     "portfolio",
     "projects",
     "resources",
     "risks",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -60,8 +62,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
-ROOT_URLCONF = "portfolio.urls"
-WSGI_APPLICATION = "portfolio.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

@@ -1,16 +1,17 @@
-"""Glue shared by the write views: run a service and turn what it refuses into form errors,
-so a form re-renders with the user's input kept and nothing half-saved."""
+"""Helpers every app's views share: read a posted form, page a list, and run a service so that
+what it refuses becomes form errors (the form re-renders with the input kept, nothing
+half-saved)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.shortcuts import get_object_or_404
+from django.core.paginator import Page, Paginator
 
-from portfolio import access
-from portfolio.concurrency import ConcurrentEditError
+from core.concurrency import ConcurrentEditError
 
 
 def posted(request):
@@ -23,19 +24,10 @@ def form_data(form) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if name != "version"}
 
 
-def visible_project(request, pk):
-    """The project if the user may see it, else 404."""
-    from projects.selectors import project_page_queryset
-
-    return get_object_or_404(project_page_queryset(user=request.user), pk=pk)
-
-
-def editable_project(request, pk):
-    """The project for a page that only shows an edit form: 404 when invisible, 403 when the
-    user may only read it (the services check the same rule again when they write)."""
-    project = visible_project(request, pk)
-    access.require(access.can_edit_project(request.user, project))
-    return project
+def paginate(request, queryset) -> Page:
+    """Page `?page=` of `queryset`; a page number that is out of range or not a number
+    gives the last or the first page rather than an error."""
+    return Paginator(queryset, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def run_service(form: forms.Form, call: Callable[[], object]):

@@ -1,0 +1,28 @@
+"""Calendar-month arithmetic: every monthly grid, allocation range and review period uses it."""
+
+import calendar
+from datetime import date
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_count(first: date, last: date) -> int:
+    """Calendar months from `first`'s month to `last`'s month, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First days of every month from `first`'s month to `last`'s month, inclusive."""
+    return [add_months(first, offset) for offset in range(max(month_count(first, last), 0))]
