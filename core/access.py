@@ -4,21 +4,41 @@ Every view, API viewset and digest starts from `Model.objects.visible_to(user)` 
 `editable_by(user)`), and those querysets call the filters below, so the rules live here
 and nowhere else.
 
-Rules (DESIGN.md §1):
+Rules (docs/architecture.md, "Who may do what"):
 - A PMO admin (superuser, or holder of the `portfolio.pmo_admin` permission) sees and edits all.
 - A member of a portfolio (any role) sees the portfolio and everything in it.
 - PMO and portfolio managers of a portfolio edit its projects, programs and strategy.
 - A project's manager edits that project; managers and sponsors also see their projects
   and, read-only, the portfolio they belong to, even without a membership.
 - Resource managers keep people and confirm allocations; executives and viewers read.
+- PMO, portfolio managers and executives take gate decisions; whoever manages a project of a
+  portfolio may also propose candidates to it.
+
+This module sits at the bottom of the stack and imports no domain app: it reaches the two
+models its rules read (memberships and projects) through Django's app registry, the way
+`get_user_model()` reaches the user model, so every app's querysets can call it.
 """
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 PMO_ADMIN_PERMISSION = "portfolio.pmo_admin"
 EDITOR_ROLES = ("pmo", "portfolio_manager")
 RESOURCE_ROLES = ("pmo", "resource_manager")
+GATE_ROLES = ("pmo", "portfolio_manager", "executive")
+
+
+def _memberships():
+    return apps.get_model("portfolio", "PortfolioMembership").objects
+
+
+def _projects():
+    return apps.get_model("projects", "Project").objects
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
 
 
 def _prefix(field):
@@ -26,15 +46,11 @@ def _prefix(field):
 
 
 def is_pmo_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(
-        PMO_ADMIN_PERMISSION
-    )
+    return _active(user) and user.has_perm(PMO_ADMIN_PERMISSION)
 
 
 def _member_portfolio_ids(user, roles=None):
-    from portfolio.models import PortfolioMembership
-
-    memberships = PortfolioMembership.objects.filter(user=user)
+    memberships = _memberships().filter(user=user)
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return memberships.values("portfolio_id")
@@ -42,28 +58,23 @@ def _member_portfolio_ids(user, roles=None):
 
 def _led_portfolio_ids(user):
     """Portfolios in which the user manages or sponsors a project."""
-    from projects.models import Project
-
-    return Project.objects.filter(Q(manager=user) | Q(sponsor=user)).values("portfolio_id")
+    return _projects().filter(Q(manager=user) | Q(sponsor=user)).values("portfolio_id")
 
 
 def has_any_role(user) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return False
     if is_pmo_admin(user):
         return True
-    from portfolio.models import PortfolioMembership
-    from projects.models import Project
-
     return (
-        PortfolioMembership.objects.filter(user=user).exists()
-        or Project.objects.filter(Q(manager=user) | Q(sponsor=user)).exists()
+        _memberships().filter(user=user).exists()
+        or _projects().filter(Q(manager=user) | Q(sponsor=user)).exists()
     )
 
 
 def filter_visible(queryset, user, *, portfolio_field):
     """Rows whose portfolio (reached through `portfolio_field`) the user may see."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return queryset.none()
     if is_pmo_admin(user):
         return queryset
@@ -75,7 +86,7 @@ def filter_visible(queryset, user, *, portfolio_field):
 
 
 def filter_visible_projects(queryset, user, *, project_field):
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return queryset.none()
     if is_pmo_admin(user):
         return queryset
@@ -88,7 +99,7 @@ def filter_visible_projects(queryset, user, *, project_field):
 
 
 def filter_editable_projects(queryset, user, *, project_field):
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return queryset.none()
     if is_pmo_admin(user):
         return queryset
@@ -101,7 +112,7 @@ def filter_editable_projects(queryset, user, *, project_field):
 
 def filter_visible_risks(queryset, user):
     """Portfolio members see every risk of the portfolio; project leads see their projects'."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return queryset.none()
     if is_pmo_admin(user):
         return queryset
@@ -117,12 +128,8 @@ def portfolio_role(user, portfolio):
     """The user's membership role in the portfolio, or None."""
     if not (user and user.is_authenticated):
         return None
-    from portfolio.models import PortfolioMembership
-
     return (
-        PortfolioMembership.objects.filter(user=user, portfolio=portfolio)
-        .values_list("role", flat=True)
-        .first()
+        _memberships().filter(user=user, portfolio=portfolio).values_list("role", flat=True).first()
     )
 
 
@@ -133,16 +140,14 @@ def can_manage_portfolio(user, portfolio) -> bool:
 def can_manage_resources(user, portfolio=None) -> bool:
     if is_pmo_admin(user):
         return True
-    from portfolio.models import PortfolioMembership
-
-    memberships = PortfolioMembership.objects.filter(user=user, role__in=RESOURCE_ROLES)
+    memberships = _memberships().filter(user=user, role__in=RESOURCE_ROLES)
     if portfolio is not None:
         memberships = memberships.filter(portfolio=portfolio)
     return bool(user and user.is_authenticated) and memberships.exists()
 
 
 def can_edit_project(user, project) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return False
     return (
         is_pmo_admin(user)
@@ -154,3 +159,27 @@ def can_edit_project(user, project) -> bool:
 def require(allowed: bool, message="You do not have permission to do this."):
     if not allowed:
         raise PermissionDenied(message)
+
+
+def can_decide_gate(user, portfolio) -> bool:
+    return is_pmo_admin(user) or portfolio_role(user, portfolio) in GATE_ROLES
+
+
+def can_propose(user, portfolio) -> bool:
+    """The PMO, portfolio managers, and whoever manages a project of the portfolio."""
+    if not _active(user):
+        return False
+    return (
+        can_manage_portfolio(user, portfolio)
+        or _projects().filter(portfolio=portfolio, manager=user).exists()
+    )
+
+
+def filter_resource_managed(queryset, user, *, portfolio_field):
+    """Rows in the portfolios the user manages resources for (PMO admins: all)."""
+    if not _active(user):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    managed = _memberships().filter(user=user, role__in=RESOURCE_ROLES).values("portfolio_id")
+    return queryset.filter(**{f"{portfolio_field}_id__in": managed})

@@ -47,6 +47,7 @@ import pulp
 
 from core.months import add_months, month_end, month_start
 from projects.querysets import ACTIVE_STAGES, PIPELINE_STAGES, Stage
+from resources.selectors import calendar_rules
 
 MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HOLD)
 # A requirement on a project outside the model is met when that project is funded or done.
@@ -820,17 +821,7 @@ def fiscal_year_label(month: date, start_month: int) -> str:
 def _calendar_standard_hours(months: list[date]) -> dict[int | None, list[Decimal]]:
     """Standard hours of each month per calendar (None: the default calendar), the hours an
     FTE allocation converts with (resources.capacity)."""
-    from resources import capacity as formulas
-    from resources.models import Calendar, PublicHoliday
-
-    holidays = defaultdict(set)
-    for calendar_id, day in PublicHoliday.objects.values_list("calendar_id", "date"):
-        holidays[calendar_id].add(day)
-    rules = {
-        pk: formulas.CalendarRules(hours_per_day=hours, holidays=frozenset(holidays[pk]))
-        for pk, hours in Calendar.objects.values_list("pk", "hours_per_day")
-    }
-    rules[None] = formulas.CalendarRules()
+    rules = calendar_rules()
     return {pk: [rule.standard_hours(month) for month in months] for pk, rule in rules.items()}
 
 

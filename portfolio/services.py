@@ -35,7 +35,6 @@ from resources.models import Allocation, AllocationStatus, AllocationUnit
 HUNDRED = Decimal("100")
 # Who takes go / no-go decisions at a stage gate (DESIGN.md §1): the PMO, portfolio managers
 # and executives of the portfolio, and PMO admins. A project's manager proposes, not decides.
-GATE_ROLES = ("pmo", "portfolio_manager", "executive")
 INTAKE_STAGES = (Stage.IDEA, Stage.CANDIDATE)
 
 
@@ -354,16 +353,6 @@ CANDIDATE_FIELDS = (
 )
 
 
-def can_propose(user, portfolio: Portfolio) -> bool:
-    """The PMO, portfolio managers, and whoever manages a project of the portfolio."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return (
-        access.can_manage_portfolio(user, portfolio)
-        or Project.objects.filter(portfolio=portfolio, manager=user).exists()
-    )
-
-
 def _codes(projects) -> str:
     return ", ".join(sorted(p.code for p in projects))
 
@@ -500,7 +489,7 @@ def candidate_propose(
     requested FTE allocations. A refusal is a SetValidationError carrying the business case's
     field errors and each role request's `row_errors` together."""
     access.require(
-        can_propose(by, portfolio),
+        access.can_propose(by, portfolio),
         "Only the portfolio's PMO, portfolio managers and project managers may propose.",
     )
     project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
@@ -578,10 +567,6 @@ def candidate_update(
 # --- Stage gates ------------------------------------------------------------------------------
 
 
-def can_decide_gate(user, portfolio: Portfolio | int) -> bool:
-    return access.is_pmo_admin(user) or access.portfolio_role(user, portfolio) in GATE_ROLES
-
-
 @transaction.atomic
 def record_gate_decision(
     *,
@@ -600,7 +585,7 @@ def record_gate_decision(
     history records who moved it; with `expected_version`, a project that changed since the
     decider opened the page is refused."""
     access.require(
-        can_decide_gate(by, project.portfolio_id),
+        access.can_decide_gate(by, project.portfolio_id),
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
     )
     current = Project.objects.select_for_update().get(pk=project.pk)

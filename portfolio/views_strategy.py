@@ -269,7 +269,7 @@ def candidates(request, code):
         portfolio,
         "candidates",
         page_obj=page_obj,
-        can_propose=services.can_propose(request.user, portfolio),
+        can_propose=access.can_propose(request.user, portfolio),
         can_manage=access.can_manage_portfolio(request.user, portfolio),
     )
 
@@ -278,7 +278,7 @@ def candidates(request, code):
 def candidate_create(request, code):
     portfolio = _portfolio(request, code)
     access.require(
-        services.can_propose(request.user, portfolio),
+        access.can_propose(request.user, portfolio),
         "Only the portfolio's PMO, portfolio managers and project managers may propose.",
     )
     form = CandidateForm(
@@ -363,7 +363,7 @@ def candidate_edit(request, code, pk):
 def gate_decision(request, pk):
     project = visible_project(request, pk)
     access.require(
-        services.can_decide_gate(request.user, project.portfolio_id),
+        access.can_decide_gate(request.user, project.portfolio_id),
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
     )
     targets = strategy.gate_targets(project.stage)
@@ -426,6 +426,6 @@ def pending_gates(request, code):
         page_obj=page_obj,
         rows=rows,
         rule=strategy.PENDING_GATE_RULE,
-        can_decide=services.can_decide_gate(request.user, portfolio),
+        can_decide=access.can_decide_gate(request.user, portfolio),
         today=today,
     )

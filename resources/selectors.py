@@ -4,6 +4,7 @@ fixed number of queries whatever the number of people and allocations."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,12 +13,12 @@ from django.db.models import Q
 
 from core.months import add_months, month_end, month_start, months_between
 from resources import capacity as formulas
+from resources.capacity import CalendarRules
 from resources.models import (
     Allocation,
     AllocationStatus,
     Calendar,
     CapacityAdjustment,
-    PublicHoliday,
     Resource,
     Role,
 )
@@ -66,13 +67,20 @@ class CapacityGrid:
         ]
 
 
-def _calendars() -> dict[int | None, formulas.CalendarRules]:
-    holidays = defaultdict(set)
-    for calendar_id, day in PublicHoliday.objects.values_list("calendar_id", "date"):
-        holidays[calendar_id].add(day)
+def calendar_rules(calendar_ids: Iterable[int] | None = None) -> dict[int | None, CalendarRules]:
+    """Working-day rules by calendar id (None: the default calendar), in one query; all
+    calendars, or only `calendar_ids`."""
+    calendars = Calendar.objects.all()
+    if calendar_ids is not None:
+        calendars = calendars.filter(pk__in=[pk for pk in calendar_ids if pk is not None])
+    hours_per_day, days_off = {}, defaultdict(set)
+    for pk, hours, holiday in calendars.values_list("pk", "hours_per_day", "holidays__date"):
+        hours_per_day[pk] = hours
+        if holiday is not None:
+            days_off[pk].add(holiday)
     rules = {
-        pk: formulas.CalendarRules(hours_per_day=hours, holidays=frozenset(holidays[pk]))
-        for pk, hours in Calendar.objects.values_list("pk", "hours_per_day")
+        pk: CalendarRules(hours_per_day=hours, holidays=frozenset(days_off[pk]))
+        for pk, hours in hours_per_day.items()
     }
     rules[None] = DEFAULT_CALENDAR
     return rules
@@ -124,7 +132,7 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
     months = [add_months(first_month, n) for n in range(month_count)]
     first, last = months[0], month_end(months[-1])
     month_index = {month: n for n, month in enumerate(months)}
-    calendars = _calendars()
+    calendars = calendar_rules()
     roles = list(Role.objects.order_by("name").values_list("pk", "name"))
     cells = {pk: [CapacityCell() for _ in months] for pk, _ in roles}
     people = _people(Resource.objects.all(), calendars, first, last)
@@ -153,7 +161,7 @@ def person_capacity_grid(*, role: Role, first_month: date, month_count: int = 12
     months = [add_months(first_month, n) for n in range(month_count)]
     first, last = months[0], month_end(months[-1])
     month_index = {month: n for n, month in enumerate(months)}
-    calendars = _calendars()
+    calendars = calendar_rules()
     people = _people(Resource.objects.filter(role=role), calendars, first, last)
     cells = {pk: [CapacityCell() for _ in months] for pk, *_ in people}
     for pk, _role, _name, person in people:
@@ -239,7 +247,7 @@ def role_capacity_breakdown(
 
 def allocation_hours_in_month(*, allocation: Allocation, month: date) -> Decimal:
     """Hours `allocation` asks for in `month`, converted as the grids convert them."""
-    rules = _calendars()[allocation.resource.calendar_id if allocation.resource_id else None]
+    rules = calendar_rules()[allocation.resource.calendar_id if allocation.resource_id else None]
     standard_hours = rules.standard_hours(month)
     return formulas.allocation_hours(allocation.unit, allocation.amount, standard_hours)
 
@@ -465,7 +473,7 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     from resources.models import ConflictResolution
 
     month = month_start(month)
-    calendars = _calendars()
+    calendars = calendar_rules()
     rows, priorities = _competing_allocations(role=role, month=month, user=user)
     last = max([row.end_month for row in rows] + [month])
     month_count = min(len(months_between(month, last)) + MAX_SHIFT_MONTHS, CONFLICT_HORIZON_MONTHS)

@@ -31,7 +31,6 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.months import add_months, month_start, months_between
 from core.views import form_data, posted, run_service
-from portfolio.models import PortfolioMembership
 from projects.shortcuts import visible_project
 from resources import capacity, selectors, services
 from resources.forms import (
@@ -49,8 +48,6 @@ from resources.forms import (
 from resources.models import (
     Allocation,
     AllocationStatus,
-    Calendar,
-    PublicHoliday,
     Resource,
     Role,
     Skill,
@@ -79,24 +76,6 @@ def _this_month() -> date:
 
 def _window(first: date) -> list[date]:
     return [add_months(first, n) for n in range(WINDOW_MONTHS)]
-
-
-def _calendar_rules(calendars: Iterable[Calendar | None]):
-    """CalendarRules by calendar id (None: the default calendar), in one query."""
-    by_pk = {calendar.pk: calendar for calendar in calendars if calendar is not None}
-    holidays = defaultdict(set)
-    for calendar_id, day in PublicHoliday.objects.filter(calendar_id__in=list(by_pk)).values_list(
-        "calendar_id", "date"
-    ):
-        holidays[calendar_id].add(day)
-    rules = {
-        pk: capacity.CalendarRules(
-            hours_per_day=calendar.hours_per_day, holidays=frozenset(holidays[pk])
-        )
-        for pk, calendar in by_pk.items()
-    }
-    rules[None] = selectors.DEFAULT_CALENDAR
-    return rules
 
 
 def _monthly_hours(allocation: Allocation, months: list[date], rules) -> list[Decimal]:
@@ -210,7 +189,7 @@ def _person_plan(resource: Resource, user, first: date) -> PersonPlan:
     )
     for allocation in allocations:
         allocation.resource = resource  # already loaded, with its calendar
-    rules = _calendar_rules([resource.calendar])
+    rules = selectors.calendar_rules([resource.calendar_id])
     plan = PersonPlan(months=months, capacity_row=row)
     for allocation in allocations:
         line = AllocationLine(allocation, _monthly_hours(allocation, months, rules))
@@ -470,7 +449,9 @@ def _project_allocations(project, first: date | None) -> ProjectAllocations:
         by_status[allocation.status].append(allocation)
     open_allocations = [a for a in allocations if a.status != AllocationStatus.REJECTED]
     months = _window(first or _default_first_month(open_allocations))
-    rules = _calendar_rules(a.resource.calendar for a in open_allocations if a.resource_id)
+    rules = selectors.calendar_rules(
+        a.resource.calendar_id for a in open_allocations if a.resource_id
+    )
 
     def totals(status):
         return _column_totals(
@@ -569,18 +550,6 @@ def allocation_withdraw(request, pk):
 # --- The resource managers' queue ----------------------------------------------------------
 
 
-def _decidable(user):
-    """Requests in the portfolios the user manages resources for (PMO admins: all)."""
-    pending = Allocation.objects.filter(status=AllocationStatus.REQUESTED)
-    if not access.is_pmo_admin(user):
-        # TODO(access): an `access.filter_resource_managed()` would keep this rule there.
-        managed = PortfolioMembership.objects.filter(
-            user=user, role__in=access.RESOURCE_ROLES
-        ).values("portfolio_id")
-        pending = pending.filter(project__portfolio_id__in=managed)
-    return pending
-
-
 @dataclass(frozen=True)
 class QueueItem:
     allocation: Allocation
@@ -594,9 +563,11 @@ def allocation_queue(request):
         access.can_manage_resources(request.user),
         "The allocation requests are for resource managers and the PMO.",
     )
-    pending = _decidable(request.user).select_related(
-        "project__portfolio", "role", "resource__role", "requested_by"
-    )
+    pending = access.filter_resource_managed(
+        Allocation.objects.filter(status=AllocationStatus.REQUESTED),
+        request.user,
+        portfolio_field="project__portfolio",
+    ).select_related("project__portfolio", "role", "resource__role", "requested_by")
     page = Paginator(pending.order_by("pk"), settings.SLATE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

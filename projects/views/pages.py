@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from core import access
 from portfolio import strategy
-from portfolio.services import can_decide_gate
 from projects import selectors
 from reporting import selectors as reporting_selectors
 
@@ -34,6 +33,6 @@ def project_detail(request, pk):
             "can_edit": access.can_edit_project(request.user, project),
             "history": reporting_selectors.project_history(project=project),
             "gate_decisions": strategy.project_gate_decisions(project=project),
-            "can_decide_gate": can_decide_gate(request.user, project.portfolio_id),
+            "can_decide_gate": access.can_decide_gate(request.user, project.portfolio_id),
         },
     )

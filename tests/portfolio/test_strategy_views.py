@@ -29,7 +29,7 @@ from tests.permissions import check_write_access, each_role, rows, user_in_role
 pytestmark = pytest.mark.django_db
 
 MANAGE_PORTFOLIO = ("pmo", "portfolio_manager")  # access.can_manage_portfolio
-PROPOSE = ("manager", "pmo", "portfolio_manager")  # services.can_propose
+PROPOSE = ("manager", "pmo", "portfolio_manager")  # access.can_propose
 
 
 def check_access(client, role, *, allowed, **kwargs):

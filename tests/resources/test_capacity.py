@@ -104,7 +104,7 @@ def test_role_grid_sums_people_and_allocations_and_flags_conflicts(django_assert
         status="requested",
     )
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         grid = selectors.role_capacity_grid(first_month=FEB, month_count=2)
     feb = grid.rows[0].cells[0]
     assert feb.capacity == D("240.0")  # (1 + 0.5) × 8 × 20 (no holidays in the DB calendar)

@@ -386,7 +386,7 @@ def queries(client, url, params):
 # (2), competing allocations, priority scores, the person grid's five, role-only demand,
 # milestones of the projects that would yield, "may this user decide" (one per portfolio of
 # those projects: here one) and the decisions recorded.
-QUERIES = {"heat-map": 11, "role": 13, "conflict": 20}
+QUERIES = {"heat-map": 10, "role": 12, "conflict": 18}
 
 
 @pytest.mark.parametrize("page", ["heat-map", "role", "conflict"])
