@@ -7,30 +7,13 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Protocol
 
 import plotly.graph_objects as go
 
 from charts.base import LATE, ON_TIME, TODAY, TOP_LEGEND, chart_height, day_label, render
 
 
-class DependencyEdgeRow(Protocol):
-    """What the chart reads of an edge (projects.dependencies.DependencyEdge)."""
-
-    predecessor_id: int
-    predecessor_code: str
-    successor_id: int
-    successor_code: str
-    deliverable: str
-    needed_by: date
-    expected_on: date | None  # None: the predecessor has no date to deliver on
-    is_late: bool
-    predecessor_url: str  # "" when the user may not open the project
-    successor_url: str
-
-
-def _slip(edge: DependencyEdgeRow) -> str:
+def _slip(edge) -> str:
     if edge.expected_on is None:
         return "late" if edge.is_late else "no delivery date yet"
     days = (edge.expected_on - edge.needed_by).days
@@ -44,11 +27,15 @@ def _slip(edge: DependencyEdgeRow) -> str:
 NODE_RADIUS_PX = 10
 
 
-def dependency_chart(edges: Sequence[DependencyEdgeRow], *, layers: Mapping[int, int]) -> str:
+def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
     """Projects as nodes in columns (`layers`: every project id of the edges → its column,
     left to right, a project right of everything it needs), arrows from predecessor to
     successor: late ones red and thick, the others grey. The dot halfway along an arrow tells
-    what is handed over and when; a node opens its project."""
+    what is handed over and when; a node opens its project.
+
+    An edge is read by attribute, as projects.dependencies.DependencyEdge has them: the ids,
+    codes and URLs ("" for none) of both ends, the deliverable, needed_by, expected_on (None:
+    no date yet) and is_late."""
     if not edges:
         return (
             '<div class="empty" id="chart-dependencies">'

@@ -309,6 +309,16 @@ class Selection:
     solve_seconds: float = 0.0
     bound: float | None = None  # the solver's best possible value, when it stopped early
 
+    @classmethod
+    def infeasible(cls, budget: float, infeasibility: Infeasibility) -> Selection:
+        """No slate: the forced projects cannot all be in (`forced_projects` says why)."""
+        return cls(
+            status=INFEASIBLE,
+            budget=budget,
+            infeasibility=infeasibility,
+            message=infeasibility.message,
+        )
+
     @property
     def ok(self) -> bool:
         return self.status in (OPTIMAL, FEASIBLE)
@@ -512,12 +522,7 @@ class SelectionModel:
         if infeasibility is None and budget != data.budget:
             infeasibility = forced_projects(data.with_budget(budget))[1]
         if infeasibility is not None:
-            return Selection(
-                status=INFEASIBLE,
-                budget=budget,
-                infeasibility=infeasibility,
-                message=infeasibility.message,
-            )
+            return Selection.infeasible(budget, infeasibility)
         if not data.candidates:
             return build_selection(data, OPTIMAL, (), budget)
         for year in data.years:

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from portfolio.selection.model import (
     FEASIBLE,
-    INFEASIBLE,
     Candidate,
     Key,
     Selection,
@@ -45,12 +44,7 @@ def greedy(data: SelectionInput, budget: float | None = None) -> Selection:
         data = data.with_budget(budget)
     forced, infeasibility = forced_projects(data)
     if infeasibility is not None:
-        return Selection(
-            status=INFEASIBLE,
-            budget=budget,
-            infeasibility=infeasibility,
-            message=infeasibility.message,
-        )
+        return Selection.infeasible(budget, infeasibility)
     by_id = data.by_id()
     out = data.excluded_up_front()
     limits = data.limits(budget)
