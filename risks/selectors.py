@@ -28,6 +28,7 @@ from portfolio.models import Portfolio, Program
 from portfolio.selectors import risk_exposure_expression, risk_score_expression
 from projects.models import Project
 from risks.models import Risk, RiskStatus
+from risks.scoring import risk_band, risk_score
 
 STATUS_CHOICES = (("open", "Open"), ("closed", "Closed"), ("all", "All"))
 DEFAULT_STATUS = "open"
@@ -127,6 +128,13 @@ def heat_map_cells(*, project: Project, user) -> dict[tuple[int, int], int]:
         .annotate(count=Count("pk", distinct=True))
     )
     return {(row["probability"], row["impact"]): row["count"] for row in rows}
+
+
+def heat_map_bands() -> dict[tuple[int, int], str]:
+    """(probability, impact) → the band of that cell of the heat map (risks.scoring), which
+    colours it."""
+    levels = [level for level, _ in LEVELS]
+    return {(p, i): risk_band(risk_score(p, i)) for p in levels for i in levels}
 
 
 def project_risk_register(*, project: Project, user, filters=None) -> RiskRegister:
