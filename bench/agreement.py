@@ -3,7 +3,6 @@ per-project) results are compared with reporting.kpis over the same scope."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,7 +11,6 @@ from bench import floor
 from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis
-from risks.models import Risk
 
 PV_TOLERANCE = Decimal("0.005")  # PV: per-project rounding of the planned % (0.5 %)
 MONEY_TOLERANCE = Decimal("0.00001")  # other sums: cents of rounding over 1,000s of projects
@@ -74,35 +72,11 @@ def _compare(scope: str, floor_row: dict, rollup: kpis.KpiRollup) -> list[Differ
 
 def _portfolio_rollups(portfolio_ids: list[int] | None, as_of: date):
     """reporting.kpis rollups per portfolio and over all of them, as the pages make them."""
-    portfolios = Portfolio.objects.all()
+    portfolios = Portfolio.objects.order_by("pk")
     if portfolio_ids is not None:
         portfolios = portfolios.filter(pk__in=portfolio_ids)
-    by_portfolio = defaultdict(list)
-    projects = Project.objects.filter(portfolio__in=portfolios)
-    for row in kpis.project_kpis(projects=projects, as_of=as_of):
-        by_portfolio[row.project.portfolio_id].append(row)
-    exposure = {
-        portfolio.pk: kpis.portfolio_risk_exposure(risks=Risk.objects.filter(portfolio=portfolio))
-        for portfolio in portfolios
-    }
-    late = {
-        portfolio.pk: kpis.late_dependency_count(
-            projects=Project.objects.filter(portfolio=portfolio)
-        )
-        for portfolio in portfolios
-    }
-    rollups = {
-        pk: kpis.rollup(
-            by_portfolio[pk], portfolio_risk_exposure=exposure[pk], late_dependencies=late[pk]
-        )
-        for pk in exposure
-    }
-    total = kpis.rollup(
-        [row for rows in by_portfolio.values() for row in rows],
-        portfolio_risk_exposure=sum(exposure.values(), Decimal(0)),
-        late_dependencies=sum(late.values()),
-    )
-    return rollups, total
+    rollups = kpis.portfolios_kpis(portfolios=portfolios, user=None, as_of=as_of)
+    return rollups, kpis.combined(rollups.values())
 
 
 def check_portfolios(statement: floor.Statement, *, portfolio_ids, as_of: date):

@@ -1,13 +1,14 @@
-"""Dashboard reads (issue 5): the portfolio overview, the portfolio dashboard and the program
-page. Every figure comes from `reporting.kpis` — one `project_kpis` call per as-of date over
-the projects the user may see — and is grouped, filtered, sorted and paginated here in
-Python, so a page's query count does not depend on how many projects there are
-(DESIGN.md §7). The few other reads (programs, objectives, risks, dependencies, strategic
-alignment, roadmap milestones) are one aggregate or list query each."""
+"""Dashboard reads: the portfolio overview, the portfolio dashboard and the program page.
+Every figure comes from the roll-up selectors of `reporting.kpis` (`portfolio_kpis`,
+`program_kpis`, `portfolios_kpis`) over the projects the user may see, and is grouped,
+filtered, sorted and paginated here in Python, so a page's query count does not depend on
+how many projects there are (docs/performance.md). The few other reads (programs,
+objectives, risks, dependencies, strategic alignment, roadmap milestones) are one aggregate
+or list query each."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,17 +17,12 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 import charts
 from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
-from portfolio.selectors import (
-    portfolio_objectives,
-    portfolio_programs,
-    risk_exposure_expression,
-    top_portfolio_risks,
-)
+from portfolio.selectors import portfolio_objectives, portfolio_programs, top_portfolio_risks
 from portfolio.strategy import strategic_alignment
 from projects.dependencies import DependencyEdge, dependency_layers
 from projects.evm import RAG_ORDER
@@ -34,11 +30,10 @@ from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
 from reporting import kpis
-from reporting.kpis import KpiRollup, MilestoneDates, ProjectKpis
+from reporting.kpis import KpiRollup, KpiScope, MilestoneDates, PortfolioKpis, ProjectKpis
 from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
 
-ZERO = Decimal("0")
 DEFAULT_SLIP_DAYS = 30
 EXCEPTION_LIMIT = 8  # items shown per exception list; the rest are a link to the table
 ESCALATED_RISK_LIMIT = 50
@@ -160,7 +155,6 @@ def filter_rows(
     query: TableQuery,
     *,
     objective_project_ids: set[int] | None = None,
-    late_dependency_successors: set[int] = frozenset(),
 ) -> list[ProjectKpis]:
     def keep(row: ProjectKpis) -> bool:
         project = row.project
@@ -187,7 +181,7 @@ def filter_rows(
         if query.flag == "slipping":
             return row.worst_milestone_slip_days > query.slip_days
         if query.flag == "late-dependency":
-            return project.pk in late_dependency_successors
+            return row.late_dependencies > 0
         return True
 
     return [row for row in rows if keep(row)]
@@ -412,8 +406,8 @@ class Dashboard:
     as_of: date
     previous_as_of: date
     previous_label: str
-    kpis: KpiRollup
-    previous_kpis: KpiRollup
+    kpis: PortfolioKpis
+    previous_kpis: PortfolioKpis
     tiles: list[Tile]
     rows: list[ProjectKpis]
     query: TableQuery
@@ -444,12 +438,6 @@ def _stage_counts(rollup: KpiRollup, stages=tuple(Stage)) -> list[tuple[str, str
 
 
 # --- Queries (each one, whatever the number of projects) -------------------------------------
-
-
-def _visible_risks(user) -> QuerySet[Risk]:
-    """Risks the user sees, as a plain queryset: `visible_to` may join the threatened
-    projects (and be DISTINCT), so aggregates run over `pk IN (…)` and count each risk once."""
-    return Risk.objects.filter(pk__in=Risk.objects.visible_to(user).values("pk"))
 
 
 def _dependencies(*, scope: QuerySet[Project], user) -> list[Dependency]:
@@ -698,35 +686,38 @@ def _charts(
 HEALTH_KEYS = ("green", "amber", "red", "")
 
 
+@dataclass(frozen=True)
+class _Period:
+    """The as-of date and the end (and label) of the reporting period before it."""
+
+    as_of: date
+    previous_as_of: date
+    previous_label: str
+
+
+def _period(portfolio: Portfolio, as_of: date) -> _Period:
+    period_start, _ = period_containing(portfolio.reporting_period, as_of)
+    previous_start, previous_end = previous_period(portfolio.reporting_period, period_start)
+    return _Period(as_of, previous_end, period_label(portfolio.reporting_period, previous_start))
+
+
 def _dashboard(
     *,
     portfolio: Portfolio,
-    scope: QuerySet[Project],
-    risks: QuerySet[Risk],
+    scope: KpiScope,
+    now: PortfolioKpis,
+    period: _Period,
     user,
-    as_of: date,
     params: Mapping | None,
     programs: list[Program] | None,
     program: Program | None = None,
     extra: dict | None = None,
 ) -> Dashboard:
     query = TableQuery.from_params(params)
-    period_start, _ = period_containing(portfolio.reporting_period, as_of)
-    previous_start, previous_end = previous_period(portfolio.reporting_period, period_start)
-
-    rows = kpis.project_kpis(projects=scope, as_of=as_of)
-    previous_rows = kpis.project_kpis(projects=scope, as_of=previous_end)
-    dependencies = _dependencies(scope=scope, user=user)
+    as_of, before = period.as_of, now.previous
+    rows = list(now.projects)
+    dependencies = _dependencies(scope=scope.projects, user=user)
     scope_ids = {r.project.pk for r in rows}
-    late_successors = {d.successor_id for d in dependencies if d.is_late} & scope_ids
-    late_count = sum(1 for d in dependencies if d.is_late and d.successor_id in scope_ids)
-    exposure = kpis.portfolio_risk_exposure(risks=risks)
-    # Risk exposure and dependency lateness are today's register: no history is kept, so
-    # the previous rollup carries the same figures and their tiles show no change.
-    now = kpis.rollup(rows, portfolio_risk_exposure=exposure, late_dependencies=late_count)
-    before = kpis.rollup(
-        previous_rows, portfolio_risk_exposure=exposure, late_dependencies=late_count
-    )
 
     objectives = portfolio_objectives(portfolio=portfolio, user=user, as_of=as_of)
     alignment = strategic_alignment(project_ids=scope_ids, as_of=as_of)
@@ -735,15 +726,7 @@ def _dashboard(
         if query.objective
         else None
     )
-    table_rows = sort_rows(
-        filter_rows(
-            rows,
-            query,
-            objective_project_ids=objective_ids,
-            late_dependency_successors=late_successors,
-        ),
-        query,
-    )
+    table_rows = sort_rows(filter_rows(rows, query, objective_project_ids=objective_ids), query)
     page = Paginator(table_rows, settings.SLATE_PAGE_SIZE).get_page((params or {}).get("page"))
     groups = _groups(rows, programs) if programs is not None else None
     register_url = _risk_register_url(portfolio, program)
@@ -752,8 +735,8 @@ def _dashboard(
     project_url = _project_url()
     return Dashboard(
         as_of=as_of,
-        previous_as_of=previous_end,
-        previous_label=period_label(portfolio.reporting_period, previous_start),
+        previous_as_of=period.previous_as_of,
+        previous_label=period.previous_label,
         kpis=now,
         previous_kpis=before,
         tiles=_tiles(now, before, risk_href=register_url),
@@ -763,7 +746,7 @@ def _dashboard(
         exceptions=_exceptions(
             rows,
             slip_days=query.slip_days,
-            escalated=_escalated_risks(risks),
+            escalated=_escalated_risks(scope.risks),
             dependencies=dependencies,
             scope_ids=scope_ids,
         ),
@@ -772,7 +755,7 @@ def _dashboard(
             page_rows=list(page.object_list),
             groups=groups,
             alignment=alignment,
-            heat_cells=_heat_map_cells(risks),
+            heat_cells=_heat_map_cells(scope.risks),
             heat_link=heat_link,
             dependencies=dependencies,
             as_of=as_of,
@@ -790,12 +773,15 @@ def _dashboard(
 
 def portfolio_dashboard(*, portfolio: Portfolio, user, as_of: date, params=None) -> Dashboard:
     """The portfolio dashboard over the projects and risks of `portfolio` the user sees."""
+    period = _period(portfolio, as_of)
     return _dashboard(
         portfolio=portfolio,
-        scope=Project.objects.visible_to(user).filter(portfolio=portfolio),
-        risks=_visible_risks(user).filter(portfolio=portfolio),
+        scope=kpis.portfolio_scope(portfolio=portfolio, user=user),
+        now=kpis.portfolio_kpis(
+            portfolio=portfolio, user=user, as_of=as_of, previous_as_of=period.previous_as_of
+        ),
+        period=period,
         user=user,
-        as_of=as_of,
         params=params,
         programs=portfolio_programs(portfolio=portfolio, user=user),
         extra={"top_risks": top_portfolio_risks(portfolio=portfolio, user=user)},
@@ -805,22 +791,15 @@ def portfolio_dashboard(*, portfolio: Portfolio, user, as_of: date, params=None)
 def program_dashboard(*, program: Program, user, as_of: date, params=None) -> Dashboard:
     """The same for one program: its projects, their risks and the portfolio risks that
     threaten them (each once)."""
-    scope = Project.objects.visible_to(user).filter(program=program)
-    risks = _visible_risks(user).filter(
-        Q(project__program=program)
-        | Q(
-            project__isnull=True,
-            pk__in=Risk.threatened_projects.through.objects.filter(project__program=program).values(
-                "risk_id"
-            ),
-        )
-    )
+    period = _period(program.portfolio, as_of)
     return _dashboard(
         portfolio=program.portfolio,
-        scope=scope,
-        risks=risks,
+        scope=kpis.program_scope(program=program, user=user),
+        now=kpis.program_kpis(
+            program=program, user=user, as_of=as_of, previous_as_of=period.previous_as_of
+        ),
+        period=period,
         user=user,
-        as_of=as_of,
         params=params,
         programs=None,
         program=program,
@@ -833,7 +812,7 @@ def program_dashboard(*, program: Program, user, as_of: date, params=None) -> Da
 @dataclass(frozen=True)
 class OverviewRow:
     portfolio: Portfolio
-    kpis: KpiRollup
+    kpis: PortfolioKpis
 
     @property
     def active_stage_counts(self):
@@ -861,53 +840,16 @@ class Overview:
 
 
 def portfolio_overview(*, user, as_of: date) -> Overview:
-    """One row per portfolio the user sees: one `project_kpis` call over every visible
-    project, grouped by portfolio, plus one grouped query each for portfolio-risk exposure
-    and late dependencies."""
+    """One row per portfolio the user sees, from one `portfolios_kpis` call (one
+    `project_kpis` over every visible project, grouped by portfolio, and one grouped query
+    for portfolio-risk exposure)."""
     portfolios = list(Portfolio.objects.visible_to(user).order_by("name", "pk"))
-    projects = Project.objects.visible_to(user)
-    rows_by_portfolio = defaultdict(list)
-    for row in kpis.project_kpis(projects=projects, as_of=as_of):
-        rows_by_portfolio[row.project.portfolio_id].append(row)
-    exposure = dict(
-        _visible_risks(user)
-        .open()
-        .portfolio_level()
-        .values("portfolio_id")
-        .annotate(total=Sum(risk_exposure_expression()))
-        .order_by()
-        .values_list("portfolio_id", "total")
-    )
-    late = Counter(
-        dict(
-            ProjectDependency.objects.filter(successor__in=projects.order_by().values("pk"))
-            .late()
-            .values("successor__portfolio_id")
-            .annotate(count=Count("pk"))
-            .order_by()
-            .values_list("successor__portfolio_id", "count")
-        )
-    )
-    rows = [
-        OverviewRow(
-            portfolio,
-            kpis.rollup(
-                rows_by_portfolio[portfolio.pk],
-                portfolio_risk_exposure=exposure.get(portfolio.pk) or ZERO,
-                late_dependencies=late[portfolio.pk],
-            ),
-        )
-        for portfolio in portfolios
-    ]
-    all_rows = [row for portfolio in portfolios for row in rows_by_portfolio[portfolio.pk]]
+    by_portfolio = kpis.portfolios_kpis(portfolios=portfolios, user=user, as_of=as_of)
+    rows = [OverviewRow(portfolio, by_portfolio[portfolio.pk]) for portfolio in portfolios]
     currencies = {p.currency for p in portfolios}
     return Overview(
         as_of=as_of,
         rows=rows,
-        totals=kpis.rollup(
-            all_rows,
-            portfolio_risk_exposure=sum((exposure.get(p.pk) or ZERO for p in portfolios), ZERO),
-            late_dependencies=sum(late[p.pk] for p in portfolios),
-        ),
+        totals=kpis.combined(row.kpis for row in rows),
         currency=currencies.pop() if len(currencies) == 1 else "",
     )

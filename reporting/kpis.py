@@ -1,6 +1,10 @@
 """Portfolio KPIs: the one source of truth for the overview, dashboards, program pages, API
-and review snapshots (DESIGN.md §4). Per-project figures come from a fixed number of
-set-based queries whatever the number of projects; rollups are ratios of sums."""
+and review snapshots (docs/architecture.md). Per-project figures come from a fixed number of
+set-based queries whatever the number of projects; rollups are ratios of sums.
+
+`portfolio_kpis` (and `portfolios_kpis`, `program_kpis` for the overview and program pages)
+is the one place a roll-up is assembled: which projects and risks it covers for a user, a
+shared portfolio risk counted once, and what carries over to the previous period."""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 
 from core.money import MONEY
 from core.queries import scalar_subquery
+from portfolio.models import Portfolio, Program
 from portfolio.selectors import risk_exposure_expression
 from projects import evm
 from projects.models import (
@@ -61,6 +66,7 @@ class ProjectRow:
     manager_last_name: str | None
     actual_cost_to_date: Decimal
     latest_report_id: int | None
+    late_dependency_count: int
 
     @property
     def stage_label(self) -> str:
@@ -83,6 +89,7 @@ class ProjectKpis:
     is_watermelon: bool
     late_milestones: int
     worst_milestone_slip_days: int
+    late_dependencies: int  # waiting on a predecessor that delivers after it is needed
     risk_exposure: Decimal
     report_period: date | None
 
@@ -98,6 +105,7 @@ PROJECT_COLUMNS = (
     "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
     "portfolio__amber_threshold", "program__name", "manager__username",
     "manager__first_name", "manager__last_name", "actual_cost_to_date", "latest_report_id",
+    "late_dependency_count",
 )  # fmt: skip
 REPORT_COLUMNS = ("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
 MILESTONE_COLUMNS = ("baseline_date", "forecast_date", "actual_date", "weight", "status")
@@ -136,7 +144,8 @@ def _latest_report_id(as_of: date):
 
 
 def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
-    """EVM, health, milestones and risk exposure for each project, in four queries."""
+    """EVM, health, milestones, late dependencies and risk exposure for each project, in four
+    queries."""
     rows = [
         ProjectRow(*values)
         for values in projects.annotate(
@@ -147,6 +156,13 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
                 output_field=DecimalField(**MONEY),
             ),
             latest_report_id=_latest_report_id(as_of),
+            # Lateness is today's plan (projects.querysets), whatever `as_of`.
+            late_dependency_count=scalar_subquery(
+                ProjectDependency.objects.filter(successor=OuterRef("pk")).late(),
+                group_by="successor",
+                aggregate=Count("pk"),
+                output_field=IntegerField(),
+            ),
         )
         .order_by("portfolio_id", "code")
         .values_list(*PROJECT_COLUMNS)
@@ -216,6 +232,7 @@ def _project_kpis(project, report_row, milestones, exposure, as_of) -> ProjectKp
         ),
         late_milestones=len(slips),
         worst_milestone_slip_days=max(slips, default=0),
+        late_dependencies=project.late_dependency_count,
         risk_exposure=exposure.get(project.pk, ZERO),
         report_period=report.period_start if report else None,
     )
@@ -265,33 +282,31 @@ class KpiRollup:
         return self.budget - self.estimate_at_completion
 
 
-def rollup(
-    rows: Iterable[ProjectKpis],
-    *,
-    portfolio_risk_exposure: Decimal = ZERO,
-    late_dependencies: int = 0,
-) -> KpiRollup:
-    """Sum project KPIs. A portfolio risk is added once (`portfolio_risk_exposure`), however
-    many projects it threatens. Projects with no EAC yet count at their budget."""
-    rows = list(rows)
-    return KpiRollup(
-        project_count=len(rows),
-        stage_counts=dict(Counter(r.project.stage for r in rows)),
-        computed_health_counts=dict(Counter(r.computed_health for r in rows)),
-        reported_health_counts=dict(Counter(r.reported_health for r in rows)),
-        budget=sum((r.project.budget for r in rows), ZERO),
-        actual_cost=sum((r.earned_value.actual_cost for r in rows), ZERO),
-        earned_value=sum((r.earned_value.earned_value for r in rows), ZERO),
-        planned_value=sum((r.earned_value.planned_value for r in rows), ZERO),
-        estimate_at_completion=sum(
+def _sums(rows: list[ProjectKpis], portfolio_risk_exposure: Decimal) -> dict:
+    return {
+        "project_count": len(rows),
+        "stage_counts": dict(Counter(r.project.stage for r in rows)),
+        "computed_health_counts": dict(Counter(r.computed_health for r in rows)),
+        "reported_health_counts": dict(Counter(r.reported_health for r in rows)),
+        "budget": sum((r.project.budget for r in rows), ZERO),
+        "actual_cost": sum((r.earned_value.actual_cost for r in rows), ZERO),
+        "earned_value": sum((r.earned_value.earned_value for r in rows), ZERO),
+        "planned_value": sum((r.earned_value.planned_value for r in rows), ZERO),
+        "estimate_at_completion": sum(
             (r.earned_value.estimate_at_completion or r.project.budget for r in rows), ZERO
         ),
-        expected_benefit=sum((r.project.expected_benefit for r in rows), ZERO),
-        risk_exposure=sum((r.risk_exposure for r in rows), ZERO) + portfolio_risk_exposure,
-        watermelons=sum(r.is_watermelon for r in rows),
-        late_milestones=sum(r.late_milestones for r in rows),
-        late_dependencies=late_dependencies,
-    )
+        "expected_benefit": sum((r.project.expected_benefit for r in rows), ZERO),
+        "risk_exposure": sum((r.risk_exposure for r in rows), ZERO) + portfolio_risk_exposure,
+        "watermelons": sum(r.is_watermelon for r in rows),
+        "late_milestones": sum(r.late_milestones for r in rows),
+        "late_dependencies": sum(r.late_dependencies for r in rows),
+    }
+
+
+def rollup(rows: Iterable[ProjectKpis], *, portfolio_risk_exposure: Decimal = ZERO) -> KpiRollup:
+    """Sum project KPIs. A portfolio risk is added once (`portfolio_risk_exposure`), however
+    many projects it threatens. Projects with no EAC yet count at their budget."""
+    return KpiRollup(**_sums(list(rows), portfolio_risk_exposure))
 
 
 def portfolio_risk_exposure(*, risks: QuerySet[Risk]) -> Decimal:
@@ -300,5 +315,152 @@ def portfolio_risk_exposure(*, risks: QuerySet[Risk]) -> Decimal:
     return total or ZERO
 
 
-def late_dependency_count(*, projects: QuerySet[Project]) -> int:
-    return ProjectDependency.objects.filter(successor__in=projects.values("pk")).late().count()
+# --- A portfolio's roll-up: the one selector every page, review and API response reads -------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortfolioKpis(KpiRollup):
+    """The roll-up of a portfolio (or one program) as of a date, with the per-project KPIs it
+    sums and, when asked for, the roll-up at the end of the previous reporting period."""
+
+    as_of: date
+    portfolio_risk_exposure: Decimal  # the open portfolio-level risks, each once
+    projects: tuple[ProjectKpis, ...] = field(compare=False, repr=False)
+    previous: PortfolioKpis | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class KpiScope:
+    """The projects a roll-up sums and the risks whose portfolio-level exposure it adds."""
+
+    projects: QuerySet[Project]
+    risks: QuerySet[Risk]
+
+
+def _visible_projects(user) -> QuerySet[Project]:
+    """The projects `user` sees; every project when `user` is None (a stored review)."""
+    return Project.objects.all() if user is None else Project.objects.visible_to(user)
+
+
+def _visible_risks(user) -> QuerySet[Risk]:
+    """The risks `user` sees (every risk when None), as a plain queryset: `visible_to` may join
+    the threatened projects (and be DISTINCT), so aggregates run over `pk IN (…)` and count
+    each risk once."""
+    if user is None:
+        return Risk.objects.all()
+    return Risk.objects.filter(pk__in=Risk.objects.visible_to(user).values("pk"))
+
+
+def portfolio_scope(*, portfolio: Portfolio, user) -> KpiScope:
+    return _portfolios_scope(portfolio_ids=[portfolio.pk], user=user)
+
+
+def _portfolios_scope(*, portfolio_ids: list[int], user) -> KpiScope:
+    return KpiScope(
+        projects=_visible_projects(user).filter(portfolio__in=portfolio_ids),
+        risks=_visible_risks(user).filter(portfolio__in=portfolio_ids),
+    )
+
+
+def program_scope(*, program: Program, user) -> KpiScope:
+    """A program's projects, their risks and the portfolio risks that threaten them."""
+    threatening = Risk.threatened_projects.through.objects.filter(project__program=program)
+    return KpiScope(
+        projects=_visible_projects(user).filter(program=program),
+        risks=_visible_risks(user).filter(
+            Q(project__program=program)
+            | Q(project__isnull=True, pk__in=threatening.values("risk_id"))
+        ),
+    )
+
+
+def _portfolio_kpis(
+    rows: list[ProjectKpis], *, exposure: Decimal, as_of: date, previous=None
+) -> PortfolioKpis:
+    return PortfolioKpis(
+        **_sums(rows, exposure),
+        as_of=as_of,
+        portfolio_risk_exposure=exposure,
+        projects=tuple(rows),
+        previous=previous,
+    )
+
+
+def _scope_kpis(
+    *, scope: KpiScope, as_of: date, previous_as_of: date | None = None
+) -> PortfolioKpis:
+    """The roll-up of `scope` as of `as_of` (and of `previous_as_of`, if given).
+
+    Risk exposure and dependency lateness are today's register (no history is kept), so the
+    previous roll-up has the same figures for them and a page shows no change."""
+    exposure = portfolio_risk_exposure(risks=scope.risks)
+    previous = None
+    if previous_as_of is not None:
+        previous = _portfolio_kpis(
+            project_kpis(projects=scope.projects, as_of=previous_as_of),
+            exposure=exposure,
+            as_of=previous_as_of,
+        )
+    return _portfolio_kpis(
+        project_kpis(projects=scope.projects, as_of=as_of),
+        exposure=exposure,
+        as_of=as_of,
+        previous=previous,
+    )
+
+
+def portfolio_kpis(
+    *, portfolio: Portfolio, user, as_of: date, previous_as_of: date | None = None
+) -> PortfolioKpis:
+    """The portfolio's roll-up over the projects and risks `user` sees (`user=None`: all of
+    them, as a stored review has them)."""
+    return _scope_kpis(
+        scope=portfolio_scope(portfolio=portfolio, user=user),
+        as_of=as_of,
+        previous_as_of=previous_as_of,
+    )
+
+
+def program_kpis(
+    *, program: Program, user, as_of: date, previous_as_of: date | None = None
+) -> PortfolioKpis:
+    """The same for one program: its projects, their risks and, each once, the portfolio risks
+    that threaten them."""
+    return _scope_kpis(
+        scope=program_scope(program=program, user=user),
+        as_of=as_of,
+        previous_as_of=previous_as_of,
+    )
+
+
+def portfolios_kpis(
+    *, portfolios: Iterable[Portfolio], user, as_of: date
+) -> dict[int, PortfolioKpis]:
+    """`portfolio_kpis` of each portfolio, by its id, in the queries of one: `project_kpis`
+    over all their projects, and portfolio-risk exposure grouped by portfolio."""
+    ids = [portfolio.pk for portfolio in portfolios]
+    scope = _portfolios_scope(portfolio_ids=ids, user=user)
+    rows_by_portfolio = defaultdict(list)
+    for row in project_kpis(projects=scope.projects, as_of=as_of):
+        rows_by_portfolio[row.project.portfolio_id].append(row)
+    exposure = dict(
+        scope.risks.open()
+        .portfolio_level()
+        .values("portfolio_id")
+        .annotate(total=Sum(risk_exposure_expression()))
+        .order_by()
+        .values_list("portfolio_id", "total")
+    )
+    return {
+        pk: _portfolio_kpis(rows_by_portfolio[pk], exposure=exposure.get(pk) or ZERO, as_of=as_of)
+        for pk in ids
+    }
+
+
+def combined(rollups: Iterable[PortfolioKpis]) -> KpiRollup:
+    """One roll-up over several portfolios: all their projects, each portfolio risk once."""
+    rollups = list(rollups)
+    return rollup(
+        [row for each in rollups for row in each.projects],
+        portfolio_risk_exposure=sum((each.portfolio_risk_exposure for each in rollups), ZERO),
+    )

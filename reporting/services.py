@@ -15,7 +15,6 @@ from django.utils import timezone
 from core import access
 from core.months import add_months
 from portfolio.models import Portfolio
-from projects.models import Project
 from reporting import kpis, reviews
 from reporting.models import (
     DigestSubscription,
@@ -24,7 +23,6 @@ from reporting.models import (
     ReviewKind,
     ReviewStatus,
 )
-from risks.models import Risk
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +56,12 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
         review = _claim(portfolio, kind, start, end)
         if review.status == ReviewStatus.COMPLETE:
             return review
-        projects = Project.objects.filter(portfolio=portfolio)
         # As of the period's end; an annual plan runs at the start of its year, so as of today.
-        as_of = min(end, timezone.localdate())
-        rows = kpis.project_kpis(projects=projects, as_of=as_of)
-        total = kpis.rollup(
-            rows,
-            portfolio_risk_exposure=kpis.portfolio_risk_exposure(
-                risks=Risk.objects.filter(portfolio=portfolio)
-            ),
-            late_dependencies=kpis.late_dependency_count(projects=projects),
+        # The whole portfolio (user=None): a review is its record, whoever reads it.
+        total = kpis.portfolio_kpis(
+            portfolio=portfolio, user=None, as_of=min(end, timezone.localdate())
         )
+        rows = list(total.projects)
         review.kpis = reviews.rollup_as_json(total)
         previous = reviews.previous_review(review)
         review.findings = {

@@ -1,5 +1,6 @@
-"""The REST API (portfolio/api): visibility, figures equal to the pages', writes through the
-services (403 / 400 / 409 as in the browser), the OpenAPI schema and constant query counts."""
+"""The REST API (portfolio/api; reporting/api for the KPI endpoints): visibility, figures
+equal to the pages', writes through the services (403 / 400 / 409 as in the browser), the
+OpenAPI schema and constant query counts."""
 
 from datetime import date
 from decimal import Decimal
@@ -347,6 +348,11 @@ def test_schema_lists_the_paths(api, manager):
         "/api/projects/{project_pk}/status-reports/",
         "/api/risks/",
     } <= set(schema["paths"])
+
+
+def test_api_root_lists_the_collections_of_both_apps(api, manager):
+    api.force_login(manager)
+    assert list(api.get("/api/").json()) == ["portfolios", "projects", "risks"]
 
 
 # Query counts ---------------------------------------------------------------------------------

@@ -30,15 +30,15 @@ pytestmark = pytest.mark.django_db
 
 # 4 of each count are per request, whatever the page: the session, the user, and the user's
 # and their groups' permissions (core.access.is_pmo_admin → user.has_perm).
-# Overview: visible portfolios; reporting.kpis.project_kpis over every visible project (4:
-# projects with actual cost and latest report id, those reports, milestones, project-risk
-# exposure); portfolio-risk exposure by portfolio; late dependencies by portfolio.
-PORTFOLIO_LIST_QUERIES = 11
-# Portfolio dashboard: the portfolio; project_kpis now and at the end of the previous period
-# (2 × 4); dependencies with lateness; portfolio-risk exposure; programs; objectives;
-# strategic alignment; top portfolio risks; escalated risks; heat-map cells; the roadmap's
-# milestones of the projects on the table page; the stored monthly reviews for the trends;
-# the user's role (PMO-only links).
+# Overview: visible portfolios; reporting.kpis.portfolios_kpis (project_kpis over every
+# visible project, 4: projects with actual cost, latest report id and late dependencies,
+# those reports, milestones, project-risk exposure; and portfolio-risk exposure by portfolio).
+PORTFOLIO_LIST_QUERIES = 10
+# Portfolio dashboard: the portfolio; reporting.kpis.portfolio_kpis (project_kpis now and at
+# the end of the previous period, 2 × 4, and portfolio-risk exposure); dependencies with
+# lateness; programs; objectives; strategic alignment; top portfolio risks; escalated risks;
+# heat-map cells; the roadmap's milestones of the projects on the table page; the stored
+# monthly reviews for the trends; the user's role (PMO-only links).
 PORTFOLIO_PAGE_QUERIES = 24
 # ...filtered by objective: one more (the projects contributing to it).
 PORTFOLIO_PAGE_OBJECTIVE_QUERIES = PORTFOLIO_PAGE_QUERIES + 1

@@ -1,121 +1,18 @@
-"""Serializers: shapes only. Figures come from `reporting.kpis` (attached by the views as
-`kpis`), risk score, band and exposure from `risks.scoring` through the model's properties;
-input serializers only parse types, the services validate and decide."""
+"""Serializers: shapes only. Risk score, band and exposure come from `risks.scoring` through
+the model's properties; input serializers only parse types, the services validate and
+decide. (The KPI serializers are in `reporting.api.serializers`.)"""
 
 from rest_framework import serializers
 
-from projects.models import CostEntry, Project, StatusReport
+from projects.models import CostEntry, StatusReport
 from projects.services import COST_FIELDS, STATUS_REPORT_FIELDS
 from risks.models import Risk
 from risks.scoring import BANDS
 
 
-def _money(**kwargs):
+def money_field(**kwargs):
+    """A read-only amount: 16 digits, cents."""
     return serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, **kwargs)
-
-
-def _index(**kwargs):
-    return serializers.DecimalField(
-        max_digits=10, decimal_places=3, read_only=True, allow_null=True, **kwargs
-    )
-
-
-# Portfolios -----------------------------------------------------------------------------------
-
-
-class PortfolioSerializer(serializers.Serializer):
-    code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    currency = serializers.CharField(read_only=True)
-    budget_envelope = _money()
-
-
-class HealthCountsSerializer(serializers.Serializer):
-    green = serializers.IntegerField(required=False)
-    amber = serializers.IntegerField(required=False)
-    red = serializers.IntegerField(required=False)
-
-
-class PortfolioKpisSerializer(serializers.Serializer):
-    """A `reporting.kpis.KpiRollup` over the user's visible projects of the portfolio."""
-
-    project_count = serializers.IntegerField(read_only=True)
-    budget = _money()
-    actual_cost = _money()
-    earned_value = _money()
-    planned_value = _money()
-    estimate_at_completion = _money()
-    cost_performance_index = _index()
-    schedule_performance_index = _index()
-    risk_exposure = _money()
-    watermelons = serializers.IntegerField(read_only=True)
-    late_milestones = serializers.IntegerField(read_only=True)
-    computed_health_counts = serializers.DictField(
-        child=serializers.IntegerField(),
-        read_only=True,
-        help_text='Projects per computed health: "green", "amber", "red", "" (no figures yet).',
-    )
-
-
-class PortfolioDetailSerializer(PortfolioSerializer):
-    kpis = PortfolioKpisSerializer(read_only=True)
-
-
-# Projects -------------------------------------------------------------------------------------
-
-
-class ProjectSerializer(serializers.ModelSerializer):
-    """The project's fields plus its KPIs from `reporting.kpis.project_kpis` (as of today)."""
-
-    portfolio = serializers.CharField(source="portfolio.code", read_only=True)
-    bac = _money(source="kpis.earned_value.budget_at_completion")
-    ac = _money(source="kpis.earned_value.actual_cost")
-    ev = _money(source="kpis.earned_value.earned_value")
-    pv = _money(source="kpis.earned_value.planned_value")
-    cpi = _index(source="kpis.earned_value.cost_performance_index")
-    spi = _index(source="kpis.earned_value.schedule_performance_index")
-    eac = _money(source="kpis.earned_value.estimate_at_completion", allow_null=True)
-    vac = _money(source="kpis.earned_value.variance_at_completion", allow_null=True)
-    percent_complete = serializers.DecimalField(
-        max_digits=5, decimal_places=2, source="kpis.percent_complete", read_only=True
-    )
-    computed_health = serializers.CharField(source="kpis.computed_health", read_only=True)
-    reported_health = serializers.CharField(source="kpis.reported_health", read_only=True)
-    is_watermelon = serializers.BooleanField(source="kpis.is_watermelon", read_only=True)
-
-    class Meta:
-        model = Project
-        fields = (
-            "id",
-            "portfolio",
-            "program",
-            "code",
-            "name",
-            "description",
-            "stage",
-            "manager",
-            "sponsor",
-            "start_date",
-            "end_date",
-            "baseline_start",
-            "baseline_end",
-            "budget",
-            "expected_benefit",
-            "version",
-            "bac",
-            "ac",
-            "ev",
-            "pv",
-            "cpi",
-            "spi",
-            "eac",
-            "vac",
-            "percent_complete",
-            "computed_health",
-            "reported_health",
-            "is_watermelon",
-        )
-        read_only_fields = fields
 
 
 # Cost entries ---------------------------------------------------------------------------------
@@ -190,7 +87,7 @@ class RiskSerializer(serializers.ModelSerializer):
     is_portfolio_level = serializers.BooleanField(read_only=True)
     score = serializers.IntegerField(read_only=True, help_text="Probability × impact, 1–25.")
     band = serializers.ChoiceField(choices=[band for band, _ in BANDS], read_only=True)
-    exposure = _money(help_text="Probability (as a share) × cost impact.")
+    exposure = money_field(help_text="Probability (as a share) × cost impact.")
 
     class Meta:
         model = Risk

@@ -1,23 +1,19 @@
-"""/api/: portfolios, projects (with their cost entries and status reports), risks, and the
-OpenAPI schema (JSON or YAML; no Swagger UI, which would load its assets from a CDN)."""
+"""/api/: risks, projects' cost entries and status reports, and the OpenAPI schema (JSON or
+YAML; no Swagger UI, which would load its assets from a CDN). `router` holds this app's
+registrations: `config/urls.py` merges them with `reporting.api.urls`'s into one router."""
 
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from portfolio.api import views
 
-app_name = "api"
-
-router = DefaultRouter()
-router.register("portfolios", views.PortfolioViewSet, basename="portfolio")
-router.register("projects", views.ProjectViewSet, basename="project")
+router = SimpleRouter()
 router.register("risks", views.RiskViewSet, basename="risk")
 
 project_collection = {"get": "list", "post": "create"}
 
 urlpatterns = [
-    path("", include(router.urls)),
     path(
         "projects/<int:project_pk>/cost-entries/",
         views.CostEntryViewSet.as_view(project_collection),

@@ -1,7 +1,8 @@
-"""The API's viewsets (STYLE.md §6): each starts from `Model.objects.visible_to(user)`, so an
-object the user may not see is a 404; figures come from `reporting.kpis`; writes go through
-`projects.services`, so a refusal is the same as in the browser (PermissionDenied → 403,
-ValidationError → 400 with its field errors, ConcurrentEditError → 409)."""
+"""The API's viewsets: each starts from `Model.objects.visible_to(user)`, so an object the
+user may not see is a 404; writes go through `projects.services`, so a refusal is the same
+as in the browser (PermissionDenied → 403, ValidationError → 400 with its field errors,
+ConcurrentEditError → 409). The endpoints that serve KPIs (portfolios, projects) are in
+`reporting.api.views`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from functools import cached_property
 import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,11 +25,8 @@ from rest_framework.settings import api_settings
 from core import access
 from core.concurrency import ConcurrentEditError
 from portfolio.api import serializers as api
-from portfolio.models import Portfolio
 from projects import selectors, services
 from projects.models import CostEntry, Project, StatusReport
-from projects.querysets import Stage
-from reporting import kpis
 from risks.models import Risk
 from risks.selectors import PortfolioRiskFilter
 
@@ -61,88 +58,7 @@ def _conflict_response(conflict: ConcurrentEditError) -> Response:
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
-# Portfolios -----------------------------------------------------------------------------------
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Portfolios the user may see"),
-    retrieve=extend_schema(summary="A portfolio with its KPI rollup over the visible projects"),
-)
-class PortfolioViewSet(viewsets.ReadOnlyModelViewSet):
-    lookup_field = "code"
-    filter_backends = []
-
-    def get_queryset(self):
-        return Portfolio.objects.visible_to(self.request.user).order_by("name", "pk")
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return api.PortfolioDetailSerializer
-        return api.PortfolioSerializer
-
-    def retrieve(self, request, *args, **kwargs):
-        portfolio = self.get_object()
-        user = request.user
-        rows = kpis.project_kpis(
-            projects=Project.objects.visible_to(user).filter(portfolio=portfolio),
-            as_of=timezone.localdate(),
-        )
-        portfolio.kpis = kpis.rollup(
-            rows,
-            portfolio_risk_exposure=kpis.portfolio_risk_exposure(
-                risks=Risk.objects.visible_to(user).filter(portfolio=portfolio)
-            ),
-        )
-        return Response(self.get_serializer(portfolio).data)
-
-
-# Projects -------------------------------------------------------------------------------------
-
-
-class ProjectFilter(django_filters.FilterSet):
-    portfolio = django_filters.CharFilter(
-        field_name="portfolio__code", help_text="The portfolio's code."
-    )
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
-    program = django_filters.NumberFilter(field_name="program_id", help_text="The program's id.")
-
-    class Meta:
-        model = Project
-        fields = ("portfolio", "stage", "program")
-
-
-def _attach_kpis(projects: list[Project]) -> None:
-    """Set `project.kpis` on each project: one `project_kpis` call for all of them, so the
-    query count does not grow with the page."""
-    rows = kpis.project_kpis(
-        projects=Project.objects.filter(pk__in=[project.pk for project in projects]),
-        as_of=timezone.localdate(),
-    )
-    by_pk = {row.project.pk: row for row in rows}
-    for project in projects:
-        project.kpis = by_pk[project.pk]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Projects the user may see, with their KPIs as of today"),
-    retrieve=extend_schema(summary="A project with its KPIs as of today"),
-)
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = api.ProjectSerializer
-    filterset_class = ProjectFilter
-
-    def get_queryset(self):
-        return Project.objects.visible_to(self.request.user).select_related("portfolio")
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        _attach_kpis(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        project = self.get_object()
-        _attach_kpis([project])
-        return Response(self.get_serializer(project).data)
+# Projects' cost entries and status reports ------------------------------------------------
 
 
 class ProjectScopedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -1,0 +1,106 @@
+"""Serializers of the KPI endpoints: shapes only. A portfolio's figures are a
+`reporting.kpis.PortfolioKpis`, a project's a `reporting.kpis.ProjectKpis`, attached by the
+views as `kpis`."""
+
+from rest_framework import serializers
+
+from portfolio.api.serializers import money_field
+from projects.models import Project
+
+
+def _index(**kwargs):
+    return serializers.DecimalField(
+        max_digits=10, decimal_places=3, read_only=True, allow_null=True, **kwargs
+    )
+
+
+# Portfolios -----------------------------------------------------------------------------------
+
+
+class PortfolioSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    budget_envelope = money_field()
+
+
+class PortfolioKpisSerializer(serializers.Serializer):
+    """A `reporting.kpis.PortfolioKpis` over the user's visible projects of the portfolio."""
+
+    project_count = serializers.IntegerField(read_only=True)
+    budget = money_field()
+    actual_cost = money_field()
+    earned_value = money_field()
+    planned_value = money_field()
+    estimate_at_completion = money_field()
+    cost_performance_index = _index()
+    schedule_performance_index = _index()
+    risk_exposure = money_field()
+    watermelons = serializers.IntegerField(read_only=True)
+    late_milestones = serializers.IntegerField(read_only=True)
+    computed_health_counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text='Projects per computed health: "green", "amber", "red", "" (no figures yet).',
+    )
+
+
+class PortfolioDetailSerializer(PortfolioSerializer):
+    kpis = PortfolioKpisSerializer(read_only=True)
+
+
+# Projects -------------------------------------------------------------------------------------
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """The project's fields plus its KPIs from `reporting.kpis.project_kpis` (as of today)."""
+
+    portfolio = serializers.CharField(source="portfolio.code", read_only=True)
+    bac = money_field(source="kpis.earned_value.budget_at_completion")
+    ac = money_field(source="kpis.earned_value.actual_cost")
+    ev = money_field(source="kpis.earned_value.earned_value")
+    pv = money_field(source="kpis.earned_value.planned_value")
+    cpi = _index(source="kpis.earned_value.cost_performance_index")
+    spi = _index(source="kpis.earned_value.schedule_performance_index")
+    eac = money_field(source="kpis.earned_value.estimate_at_completion", allow_null=True)
+    vac = money_field(source="kpis.earned_value.variance_at_completion", allow_null=True)
+    percent_complete = serializers.DecimalField(
+        max_digits=5, decimal_places=2, source="kpis.percent_complete", read_only=True
+    )
+    computed_health = serializers.CharField(source="kpis.computed_health", read_only=True)
+    reported_health = serializers.CharField(source="kpis.reported_health", read_only=True)
+    is_watermelon = serializers.BooleanField(source="kpis.is_watermelon", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = (
+            "id",
+            "portfolio",
+            "program",
+            "code",
+            "name",
+            "description",
+            "stage",
+            "manager",
+            "sponsor",
+            "start_date",
+            "end_date",
+            "baseline_start",
+            "baseline_end",
+            "budget",
+            "expected_benefit",
+            "version",
+            "bac",
+            "ac",
+            "ev",
+            "pv",
+            "cpi",
+            "spi",
+            "eac",
+            "vac",
+            "percent_complete",
+            "computed_health",
+            "reported_health",
+            "is_watermelon",
+        )
+        read_only_fields = fields

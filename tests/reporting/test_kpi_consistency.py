@@ -1,0 +1,217 @@
+"""One roll-up, many readers (reporting.kpis.portfolio_kpis and its siblings for the overview
+and program pages): on the demo data the portfolio dashboard equals the sum of its project
+pages, the overview row, its program pages, the stored monthly review of the same as-of date
+and the API's portfolio KPIs, to the cent; and a project exactly on plan shows no change since
+the previous period, on the dashboard's tiles as in the monthly review's changes."""
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.months import add_months, month_end
+from portfolio.models import Portfolio, Program
+from projects import evm
+from projects.models import Project
+from projects.selectors import project_performance
+from reporting import reviews, services
+from tests.factories import CostEntryFactory, ProjectFactory, StatusReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def executive():
+    """The demo data, seen by its executive: a member of every portfolio, so they see every
+    project and risk, as the (unrestricted) stored review does."""
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return get_user_model().objects.get(username="executive")
+
+
+def _assert_is_the_sum_of_the_project_pages(rollup, performances) -> None:
+    """`rollup` sums the projects' EVM figures (indices are ratios of the sums) and counts
+    their health as the project pages compute them."""
+    figures = [performance.earned_value for performance in performances]
+    assert rollup.project_count == len(figures) > 0
+    assert rollup.budget == sum(ev.budget_at_completion for ev in figures)
+    assert rollup.actual_cost == sum(ev.actual_cost for ev in figures)
+    assert rollup.earned_value == sum(ev.earned_value for ev in figures)
+    assert rollup.planned_value == sum(ev.planned_value for ev in figures)
+    # A project without an EAC yet (no progress reported) counts at its budget.
+    assert rollup.estimate_at_completion == sum(
+        ev.estimate_at_completion or ev.budget_at_completion for ev in figures
+    )
+    assert rollup.variance_at_completion == rollup.budget - rollup.estimate_at_completion
+    assert rollup.cost_performance_index == evm.ratio(rollup.earned_value, rollup.actual_cost)
+    assert rollup.schedule_performance_index == evm.ratio(rollup.earned_value, rollup.planned_value)
+    assert rollup.computed_health_counts == Counter(p.computed_health for p in performances)
+    assert rollup.reported_health_counts == Counter(
+        p.latest_report.overall_rag if p.latest_report else "" for p in performances
+    )
+    assert rollup.watermelons == sum(p.is_watermelon for p in performances)
+
+
+@pytest.mark.parametrize("username", ["executive", "project_manager"])
+def test_dashboard_totals_equal_the_sum_of_the_project_pages(client, executive, username):
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    today = timezone.localdate()
+    checked = 0
+    for portfolio in Portfolio.objects.visible_to(user):
+        response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
+        _assert_is_the_sum_of_the_project_pages(
+            response.context["rollup"],
+            [
+                project_performance(project=project, as_of=today)
+                for project in Project.objects.visible_to(user)
+                .filter(portfolio=portfolio)
+                .select_related("portfolio")
+            ],
+        )
+        checked += 1
+    assert checked == (4 if username == "executive" else 3)
+
+
+@pytest.mark.parametrize("username", ["executive", "project_manager", "viewer"])
+def test_overview_row_equals_the_portfolio_dashboard(client, executive, username):
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    overview = client.get(reverse("portfolio:list")).context["overview"]
+    assert overview.rows
+    for row in overview.rows:
+        response = client.get(reverse("portfolio:detail", args=[row.portfolio.code]))
+        assert row.kpis == response.context["rollup"], row.portfolio.code
+
+
+def test_program_pages_add_up_to_the_portfolio(client, executive):
+    client.force_login(executive)
+    portfolio = Portfolio.objects.get(code="finance")
+    board = client.get(reverse("portfolio:detail", args=[portfolio.code])).context["board"]
+    program_totals = []
+    for program in Program.objects.filter(portfolio=portfolio):
+        response = client.get(reverse("portfolio:program", args=[portfolio.code, program.pk]))
+        program_totals.append(response.context["rollup"])
+        [group] = [g for g in board.program_groups if g.program_id == program.pk]
+        assert group.kpis.budget == response.context["rollup"].budget
+        assert group.kpis.earned_value == response.context["rollup"].earned_value
+    assert sum(k.budget for k in program_totals) == board.kpis.budget  # all in a program
+    assert sum(k.actual_cost for k in program_totals) == board.kpis.actual_cost
+    assert sum(k.project_count for k in program_totals) == board.kpis.project_count
+
+
+def _project_pages(client, portfolio):
+    """The project page of each of the portfolio's projects, as the executive sees it."""
+    return [
+        client.get(reverse("projects:detail", args=[pk])).context
+        for pk in Project.objects.filter(portfolio=portfolio).values_list("pk", flat=True)
+    ]
+
+
+def _api_kpis(api, portfolio) -> dict:
+    data = api.get(f"/api/portfolios/{portfolio.code}/").json()["kpis"]
+    return {
+        name: value if isinstance(value, int | dict) else Decimal(value)
+        for name, value in data.items()
+    }
+
+
+def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
+    client.force_login(executive)
+    api = APIClient()
+    api.force_login(executive)
+    today = timezone.localdate()
+    portfolios = list(Portfolio.objects.order_by("code"))
+    assert len(portfolios) == 4
+    for portfolio in portfolios:
+        rollup = client.get(reverse("portfolio:detail", args=[portfolio.code])).context["rollup"]
+        pages = _project_pages(client, portfolio)
+        review = services.run_review(portfolio=portfolio, kind="monthly", period=today)
+        register_url = reverse("risks:portfolio-register", args=[portfolio.code])
+        register = client.get(register_url).context["register"]
+
+        # The dashboard is the sum of the project pages (ratios of the sums)...
+        assert rollup.as_of == today
+        _assert_is_the_sum_of_the_project_pages(rollup, [page["performance"] for page in pages])
+        assert rollup.late_dependencies == sum(
+            dependency.is_late for page in pages for dependency in page["detail"].dependencies_in
+        )
+        # ...its risk exposure is the risk register's (each portfolio risk once)...
+        assert rollup.risk_exposure == register.totals.exposure, portfolio.code
+        # ...the stored review of this month (as of today) holds the same figures...
+        assert review.period_start <= today <= review.period_end
+        assert review.kpis == reviews.rollup_as_json(rollup), portfolio.code
+        # ...and so does the API.
+        assert _api_kpis(api, portfolio) == {
+            "project_count": rollup.project_count,
+            "budget": rollup.budget,
+            "actual_cost": rollup.actual_cost,
+            "earned_value": rollup.earned_value,
+            "planned_value": rollup.planned_value,
+            "estimate_at_completion": rollup.estimate_at_completion,
+            "cost_performance_index": rollup.cost_performance_index,
+            "schedule_performance_index": rollup.schedule_performance_index,
+            "risk_exposure": rollup.risk_exposure,
+            "watermelons": rollup.watermelons,
+            "late_milestones": rollup.late_milestones,
+            "computed_health_counts": rollup.computed_health_counts,
+        }, portfolio.code
+
+
+def test_a_project_exactly_on_plan_shows_no_change_since_the_previous_period(
+    client, portfolio, pmo_admin
+):
+    """Each month the project reports the planned % complete and has spent exactly what it
+    earned: CPI and SPI stay 1.000, EAC stays the budget; only the money spent moves."""
+    year = timezone.localdate().year - 1
+    project = ProjectFactory(
+        portfolio=portfolio,
+        budget=Decimal("120000"),
+        baseline_start=date(year, 1, 1),
+        baseline_end=date(year, 12, 31),
+    )
+    spent = Decimal("0")
+    for month in (date(year, 4, 1), date(year, 5, 1)):
+        end = month_end(month)
+        planned = evm.planned_percent(project.baseline_start, project.baseline_end, [], end)
+        StatusReportFactory(
+            project=project,
+            period_start=month,
+            period_end=end,
+            percent_complete=planned,
+            overall_rag="green",
+        )
+        earned = (project.budget * planned / 100).quantize(Decimal("0.01"))
+        CostEntryFactory(project=project, date=month.replace(day=15), amount=earned - spent)
+        spent = earned
+    april = services.run_review(portfolio=portfolio, kind="monthly", period=f"{year}-04")
+    may = services.run_review(portfolio=portfolio, kind="monthly", period=f"{year}-05")
+
+    client.force_login(pmo_admin)
+    board = client.get(
+        reverse("portfolio:detail", args=[portfolio.code]),
+        {"as_of": month_end(date(year, 5, 1)).isoformat()},
+    ).context["board"]
+
+    assert board.previous_as_of == month_end(add_months(date(year, 5, 1), -1))
+    assert board.kpis.cost_performance_index == board.kpis.schedule_performance_index == 1
+    assert board.kpis.computed_health_counts == board.previous_kpis.computed_health_counts
+    assert {tile.key for tile in board.tiles if tile.change} == {"ac"}
+    assert all(tile.trend == "" for tile in board.tiles)
+    # The dashboard's two dates are the two stored reviews' figures...
+    assert may.kpis == reviews.rollup_as_json(board.kpis)
+    assert april.kpis == reviews.rollup_as_json(board.previous_kpis)
+    # ...and the review's changes since the previous one agree: only money moved.
+    changes = {name: Decimal(value) for name, value in may.findings["changes"].items()}
+    assert {name for name, value in changes.items() if value} == {
+        "actual_cost",
+        "earned_value",
+        "planned_value",
+    }
+    assert changes["cost_performance_index"] == changes["schedule_performance_index"] == 0
+    assert changes["actual_cost"] == board.kpis.actual_cost - board.previous_kpis.actual_cost
