@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -150,3 +151,10 @@ def deliver(*, review_id: int) -> int:
             delivery.save(update_fields=["sent_at", "error"])
             sent += 1
     return sent
+
+
+@shared_task(name="reporting.deliver_review_digests")
+def deliver_review_digests(review_id: int) -> int:
+    """Celery entry point, queued when a review completes: send its digest once to each
+    subscriber."""
+    return deliver(review_id=review_id)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import access
 from core.months import add_months
 from portfolio.models import Portfolio
-from reporting import kpis, reviews
+from reporting import digests, kpis, reviews
 from reporting.models import (
     DigestSubscription,
     PortfolioReview,
@@ -78,7 +78,7 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
         review.error = ""
         review.finished_at = timezone.now()
         review.save()
-        transaction.on_commit(lambda: _queue_digests(review.pk))
+        transaction.on_commit(lambda: digests.deliver_review_digests.delay(review.pk))
     logger.info(
         "review complete portfolio=%s kind=%s period=%s projects=%d seconds=%.2f",
         portfolio.code, kind, start, len(rows), time.monotonic() - started,
@@ -100,12 +100,6 @@ def record_review_failure(
                 portfolio=portfolio, kind=kind, period_start=start, period_end=end,
                 status=ReviewStatus.FAILED, error=error[:2000],
             )  # fmt: skip
-
-
-def _queue_digests(review_id: int) -> None:
-    from reporting import tasks
-
-    tasks.deliver_review_digests.delay(review_id)
 
 
 def due_reviews(*, kind: str, today: date) -> list[tuple[str, str]]:

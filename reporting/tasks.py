@@ -1,5 +1,7 @@
 """Celery tasks of the review cadence. They only call services; retries with backoff, and
-`acks_late` + `reject_on_worker_lost` (settings) redeliver a task whose worker died."""
+`acks_late` + `reject_on_worker_lost` (settings) redeliver a task whose worker died. The digest
+delivery task sits beside the code it runs, in `reporting.digests`, because the review service
+queues it: defining it here would make services and tasks import each other."""
 
 import logging
 
@@ -33,14 +35,6 @@ def run_review(self, portfolio_code: str, kind: str, period: str) -> int:
             portfolio=portfolio, kind=kind, period=period, error=repr(error)
         )
         raise
-
-
-@shared_task(name="reporting.deliver_review_digests")
-def deliver_review_digests(review_id: int) -> int:
-    """Send the review's digest to each subscriber once (built in the digest issue work)."""
-    from reporting import digests
-
-    return digests.deliver(review_id=review_id)
 
 
 @shared_task(name="reporting.schedule_reviews")
