@@ -11,8 +11,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -169,11 +167,7 @@ def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user
 
 
 def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
-    return list(
-        queryset.select_related("owner", "escalated_to")
-        .annotate(score_value=ExpressionWrapper(F("probability") * F("impact"), IntegerField()))
-        .order_by("-score_value", "-cost_impact", "pk")
-    )
+    return list(queryset.select_related("owner", "escalated_to").by_score())
 
 
 def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:

@@ -24,7 +24,6 @@ from portfolio.models import ObjectiveContribution, Portfolio, Program, Strategi
 from portfolio.selectors import (
     portfolio_objectives,
     portfolio_programs,
-    risk_exposure_expression,
     top_portfolio_risks,
 )
 from portfolio.strategy import strategic_alignment
@@ -35,6 +34,7 @@ from projects.querysets import ACTIVE_STAGES, Stage
 from reporting import kpis
 from reporting.kpis import KpiRollup, MilestoneDates, ProjectKpis
 from risks.models import Risk, RiskStatus
+from risks.scoring import risk_exposure_expression
 
 ZERO = Decimal("0")
 DEFAULT_SLIP_DAYS = 30

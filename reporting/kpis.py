@@ -14,7 +14,6 @@ from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
 
 from core.money import MONEY
 from core.queries import scalar_subquery
-from portfolio.selectors import risk_exposure_expression
 from projects import evm
 from projects.models import (
     RAG_FIELDS,
@@ -28,6 +27,7 @@ from projects.models import (
 )
 from projects.querysets import Stage
 from risks.models import Risk
+from risks.scoring import risk_exposure_expression
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
