@@ -1,5 +1,6 @@
-"""Earned value and health (DESIGN.md §4): the one implementation every page, API field,
-review and digest uses. Pure functions on Decimals; no database access here."""
+"""Planned %, earned value, health, watermelon and milestone slip: the one implementation
+every page, API field, review and digest uses (docs/formulas.md, "Planned %" to "Milestone
+slip"). Pure functions on Decimals and dates; no database access here."""
 
 from __future__ import annotations
 
