@@ -1,4 +1,4 @@
-"""`python -m bench.selection`: time optimised project selection (issue 7, item 8) on 2,000
+"""`python -m bench.selection`: time optimised project selection on 2,000
 candidates × 20 roles × 24 months: building the model, solving it to proven optimality, the
 greedy rank-by-score choice and the 11-point efficient frontier; with `--portfolio`, also from
 the database (loading included), on `seed_scale` portfolios in DATABASE_URL.
@@ -233,11 +233,6 @@ def cover_forced_shortfall(data):
 
 
 def load_from_database(codes):
-    sys.path.insert(0, os.getcwd())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
     from django.utils import timezone
 
     from portfolio import selection
@@ -279,6 +274,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()  # portfolio.selection holds the loader too, which imports models
     ok = True
     if not args.no_synthetic:
         data = synthetic_input(

@@ -1,6 +1,6 @@
-"""The capacity heat map (issue 8): rows (roles, or the people of one role) × months, coloured
-by utilisation = confirmed demand ÷ capacity on a diverging scale: blues below 80 %, a neutral
-band from 80 to 100 %, reds above 100 % (a conflict). Built with `charts.render`, so
+"""The capacity heat map: rows (roles, or the people of one role) × months, coloured by
+utilisation = confirmed demand ÷ capacity on a diverging scale: blues below 80 %, a neutral
+band from 80 to 100 %, reds above 100 % (a conflict). Built with `charts.base.render`, so
 a click opens the URL in the cell's customdata like every other Slate chart."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 import plotly.graph_objects as go
 
-from charts import render
-from resources.selectors import CapacityCell
+from charts.base import render
 
 # Utilisation at or above this many percent gets the darkest red; the colour bar ends here.
 CEILING = 150
@@ -33,10 +33,25 @@ EMPTY_CELL = "#f5f6f8"
 ROW_PX = 30
 
 
+class CapacityNumbers(Protocol):
+    """A cell's hours and what they mean (resources.selectors.CapacityCell: the formulas live
+    in resources.capacity)."""
+
+    capacity: Decimal
+    confirmed: Decimal
+    requested: Decimal
+
+    @property
+    def utilisation(self) -> Decimal | None: ...
+
+    @property
+    def is_conflict(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class HeatCell:
     month: date
-    numbers: CapacityCell
+    numbers: CapacityNumbers
     url: str = ""  # where a click on the cell goes ("" for nowhere)
 
     @property

@@ -1,4 +1,4 @@
-"""Selection scenarios (issue 7, item 6): saving a named what-if (budget, capacity changes,
+"""Selection scenarios: saving a named what-if (budget, capacity changes,
 forced projects), comparing two or three side by side, and committing one.
 
 Services (writes) come first, then the selectors the pages read. Every service checks the
@@ -29,9 +29,22 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core import access
-from portfolio import selection
-from portfolio.models import GateDecision, GateOutcome, Scenario
+from portfolio.models import GateDecision, GateOutcome, ObjectiveContribution, Scenario
+from portfolio.selection.loader import selection_input
+from portfolio.selection.model import (
+    BUDGET,
+    MODEL_STAGES,
+    Candidate,
+    Reason,
+    Selection,
+    SelectionInput,
+    optimise,
+)
+from portfolio.selection.report import RoleLoad, role_loads
+from portfolio.strategy import active_objectives, strategic_alignment
+from projects.models import Project
 from projects.querysets import PIPELINE_STAGES, Stage
+from resources.models import Role
 
 MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_COMPARED = 3
@@ -50,8 +63,6 @@ def _require_manager(user, portfolio):
 def clean_capacity_changes(changes) -> dict[str, dict[str, float]]:
     """{role name: {"YYYY-MM": hours}} with known roles, valid months and non-zero hours (an
     hour figure may be negative: fewer hours); zero entries are dropped."""
-    from resources.models import Role
-
     if not changes:
         return {}
     if not isinstance(changes, Mapping):
@@ -85,8 +96,6 @@ def clean_capacity_changes(changes) -> dict[str, dict[str, float]]:
 
 
 def _check_forced(portfolio, forced_in, forced_out):
-    from projects.models import Project
-
     forced_in, forced_out = set(forced_in), set(forced_out)
     errors = {}
     both = forced_in & forced_out
@@ -94,7 +103,7 @@ def _check_forced(portfolio, forced_in, forced_out):
         codes = ", ".join(sorted(p.code for p in both))
         errors["forced_out"] = f"Forced in and out at once: {codes}."
     allowed = set(
-        Project.objects.filter(portfolio=portfolio, stage__in=selection.MODEL_STAGES).values_list(
+        Project.objects.filter(portfolio=portfolio, stage__in=MODEL_STAGES).values_list(
             "pk", flat=True
         )
     )
@@ -142,21 +151,21 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
 class CommitPlan:
     """What committing would do: the slate, and the pipeline projects it moves."""
 
-    data: selection.SelectionInput
-    selection: selection.Selection
-    approve: tuple[selection.Candidate, ...]
-    defer: tuple[selection.Candidate, ...]
-    untouched_rejected: tuple[selection.Candidate, ...]  # active or on hold, left as they are
+    data: SelectionInput
+    selection: Selection
+    approve: tuple[Candidate, ...]
+    defer: tuple[Candidate, ...]
+    untouched_rejected: tuple[Candidate, ...]  # active or on hold, left as they are
 
     @property
-    def deferrals(self) -> list[tuple[selection.Candidate, selection.Reason | None]]:
+    def deferrals(self) -> list[tuple[Candidate, Reason | None]]:
         """Each deferred project with the first constraint that keeps it out."""
         return [(c, next(iter(self.selection.reasons.get(c.id, ())), None)) for c in self.defer]
 
 
 def scenario_commit_plan(*, scenario: Scenario, as_of: date) -> CommitPlan:
-    data = selection.selection_input(portfolio=scenario.portfolio, as_of=as_of, scenario=scenario)
-    result = selection.optimise(data)
+    data = selection_input(portfolio=scenario.portfolio, as_of=as_of, scenario=scenario)
+    result = optimise(data)
     chosen = result.chosen
     return CommitPlan(
         data=data,
@@ -181,8 +190,6 @@ class CommitOutcome:
 def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> CommitOutcome:
     """Commit the scenario's optimal slate (see the module docstring). Refused, with nothing
     changed, when the scenario is already committed or has no feasible slate."""
-    from projects.models import Project
-
     portfolio = scenario.portfolio
     _require_manager(by, portfolio)
     as_of = as_of or timezone.localdate()
@@ -292,16 +299,16 @@ def expand_capacity_ranges(rows: Iterable[Mapping]) -> dict[str, dict[str, float
 @dataclass(frozen=True)
 class ScenarioOutcome:
     scenario: Scenario
-    data: selection.SelectionInput
-    selection: selection.Selection
-    loads: dict[str, selection.RoleLoad]
+    data: SelectionInput
+    selection: Selection
+    loads: dict[str, RoleLoad]
 
     @property
     def spend(self) -> float:
-        return sum(v for k, v in self.selection.usage.items() if k[0] == selection.BUDGET)
+        return sum(v for k, v in self.selection.usage.items() if k[0] == BUDGET)
 
     def year_spend(self, label: str) -> float:
-        return self.selection.usage.get((selection.BUDGET, label), 0.0)
+        return self.selection.usage.get((BUDGET, label), 0.0)
 
 
 @dataclass(frozen=True)
@@ -325,10 +332,7 @@ class Comparison:
 def _alignment(portfolio, slates: list[frozenset[int]], as_of: date):
     """Per active objective, how strongly each slate serves it: its projects' contributions
     (none 0 … high 3) summed, as % of every project contributing "high"; and the slate's
-    mean strategic alignment (portfolio.strategy, DESIGN.md §4). Three queries."""
-    from portfolio.models import ObjectiveContribution
-    from portfolio.strategy import active_objectives, strategic_alignment
-
+    mean strategic alignment (portfolio.strategy). Three queries."""
     objectives = active_objectives(portfolio=portfolio, as_of=as_of)
     if not objectives:
         return None, "The portfolio has no active strategic objectives to align with."
@@ -364,14 +368,14 @@ def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) ->
     funds, resource load per role and, when available, alignment per objective."""
     outcomes = []
     for scenario in scenarios:
-        data = selection.selection_input(portfolio=portfolio, as_of=as_of, scenario=scenario)
-        result = selection.optimise(data)
+        data = selection_input(portfolio=portfolio, as_of=as_of, scenario=scenario)
+        result = optimise(data)
         outcomes.append(
             ScenarioOutcome(
                 scenario=scenario,
                 data=data,
                 selection=result,
-                loads={load.role: load for load in selection.role_loads(data, result)},
+                loads={load.role: load for load in role_loads(data, result)},
             )
         )
     labels = []
@@ -381,7 +385,7 @@ def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) ->
         ComparisonRow(label=label, cells=[o.year_spend(label) for o in outcomes])
         for label in labels
     ]
-    candidates: dict[int, selection.Candidate] = {}
+    candidates: dict[int, Candidate] = {}
     for outcome in outcomes:
         candidates.update(outcome.data.by_id())
     chosen_anywhere = set().union(*(o.selection.chosen for o in outcomes)) if outcomes else set()

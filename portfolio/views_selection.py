@@ -8,11 +8,9 @@ check again."""
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from decimal import Decimal
 
-import plotly.graph_objects as go
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-import charts
+from charts.selection import frontier_chart
 from core import access
 from core.views import posted, run_service
 from portfolio import scenarios, selection
@@ -145,71 +143,6 @@ def selection_page(request, code):
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
-
-
-def frontier_chart(points, *, url, currency: str) -> str:
-    """Total value against the budget per year, one marker per level; a marker opens the
-    selection page at that budget."""
-    figure = go.Figure()
-    solved = [p for p in points if p.value is not None]
-    figure.add_scatter(
-        x=[p.budget for p in solved],
-        y=[p.value for p in solved],
-        mode="lines+markers",
-        name="Total value",
-        line={"color": charts.TODAY, "width": 2},
-        marker={"size": 10, "color": charts.TODAY, "line": {"color": "white", "width": 1.5}},
-        customdata=[
-            [
-                f"{url}?budget={round(p.budget)}",
-                f"{p.level:.0%}",
-                f"{currency} {p.budget:,.0f}",
-                f"{currency} {p.value:,.0f}",
-                len(p.selection.chosen),
-            ]
-            for p in solved
-        ],
-        hovertemplate=(
-            "<b>%{customdata[1]} of the envelope</b><br>Budget per year %{customdata[2]}"
-            "<br>Total value %{customdata[3]}<br>%{customdata[4]} projects"
-            "<br><i>Click to open this slate</i><extra></extra>"
-        ),
-    )
-    envelope = next((p.budget for p in points if abs(p.level - 1) < 1e-9), None)
-    shapes = []
-    if envelope is not None:
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "x0": envelope,
-                "x1": envelope,
-                "yref": "paper",
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": charts.INK, "dash": "dot", "width": 1},
-            }
-        )
-    if not solved:
-        figure.add_annotation(
-            text="No budget level has a feasible slate",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-        )
-    figure.update_layout(
-        title=html.escape("Total priority-weighted value by budget per year"),
-        height=380,
-        margin={"l": 80, "r": 30, "t": 50, "b": 50},
-        showlegend=False,
-        hovermode="closest",
-        shapes=shapes,
-        xaxis={"title": f"Budget per year ({currency})", "tickformat": "~s"},
-        yaxis={"title": f"Total value ({currency})", "tickformat": "~s", "rangemode": "tozero"},
-    )
-    return charts.render(figure, element_id="chart-frontier", navigate=True)
 
 
 @login_required

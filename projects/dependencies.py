@@ -1,5 +1,6 @@
-"""Project-to-project dependencies, one module for the subject (STYLE.md §7): the services that
-add, change and remove a dependency, and the selectors of the portfolio dependency page.
+"""Project-to-project dependencies, one module for the subject: the services that add, change
+and remove a dependency, the selectors of the portfolio dependency page, and the edges and
+columns of the dependency chart (`DependencyEdge`, `dependency_layers`).
 
 The project page lists a project's own dependencies through `projects.selectors`; lateness
 (`expected_on`, `is_late`) is defined once, in `DependencyQuerySet.with_lateness()`, and every
@@ -8,14 +9,15 @@ read here goes through it."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from charts import DependencyEdge
 from core import access
 from portfolio.models import Portfolio
 from projects.models import DependencyKind, Milestone, Project, ProjectDependency
@@ -270,8 +272,51 @@ def dependency_rows(dependencies) -> list[DependencyRow]:
     ]
 
 
+@dataclass(frozen=True)
+class DependencyEdge:
+    """One dependency as the dependency chart draws it: plain values, the lateness settled
+    (`DependencyQuerySet.with_lateness()`), and the URL of each end ("" when the user may not
+    open that project)."""
+
+    predecessor_id: int
+    predecessor_code: str
+    successor_id: int
+    successor_code: str
+    deliverable: str
+    needed_by: date
+    expected_on: date | None  # None: the predecessor has no date to deliver on
+    is_late: bool
+    predecessor_url: str
+    successor_url: str
+
+
+def dependency_layers(edges: Sequence[DependencyEdge]) -> dict[int, int]:
+    """Project id → column: the longest path from a project nothing depends on. Kahn's
+    topological order, so each project is settled once; projects on a cycle (refused on
+    save, so only from bad data) keep the column their settled predecessors give them."""
+    successors: dict[int, set[int]] = defaultdict(set)
+    waiting: dict[int, int] = {}
+    for edge in edges:
+        waiting.setdefault(edge.predecessor_id, 0)
+        waiting.setdefault(edge.successor_id, 0)
+    for edge in edges:
+        if edge.successor_id not in successors[edge.predecessor_id]:
+            successors[edge.predecessor_id].add(edge.successor_id)
+            waiting[edge.successor_id] += 1
+    layer = dict.fromkeys(waiting, 0)
+    ready = [node for node, count in waiting.items() if count == 0]
+    while ready:
+        node = ready.pop()
+        for successor in successors[node]:
+            layer[successor] = max(layer[successor], layer[node] + 1)
+            waiting[successor] -= 1
+            if waiting[successor] == 0:
+                ready.append(successor)
+    return layer
+
+
 def dependency_edges(rows: list[DependencyRow]) -> list[DependencyEdge]:
-    """The rows as the edges of `charts.dependency_chart`."""
+    """The rows as the edges of the dependency chart (charts.dependencies)."""
     return [
         DependencyEdge(
             predecessor_id=row.dependency.predecessor_id,

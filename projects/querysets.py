@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from core import access
 
@@ -46,8 +47,6 @@ class DependencyQuerySet(models.QuerySet):
     def with_lateness(self):
         """`expected_on`: when the predecessor delivers (its milestone's actual, forecast or
         baseline date; else the predecessor's planned finish); `is_late`: after `needed_by`."""
-        from django.db.models.functions import Coalesce
-
         expected = Coalesce(
             "predecessor_milestone__actual_date",
             "predecessor_milestone__forecast_date",
@@ -67,9 +66,8 @@ class DependencyQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """A dependency is visible to whoever sees either end of it."""
-        from projects.models import Project
-
-        visible = Project.objects.visible_to(user).values("pk")
+        projects = self.model._meta.get_field("successor").related_model.objects
+        visible = projects.visible_to(user).values("pk")
         return self.filter(models.Q(successor__in=visible) | models.Q(predecessor__in=visible))
 
 

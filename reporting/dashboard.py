@@ -27,6 +27,7 @@ from portfolio.selectors import (
     top_portfolio_risks,
 )
 from portfolio.strategy import strategic_alignment
+from projects.dependencies import DependencyEdge, dependency_layers
 from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
@@ -35,6 +36,7 @@ from reporting import kpis
 from reporting.kpis import KpiRollup, MilestoneDates, ProjectKpis
 from risks.models import Risk, RiskStatus
 from risks.scoring import risk_exposure_expression
+from risks.selectors import heat_map_bands
 
 ZERO = Decimal("0")
 DEFAULT_SLIP_DAYS = 30
@@ -662,25 +664,27 @@ def _charts(
         today=as_of,
     )
     heat_map = charts.risk_heat_map(
-        heat_cells, link_template=heat_link, element_id="chart-dashboard-risk-heatmap"
+        heat_cells,
+        bands=heat_map_bands(),
+        link_template=heat_link,
+        element_id="chart-dashboard-risk-heatmap",
     )
-    dependency_chart = charts.dependency_chart(
-        [
-            charts.DependencyEdge(
-                predecessor_id=d.predecessor_id,
-                predecessor_code=d.predecessor_code,
-                successor_id=d.successor_id,
-                successor_code=d.successor_code,
-                deliverable=d.deliverable,
-                needed_by=d.needed_by,
-                expected_on=d.expected_on,
-                is_late=d.is_late,
-                predecessor_url=project_url(d.predecessor_id) if d.predecessor_visible else "",
-                successor_url=project_url(d.successor_id) if d.successor_visible else "",
-            )
-            for d in dependencies[:DEPENDENCY_CHART_LIMIT]
-        ]
-    )
+    edges = [
+        DependencyEdge(
+            predecessor_id=d.predecessor_id,
+            predecessor_code=d.predecessor_code,
+            successor_id=d.successor_id,
+            successor_code=d.successor_code,
+            deliverable=d.deliverable,
+            needed_by=d.needed_by,
+            expected_on=d.expected_on,
+            is_late=d.is_late,
+            predecessor_url=project_url(d.predecessor_id) if d.predecessor_visible else "",
+            successor_url=project_url(d.successor_id) if d.successor_visible else "",
+        )
+        for d in dependencies[:DEPENDENCY_CHART_LIMIT]
+    ]
+    dependency_chart = charts.dependency_chart(edges, layers=dependency_layers(edges))
     return DashboardCharts(
         health_by_program=health_chart,
         budget_by_program=budget_chart,

@@ -29,7 +29,9 @@ from risks.scoring import (
     LEVELS,
     band_score_ranges,
     probability_percent,
+    risk_band,
     risk_exposure_expression,
+    risk_score,
     risk_score_expression,
 )
 
@@ -137,6 +139,12 @@ def heat_map_cells(*, project: Project, user) -> dict[tuple[int, int], int]:
         .annotate(count=Count("pk", distinct=True))
     )
     return {(row["probability"], row["impact"]): row["count"] for row in rows}
+
+
+def heat_map_bands() -> dict[tuple[int, int], str]:
+    """(probability, impact) → the band of that cell of the heat map (risks.scoring), which
+    colours it."""
+    return {(p, i): risk_band(risk_score(p, i)) for p in LEVELS for i in LEVELS}
 
 
 def project_risk_register(*, project: Project, user, filters=None) -> RiskRegister:

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from charts import risk_heat_map
+from charts.risks import risk_heat_map
 from core import access
 from core.views import form_data, posted, run_service
 from portfolio.models import Portfolio
@@ -79,7 +79,11 @@ def project_register(request, pk):
         register=register,
         filters=register.filters,
         status_choices=selectors.STATUS_CHOICES,
-        heat_map=risk_heat_map(register.heat_map_cells, link_template=HEAT_MAP_LINK),
+        heat_map=risk_heat_map(
+            register.heat_map_cells,
+            bands=selectors.heat_map_bands(),
+            link_template=HEAT_MAP_LINK,
+        ),
     )
 
 
@@ -113,7 +117,9 @@ def portfolio_register(request, code):
             "status_choices": selectors.STATUS_CHOICES,
             "level_choices": selectors.LEVEL_CHOICES,
             "heat_map": risk_heat_map(
-                register.heat_map_cells, link_template=_cell_link(register.filters)
+                register.heat_map_cells,
+                bands=selectors.heat_map_bands(),
+                link_template=_cell_link(register.filters),
             ),
         },
     )

@@ -214,6 +214,7 @@ def portfolio_dependency_graph(request, code):
     rows = dependencies.dependency_rows(
         dependencies.portfolio_dependencies(portfolio=portfolio, user=request.user)
     )
+    edges = dependencies.dependency_edges(rows)
     return render(
         request,
         "portfolio/dependencies.html",
@@ -221,6 +222,6 @@ def portfolio_dependency_graph(request, code):
             "portfolio": portfolio,
             "rows": rows,
             "late_count": sum(1 for row in rows if row.dependency.is_late),
-            "chart": charts.dependency_chart(dependencies.dependency_edges(rows)),
+            "chart": charts.dependency_chart(edges, layers=dependencies.dependency_layers(edges)),
         },
     )

@@ -412,3 +412,29 @@ def test_predecessor_choices_are_visible_projects_of_the_portfolio(
     core.manager = UserFactory()
     core.save()
     assert dependencies.predecessor_choices(successor=core, user=core.manager) == []
+
+
+# --- The chart's columns --------------------------------------------------------------------
+
+
+def edge(predecessor: int, successor: int) -> dependencies.DependencyEdge:
+    """An edge between two project ids; the layering reads nothing else."""
+    return dependencies.DependencyEdge(
+        predecessor, f"P-{predecessor}", successor, f"P-{successor}", "", NEEDED, None, False,
+        "", "",
+    )  # fmt: skip
+
+
+def test_layers_follow_the_longest_path_from_the_sources():
+    # 1 → 2 → 3 and 1 → 3: 3 sits right of 2, not beside it.
+    assert dependencies.dependency_layers([edge(1, 2), edge(2, 3), edge(1, 3), edge(4, 3)]) == {
+        1: 0,
+        2: 1,
+        3: 2,
+        4: 0,
+    }
+
+
+def test_layers_do_not_loop_on_a_cycle():
+    layers = dependencies.dependency_layers([edge(1, 2), edge(2, 3), edge(3, 2)])
+    assert set(layers) == {1, 2, 3} and layers[1] == 0

@@ -1,0 +1,581 @@
+"""The selection model: which projects to fund under the budget per planning year and the
+capacity per role per month, solved with PuLP and its bundled CBC. Pure: plain frozen
+dataclasses in (`SelectionInput`), a plain `Selection` out, no database, so the tests can
+brute-force small instances. Money is in the portfolio's currency, hours are hours; floats,
+since the solver works in floats anyway. `loader` builds the input from the database.
+
+- one binary x_p per candidate (`MODEL_STAGES`: ideas, candidates, approved, in-progress and
+  on-hold projects; closing, closed and cancelled ones are not choices any more);
+- maximise Σ value_p × x_p;
+- budget, for every planning year: Σ cost_p,y × x_p ≤ envelope × the year's share of the
+  horizon − committed spend outside the model;
+- capacity, for every role and month: Σ hours_p,r,m × x_p ≤ the hours left for the model;
+- mandatory and forced-in projects fixed to 1, forced-out and blocked ones to 0;
+  "a requires b": x_a ≤ x_b; "a excludes b": x_a + x_b ≤ 1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import pulp
+
+from projects.querysets import PIPELINE_STAGES, Stage
+
+MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HOLD)
+UNSCORED_DEFAULT = 50.0
+SOLVER_TIME_LIMIT_SECONDS = 20  # a safety net: past it, the best slate found so far
+# CBC's parallel branch and bound closes the hard cases (many binding rows) several times
+# faster than one thread.
+SOLVER_THREADS = max(1, min(os.cpu_count() or 1, 4))
+BEST_POSSIBLE = re.compile(r"best possible (-?[\d.e+]+)")
+# Money and hours are compared with this relative tolerance: the solver's answer is a float.
+TOLERANCE = 1e-7
+
+BUDGET, CAPACITY = "budget", "capacity"
+OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
+
+# A constraint: ("budget", year label) or ("capacity", role name, "YYYY-MM").
+Key = tuple[str, ...]
+
+
+def constraint_label(key: Key) -> str:
+    """ "budget 2027", "capacity Data engineer 2027-03"."""
+    return " ".join(key)
+
+
+def fits(used: float, amount: float, limit: float) -> bool:
+    """Whether `amount` more fits on top of `used` under `limit`, within TOLERANCE."""
+    return used + amount <= limit + TOLERANCE * max(1.0, abs(limit))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _amount(key: Key, value: float) -> str:
+    return f"{_number(value)} h" if key[0] == CAPACITY else _number(value)
+
+
+# --- Input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A project the selection may fund. `costs` maps planning years to its spend in them,
+    `demand` maps (role, "YYYY-MM") to the hours it asks for."""
+
+    id: int
+    code: str
+    value: float
+    name: str = ""
+    stage: str = Stage.CANDIDATE
+    score: float = UNSCORED_DEFAULT  # priority score used (the fallback when unscored)
+    scored: bool = True
+    benefit: float = 0.0
+    budget: float = 0.0
+    costs: Mapping[str, float] = field(default_factory=dict)
+    demand: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    mandatory: bool = False
+    requires: frozenset[int] = frozenset()
+    excludes: frozenset[int] = frozenset()
+    # Why the project cannot be chosen whatever the rest, e.g. "requires X (cancelled)".
+    blocked: str = ""
+    # On hold because a committed scenario deferred it (Slate has no "deferred" stage).
+    deferred: bool = False
+
+    @cached_property
+    def uses(self) -> dict[Key, float]:
+        uses: dict[Key, float] = {(BUDGET, year): cost for year, cost in self.costs.items()}
+        uses.update({(CAPACITY, role, month): h for (role, month), h in self.demand.items()})
+        return uses
+
+    @property
+    def horizon_cost(self) -> float:
+        """Its spend over the planning horizon (the budget's months inside it)."""
+        return sum(self.costs.values())
+
+    @property
+    def hours(self) -> float:
+        return sum(self.demand.values())
+
+    @property
+    def is_pipeline(self) -> bool:
+        """Still to be decided: an idea, a candidate, or a deferred one."""
+        return self.stage in PIPELINE_STAGES or self.deferred
+
+    @property
+    def stage_label(self) -> str:
+        return "Deferred" if self.deferred else Stage(self.stage).label
+
+
+@dataclass(frozen=True)
+class PlanningYear:
+    label: str
+    share: float = 1.0  # months of the year inside the horizon ÷ 12
+    committed: float = 0.0  # spend of projects outside the model (closing)
+
+
+@dataclass(frozen=True)
+class SelectionInput:
+    candidates: tuple[Candidate, ...]
+    budget: float  # per planning year
+    years: tuple[PlanningYear, ...] = ()
+    # Hours left per (role, "YYYY-MM") for the model's projects; negative when committed work
+    # outside the model already exceeds the capacity.
+    capacity: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    forced_in: frozenset[int] = frozenset()
+    forced_out: frozenset[int] = frozenset()
+    months: tuple[str, ...] = ()  # the horizon, "YYYY-MM", for display
+
+    def __post_init__(self):
+        # "Excludes" is symmetric (as Project.excludes is): make it so whatever the input.
+        partners: dict[int, set[int]] = defaultdict(set)
+        for candidate in self.candidates:
+            for other in candidate.excludes:
+                partners[candidate.id].add(other)
+                partners[other].add(candidate.id)
+        if any(partners[c.id] != c.excludes for c in self.candidates):
+            symmetric = tuple(
+                c
+                if partners[c.id] == c.excludes
+                else replace(c, excludes=frozenset(partners[c.id]))
+                for c in self.candidates
+            )
+            object.__setattr__(self, "candidates", symmetric)
+
+    def by_id(self) -> dict[int, Candidate]:
+        return {candidate.id: candidate for candidate in self.candidates}
+
+    def budget_limit(self, year: PlanningYear, budget: float | None = None) -> float:
+        envelope = self.budget if budget is None else budget
+        return max(0.0, envelope * year.share - year.committed)
+
+    def limits(self, budget: float | None = None) -> dict[Key, float]:
+        limits: dict[Key, float] = {
+            (BUDGET, year.label): self.budget_limit(year, budget) for year in self.years
+        }
+        limits.update({(CAPACITY, *cell): max(0.0, hours) for cell, hours in self.capacity.items()})
+        return limits
+
+    def excluded_up_front(self) -> dict[int, str]:
+        """Projects no slate may contain, with why."""
+        reasons = dict.fromkeys(self.forced_out, "forced out by the scenario")
+        for candidate in self.candidates:
+            if candidate.blocked and candidate.id not in reasons:
+                reasons[candidate.id] = candidate.blocked
+        return reasons
+
+    def with_budget(self, budget: float) -> SelectionInput:
+        return SelectionInput(
+            candidates=self.candidates,
+            budget=budget,
+            years=self.years,
+            capacity=self.capacity,
+            forced_in=self.forced_in,
+            forced_out=self.forced_out,
+            months=self.months,
+        )
+
+
+# --- Forced projects -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Infeasibility:
+    constraint: str  # the constraint that fails, e.g. "budget 2027"
+    message: str
+
+
+def _names(candidates: Iterable[Candidate], limit: int = 5) -> str:
+    codes = sorted(candidate.code for candidate in candidates)
+    shown = ", ".join(codes[:limit])
+    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+
+
+def forced_projects(data: SelectionInput) -> tuple[frozenset[int], Infeasibility | None]:
+    """The projects every slate must contain (mandatory, forced in, and what they require),
+    or the first reason no slate can: checked before solving, so the message names the
+    constraint instead of showing a solver trace."""
+    by_id = data.by_id()
+    out = data.excluded_up_front()
+    forced: set[int] = set()
+    pending = [c.id for c in data.candidates if c.mandatory] + sorted(
+        pid for pid in data.forced_in if pid in by_id
+    )
+    reason_of = {pid: "mandatory" if by_id[pid].mandatory else "forced in" for pid in pending}
+    while pending:
+        pid = pending.pop()
+        if pid in forced:
+            continue
+        candidate = by_id[pid]
+        if pid in out:
+            why = reason_of[pid]
+            return frozenset(), Infeasibility(
+                constraint=f"{why} {candidate.code}",
+                message=f"{candidate.code} must be selected ({why}) but is {out[pid]}.",
+            )
+        forced.add(pid)
+        for required in sorted(candidate.requires):
+            if required in by_id and required not in forced:
+                reason_of.setdefault(required, f"required by {candidate.code}")
+                pending.append(required)
+    for pid in sorted(forced):
+        for other in sorted(by_id[pid].excludes & forced):
+            if pid < other:
+                a, b = by_id[pid], by_id[other]
+                return frozenset(), Infeasibility(
+                    constraint=f"{a.code} excludes {b.code}",
+                    message=f"{a.code} and {b.code} must both be selected, but they exclude "
+                    "each other.",
+                )
+    used: dict[Key, float] = defaultdict(float)
+    for pid in forced:
+        for key, amount in by_id[pid].uses.items():
+            used[key] += amount
+    limits = data.limits()
+    for key in sorted(used, key=lambda k: (k[0] != BUDGET, k)):
+        limit = limits.get(key, 0.0)
+        if not fits(used[key], 0.0, limit):
+            needing = [by_id[pid] for pid in forced if by_id[pid].uses.get(key)]
+            label = constraint_label(key)
+            return frozenset(), Infeasibility(
+                constraint=label,
+                message=(
+                    f"The projects that must be selected ({_names(needing)}) need "
+                    f"{_amount(key, used[key])} of {label}, but only {_amount(key, limit)} "
+                    "is available."
+                ),
+            )
+    return frozenset(forced), None
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a project is not in a slate: the constraint it would break, and by how much."""
+
+    constraint: str
+    detail: str = ""
+    kind: str = ""  # budget, capacity, requires, excludes, forced, value
+
+    def __str__(self):
+        return f"{self.constraint} ({self.detail})" if self.detail else self.constraint
+
+
+@dataclass(frozen=True)
+class ConstraintUse:
+    key: Key
+    limit: float
+    used: float
+    available: float  # before clamping: negative when already over-committed
+
+    @property
+    def label(self) -> str:
+        return constraint_label(self.key)
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
+
+    @property
+    def slack(self) -> float:
+        return self.limit - self.used
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.used * 100 / self.limit if self.limit else None
+
+
+@dataclass(frozen=True)
+class Selection:
+    status: str  # optimal, feasible (stopped at the time limit), infeasible, error
+    budget: float
+    chosen: frozenset[int] = frozenset()
+    value: float = 0.0
+    reasons: Mapping[int, tuple[Reason, ...]] = field(default_factory=dict)
+    usage: Mapping[Key, float] = field(default_factory=dict)
+    infeasibility: Infeasibility | None = None
+    message: str = ""
+    solve_seconds: float = 0.0
+    bound: float | None = None  # the solver's best possible value, when it stopped early
+
+    @classmethod
+    def infeasible(cls, budget: float, infeasibility: Infeasibility) -> Selection:
+        """No slate: the forced projects cannot all be in (`forced_projects` says why)."""
+        return cls(
+            status=INFEASIBLE,
+            budget=budget,
+            infeasibility=infeasibility,
+            message=infeasibility.message,
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (OPTIMAL, FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+    @property
+    def gap(self) -> float | None:
+        """How far the value may be from the optimum, in % of the best possible (0 when
+        proven optimal; None when the solver stopped without saying)."""
+        if self.proven_optimal:
+            return 0.0
+        if self.bound is None or not self.bound:
+            return None
+        return max(0.0, (self.bound - self.value) * 100 / abs(self.bound))
+
+
+def usage_by_constraint(data: SelectionInput, chosen: Iterable[int]) -> dict[Key, float]:
+    """What the `chosen` projects use of each budget year and capacity cell."""
+    by_id = data.by_id()
+    used: dict[Key, float] = defaultdict(float)
+    for pid in chosen:
+        for key, amount in by_id[pid].uses.items():
+            used[key] += amount
+    return dict(used)
+
+
+def explain_rejections(
+    data: SelectionInput, chosen: frozenset[int], budget: float | None = None
+) -> dict[int, tuple[Reason, ...]]:
+    """For each project left out of `chosen`, what adding it on top of the slate would break:
+    a scenario or link first (forced out, excludes a chosen project, requires one that is not
+    chosen), then every budget year and capacity cell it would overflow. A project that
+    breaks nothing is left out because it adds no value."""
+    by_id = data.by_id()
+    limits = data.limits(budget)
+    used = usage_by_constraint(data, chosen)
+    out = data.excluded_up_front()
+    reasons: dict[int, tuple[Reason, ...]] = {}
+    for candidate in data.candidates:
+        if candidate.id in chosen:
+            continue
+        found: list[Reason] = []
+        if candidate.id in out:
+            found.append(Reason(out[candidate.id], kind="forced"))
+        for other in sorted(candidate.excludes & chosen, key=lambda pid: by_id[pid].code):
+            found.append(Reason(f"excludes {by_id[other].code}", "chosen", kind="excludes"))
+        for other in sorted(candidate.requires - chosen, key=lambda pid: by_id[pid].code):
+            if other in by_id:
+                found.append(Reason(f"requires {by_id[other].code}", "not chosen", "requires"))
+        for key, amount in sorted(candidate.uses.items(), key=lambda item: _key_order(item[0])):
+            limit = limits.get(key, 0.0)
+            already = used.get(key, 0.0)
+            if amount > 0 and not fits(already, amount, limit):
+                left = max(0.0, limit - already)
+                found.append(
+                    Reason(
+                        constraint_label(key),
+                        f"needs {_amount(key, amount)}, {_amount(key, left)} left",
+                        kind=key[0],
+                    )
+                )
+        if not found and candidate.value > 0:
+            # Only a solver stopped by its time limit leaves out a project that fits.
+            found.append(Reason("would fit", "not reached within the solver's time limit"))
+        elif not found:
+            found.append(Reason("adds no value", "no benefit or priority recorded", "value"))
+        reasons[candidate.id] = tuple(found)
+    return reasons
+
+
+def _key_order(key: Key):
+    return (0 if key[0] == BUDGET else 1, key[1:] if key[0] == BUDGET else (key[2], key[1]))
+
+
+def _without_worthless(data: SelectionInput, chosen: set[int]) -> set[int]:
+    """Drop projects that add no value unless they must be in or a chosen project requires
+    them: a solver may keep them at no cost, but funding them buys nothing."""
+    by_id, chosen = data.by_id(), set(chosen)
+    while True:
+        required = {r for pid in chosen for r in by_id[pid].requires}
+        worthless = {
+            pid
+            for pid in chosen
+            if by_id[pid].value <= 0
+            and not by_id[pid].mandatory
+            and pid not in data.forced_in
+            and pid not in required
+        }
+        if not worthless:
+            return chosen
+        chosen -= worthless
+
+
+def build_selection(data: SelectionInput, status: str, chosen, budget, seconds=0.0) -> Selection:
+    """The result of a slate, however it was found (optimiser or greedy): worthless projects
+    dropped, its value, usage, and why each other project is out."""
+    chosen = frozenset(_without_worthless(data, chosen))
+    by_id = data.by_id()
+    return Selection(
+        status=status,
+        budget=budget,
+        chosen=chosen,
+        value=sum(by_id[pid].value for pid in chosen),
+        reasons=explain_rejections(data, chosen, budget),
+        usage=usage_by_constraint(data, chosen),
+        solve_seconds=seconds,
+    )
+
+
+# --- The optimiser -------------------------------------------------------------------------
+
+
+class SelectionModel:
+    """The PuLP model of one input, built once: `solve(budget=...)` changes only the budget
+    constraints' right-hand sides, so the frontier re-solves the same model.
+
+    Constraints are built from pre-grouped term lists (one LpAffineExpression per row), never
+    by `+=` in loops, and capacity cells that every candidate together cannot overflow are
+    left out: they can never bind."""
+
+    def __init__(self, data: SelectionInput):
+        started = time.perf_counter()
+        self.data = data
+        self.forced, self.infeasibility = forced_projects(data)
+        self.problem = pulp.LpProblem("project_selection", pulp.LpMaximize)
+        out = data.excluded_up_front()
+        # Integer in [0, 1] rather than LpBinary: PuLP resets a binary's bounds to 0 and 1,
+        # and the bounds are how forced projects are fixed.
+        add_variable = getattr(self.problem, "add_variable", pulp.LpVariable)  # PuLP < 3.3
+        self.variables = {
+            c.id: add_variable(
+                f"x{c.id}",
+                lowBound=1 if c.id in self.forced else 0,
+                upBound=0 if c.id in out else 1,
+                cat=pulp.LpInteger,
+            )
+            for c in data.candidates
+        }
+        x = self.variables
+        self.problem.setObjective(
+            pulp.LpAffineExpression([(x[c.id], c.value) for c in data.candidates if c.value])
+        )
+        terms: dict[Key, list] = defaultdict(list)
+        totals: dict[Key, float] = defaultdict(float)
+        for candidate in data.candidates:
+            for key, amount in candidate.uses.items():
+                if amount > 0:
+                    terms[key].append((x[candidate.id], amount))
+                    totals[key] += amount
+        limits = data.limits()
+        self.budget_constraints: dict[str, pulp.LpConstraint] = {}
+        for number, (key, row) in enumerate(sorted(terms.items(), key=lambda kv: kv[0])):
+            if key[0] == CAPACITY and fits(totals[key], 0.0, limits.get(key, 0.0)):
+                continue
+            constraint = pulp.LpConstraint(
+                pulp.LpAffineExpression(row),
+                sense=pulp.LpConstraintLE,
+                rhs=limits.get(key, 0.0),
+                name=f"{key[0][0]}{number}",
+            )
+            self.problem.addConstraint(constraint)
+            if key[0] == BUDGET:
+                self.budget_constraints[key[1]] = constraint
+        for candidate in data.candidates:
+            for required in sorted(candidate.requires):
+                if required in x:
+                    self.problem.addConstraint(
+                        pulp.LpConstraint(
+                            pulp.LpAffineExpression([(x[candidate.id], 1), (x[required], -1)]),
+                            sense=pulp.LpConstraintLE,
+                            rhs=0,
+                            name=f"r{candidate.id}_{required}",
+                        )
+                    )
+            for other in sorted(candidate.excludes):
+                if other in x and candidate.id < other:
+                    self.problem.addConstraint(
+                        pulp.LpConstraint(
+                            pulp.LpAffineExpression([(x[candidate.id], 1), (x[other], 1)]),
+                            sense=pulp.LpConstraintLE,
+                            rhs=1,
+                            name=f"e{candidate.id}_{other}",
+                        )
+                    )
+        self.build_seconds = time.perf_counter() - started
+
+    def solve(
+        self,
+        *,
+        budget: float | None = None,
+        warm_start: bool = False,
+        time_limit: float = SOLVER_TIME_LIMIT_SECONDS,
+        log_path: str | None = None,
+    ) -> Selection:
+        data = self.data
+        budget = data.budget if budget is None else budget
+        infeasibility = self.infeasibility
+        if infeasibility is None and budget != data.budget:
+            infeasibility = forced_projects(data.with_budget(budget))[1]
+        if infeasibility is not None:
+            return Selection.infeasible(budget, infeasibility)
+        if not data.candidates:
+            return build_selection(data, OPTIMAL, (), budget)
+        for year in data.years:
+            if year.label in self.budget_constraints:
+                self.budget_constraints[year.label].changeRHS(data.budget_limit(year, budget))
+        with tempfile.TemporaryDirectory(prefix="slate-selection-") as directory:
+            log = log_path or os.path.join(directory, "cbc.log")
+            # gapRel=0: CBC stops only when the slate is proven optimal (or at the time limit).
+            solver = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=0,
+                warmStart=warm_start,
+                logPath=log,
+                threads=SOLVER_THREADS,
+            )
+            started = time.perf_counter()
+            try:
+                self.problem.solve(solver)
+            except pulp.PulpSolverError as error:
+                return Selection(
+                    status=ERROR,
+                    budget=budget,
+                    message=f"The solver could not run ({type(error).__name__}).",
+                )
+            seconds = time.perf_counter() - started
+            bound = _best_possible(log)
+        if self.problem.status != pulp.LpStatusOptimal:
+            # Cannot happen after the forced-project check (the forced set alone is a
+            # feasible slate), but a solver refusal still gets words, not a trace.
+            return Selection(
+                status=ERROR,
+                budget=budget,
+                message="The solver found no slate within "
+                f"{time_limit:g} s ({pulp.LpStatus[self.problem.status]}).",
+                solve_seconds=seconds,
+            )
+        chosen = [pid for pid, var in self.variables.items() if (var.varValue or 0) > 0.5]
+        proven = self.problem.sol_status == pulp.LpSolutionOptimal
+        result = build_selection(data, OPTIMAL if proven else FEASIBLE, chosen, budget, seconds)
+        return result if proven else replace(result, bound=bound)
+
+
+def _best_possible(log_path: str) -> float | None:
+    """CBC's bound when it stopped early ("Partial search - … (best possible -1.2e+09)"; CBC
+    minimises, so a maximum shows negated)."""
+    try:
+        with open(log_path, errors="replace") as log:
+            found = BEST_POSSIBLE.findall(log.read())
+    except OSError:
+        return None
+    return abs(float(found[-1])) if found else None
+
+
+def optimise(data: SelectionInput, **options) -> Selection:
+    return SelectionModel(data).solve(**options)

@@ -1,0 +1,244 @@
+"""What the selection pages show: the optimal slate beside the greedy one, each rejected
+project with what keeps it out, the spend per planning year, the load per role, the
+constraints that bind, and the efficient frontier of a portfolio."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from portfolio.selection.frontier import (
+    FRONTIER_POINT_TIME_LIMIT_SECONDS,
+    FrontierPoint,
+    efficient_frontier,
+)
+from portfolio.selection.loader import selection_input
+from portfolio.selection.model import (
+    BUDGET,
+    CAPACITY,
+    Candidate,
+    Reason,
+    Selection,
+    SelectionInput,
+    fits,
+    optimise,
+)
+from portfolio.selection.rank_by_score import greedy, greedy_order
+
+
+@dataclass(frozen=True)
+class YearBudget:
+    label: str
+    limit: float
+    committed: float
+    optimised: float
+    greedy: float
+
+    @property
+    def slack(self) -> float:
+        return self.limit - self.optimised
+
+
+@dataclass(frozen=True)
+class RoleLoad:
+    role: str
+    demand: float  # hours the slate asks of the role over the horizon
+    available: float  # hours left for the model's projects over the horizon
+    peak_month: str
+    peak_utilisation: float | None  # demand ÷ available in the busiest month, %
+    full_months: int  # months with no hours left after the slate
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.demand * 100 / self.available if self.available > 0 else None
+
+
+def year_budgets(data: SelectionInput, optimised: Selection, greedy_choice: Selection):
+    return [
+        YearBudget(
+            label=year.label,
+            limit=data.budget_limit(year, optimised.budget),
+            committed=year.committed,
+            optimised=optimised.usage.get((BUDGET, year.label), 0.0),
+            greedy=greedy_choice.usage.get((BUDGET, year.label), 0.0),
+        )
+        for year in data.years
+    ]
+
+
+def role_loads(data: SelectionInput, selection: Selection) -> list[RoleLoad]:
+    """Per role: the slate's hours against the hours left, and its busiest month. Roles the
+    slate does not use are left out."""
+    by_role: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+    for (role, month), available in data.capacity.items():
+        demand = selection.usage.get((CAPACITY, role, month), 0.0)
+        by_role[role].append((month, demand, max(0.0, available)))
+    loads = []
+    for role, cells in sorted(by_role.items()):
+        demand = sum(cell[1] for cell in cells)
+        if not demand:
+            continue
+        peak = max(cells, key=_pressure)
+        loads.append(
+            RoleLoad(
+                role=role,
+                demand=demand,
+                available=sum(cell[2] for cell in cells),
+                peak_month=peak[0],
+                peak_utilisation=peak[1] * 100 / peak[2] if peak[2] else None,
+                full_months=sum(
+                    1 for _m, hours, available in cells if hours and not fits(hours, 1, available)
+                ),
+            )
+        )
+    return loads
+
+
+def _pressure(cell: tuple[str, float, float]) -> float:
+    _month, hours, available = cell
+    if available:
+        return hours / available
+    return float("inf") if hours else 0.0
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A budget year, or a role over the months it binds in, and how many projects it keeps
+    out."""
+
+    label: str
+    projects: int
+    months: tuple[str, ...] = ()
+
+    @property
+    def months_label(self) -> str:
+        if len(self.months) <= 3:
+            return ", ".join(self.months)
+        return f"{self.months[0]} … {self.months[-1]} ({len(self.months)} months)"
+
+
+def binding_constraints(data: SelectionInput, selection: Selection) -> list[Binding]:
+    """The constraints named in the rejections, capacity grouped by role, with how many
+    projects each keeps out, most first: what each constraint costs the portfolio."""
+    kept_out: dict[str, set[int]] = defaultdict(set)
+    months: dict[str, set[str]] = defaultdict(set)
+    for pid, reasons in selection.reasons.items():
+        for reason in reasons:
+            if reason.kind == BUDGET:
+                kept_out[reason.constraint].add(pid)
+            elif reason.kind == CAPACITY:
+                label, month = reason.constraint.rsplit(" ", 1)
+                kept_out[label].add(pid)
+                months[label].add(month)
+    rows = [
+        Binding(label=label, projects=len(pids), months=tuple(sorted(months.get(label, ()))))
+        for label, pids in kept_out.items()
+    ]
+    return sorted(
+        rows, key=lambda row: (-row.projects, not row.label.startswith(BUDGET), row.label)
+    )
+
+
+@dataclass(frozen=True)
+class SelectionRow:
+    candidate: Candidate
+    optimised: bool
+    greedy: bool
+    greedy_rank: int
+    reasons: tuple[Reason, ...] = ()  # why the optimiser left it out
+    greedy_reasons: tuple[Reason, ...] = ()  # why the greedy ranking left it out
+
+    @property
+    def first_reasons(self) -> tuple[Reason, ...]:
+        return self.reasons[:3]
+
+    @property
+    def more_reasons(self) -> int:
+        return max(0, len(self.reasons) - 3)
+
+
+@dataclass(frozen=True)
+class SelectionReport:
+    data: SelectionInput
+    optimised: Selection
+    greedy: Selection
+    chosen: list[SelectionRow]
+    rejected: list[SelectionRow]
+    only_optimised: list[SelectionRow]
+    only_greedy: list[SelectionRow]
+    years: list[YearBudget]
+    loads: list[RoleLoad]
+    binding: list[Binding]
+
+    @property
+    def value_gap(self) -> float:
+        return self.optimised.value - self.greedy.value
+
+    @property
+    def greedy_behind_percent(self) -> float | None:
+        if not self.optimised.value:
+            return None
+        return self.value_gap * 100 / self.optimised.value
+
+    @property
+    def unscored(self) -> int:
+        return sum(1 for c in self.data.candidates if not c.scored)
+
+    @property
+    def fallback_score(self) -> float | None:
+        unscored = [c.score for c in self.data.candidates if not c.scored]
+        return unscored[0] if unscored else None
+
+    @property
+    def spend(self) -> float:
+        return sum(year.optimised for year in self.years)
+
+    @property
+    def greedy_spend(self) -> float:
+        return sum(year.greedy for year in self.years)
+
+
+def build_report(data: SelectionInput, optimised: Selection | None = None) -> SelectionReport:
+    """The optimal slate, the greedy one beside it, and what each constraint cost."""
+    optimised = optimised or optimise(data)
+    greedy_choice = greedy(data)
+    rank = {c.id: n for n, c in enumerate(greedy_order(data), start=1)}
+    rows = [
+        SelectionRow(
+            candidate=c,
+            optimised=c.id in optimised.chosen,
+            greedy=c.id in greedy_choice.chosen,
+            greedy_rank=rank[c.id],
+            reasons=optimised.reasons.get(c.id, ()),
+            greedy_reasons=greedy_choice.reasons.get(c.id, ()),
+        )
+        for c in data.candidates
+    ]
+    by_rank = sorted(rows, key=lambda row: row.greedy_rank)
+    return SelectionReport(
+        data=data,
+        optimised=optimised,
+        greedy=greedy_choice,
+        chosen=[row for row in by_rank if row.optimised],
+        rejected=[row for row in by_rank if not row.optimised],
+        only_optimised=[row for row in by_rank if row.optimised and not row.greedy],
+        only_greedy=[row for row in by_rank if row.greedy and not row.optimised],
+        years=year_budgets(data, optimised, greedy_choice) if optimised.ok else [],
+        loads=role_loads(data, optimised) if optimised.ok else [],
+        binding=binding_constraints(data, optimised) if optimised.ok else [],
+    )
+
+
+def selection_report(
+    *, portfolio, as_of: date, budget: Decimal | None = None, scenario=None
+) -> SelectionReport:
+    return build_report(
+        selection_input(portfolio=portfolio, as_of=as_of, budget=budget, scenario=scenario)
+    )
+
+
+def frontier_report(*, portfolio, as_of: date, scenario=None) -> list[FrontierPoint]:
+    data = selection_input(portfolio=portfolio, as_of=as_of, scenario=scenario)
+    return efficient_frontier(data, time_limit=FRONTIER_POINT_TIME_LIMIT_SECONDS)

@@ -1,0 +1,92 @@
+"""Small selection inputs for the model tests: random instances to check against brute
+force, and one-line candidates."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from portfolio.selection.model import Candidate, PlanningYear, SelectionInput
+
+YEARS = (PlanningYear("2027"), PlanningYear("2028"))
+
+
+def random_instance(seed: int) -> SelectionInput:
+    """A random instance of at most 15 projects: two budget years, two roles over four
+    months, a few "requires" and "excludes" links and sometimes a mandatory project."""
+    rng = random.Random(seed)
+    n = rng.randint(6, 15)
+    roles, months = ("Analyst", "Engineer"), ("2027-01", "2027-02", "2027-03", "2027-04")
+    ids = list(range(1, n + 1))
+    requires = {pid: set() for pid in ids}
+    excludes = {pid: set() for pid in ids}
+    for _ in range(rng.randint(0, 3)):
+        a, b = rng.sample(ids, 2)
+        requires[a].add(b)
+    for _ in range(rng.randint(0, 3)):
+        a, b = rng.sample(ids, 2)
+        excludes[a].add(b)
+        excludes[b].add(a)
+    mandatory = set(rng.sample(ids, rng.choice([0, 0, 1, 2])))
+    candidates = []
+    for pid in ids:
+        demand = {}
+        for role in rng.sample(roles, rng.randint(0, 2)):
+            first = rng.randrange(len(months))
+            for month in months[first : first + rng.randint(1, 3)]:
+                demand[(role, month)] = float(rng.choice([20, 40, 60, 80]))
+        candidates.append(
+            Candidate(
+                id=pid,
+                code=f"P{pid:02d}",
+                value=float(rng.randint(0, 100)),
+                score=float(rng.randint(0, 100)),
+                costs={"2027": float(rng.randint(0, 50)), "2028": float(rng.randint(0, 50))},
+                demand=demand,
+                mandatory=pid in mandatory,
+                requires=frozenset(requires[pid]),
+                excludes=frozenset(excludes[pid]),
+            )
+        )
+    return SelectionInput(
+        candidates=tuple(candidates),
+        budget=float(rng.randint(40, 200)),
+        years=YEARS,
+        capacity={(r, m): float(rng.choice([40, 80, 120, 160])) for r in roles for m in months},
+    )
+
+
+def feasible(data: SelectionInput, chosen: set[int]) -> bool:
+    by_id = data.by_id()
+    if any(c.mandatory and c.id not in chosen for c in data.candidates):
+        return False
+    if chosen & data.forced_out or not data.forced_in <= chosen:
+        return False
+    for pid in chosen:
+        if not by_id[pid].requires <= chosen or by_id[pid].excludes & chosen:
+            return False
+    limits = data.limits()
+    used: dict = {}
+    for pid in chosen:
+        for key, amount in by_id[pid].uses.items():
+            used[key] = used.get(key, 0.0) + amount
+    return all(amount <= limits.get(key, 0.0) + 1e-9 for key, amount in used.items())
+
+
+def brute_force(data: SelectionInput) -> float | None:
+    """The best total value over every subset; None when no subset is feasible."""
+    best = None
+    ids = [c.id for c in data.candidates]
+    value = {c.id: c.value for c in data.candidates}
+    for size in range(len(ids) + 1):
+        for subset in itertools.combinations(ids, size):
+            chosen = set(subset)
+            if feasible(data, chosen):
+                total = sum(value[pid] for pid in chosen)
+                best = total if best is None else max(best, total)
+    return best
+
+
+def project(pid, **kwargs):
+    kwargs.setdefault("value", 10.0)
+    return Candidate(id=pid, code=f"P{pid}", **kwargs)
