@@ -1,5 +1,5 @@
-"""Priority score (DESIGN.md §4, issue 7): the one definition the ranked list, the capacity
-conflict page and the selection read.
+"""Priority score (docs/formulas.md, "Priority score"): the one definition the ranked list,
+the capacity conflict page and the selection read.
 
     priority = Σ criterion weight × normalised score
 

@@ -1,4 +1,4 @@
-"""Reads for the portfolio domain: SQL building blocks shared by the KPI selectors, and the
+"""Reads for the portfolio domain: which strategic objectives are in force, and the
 portfolio's programs, strategic objectives and top portfolio risks for the dashboards.
 
 Every KPI on the pages comes from `reporting.kpis` (through `reporting.dashboard`); this
@@ -10,44 +10,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from core.money import MONEY, money_zero
 from portfolio.models import Portfolio, Program, StrategicObjective
-from risks import scoring
 from risks.models import Risk
 
 TOP_PORTFOLIO_RISKS = 10
 
 
 # --- SQL building blocks ------------------------------------------------------------------
-
-
-def risk_exposure_expression():
-    """Exposure = probability % × cost impact (risks.scoring), as a SQL expression."""
-    return Case(
-        *[
-            When(probability=level, then=F("cost_impact") * Value(share))
-            for level, share in scoring.PROBABILITY_BY_LEVEL.items()
-        ],
-        default=money_zero(),
-        output_field=DecimalField(**MONEY),
-    )
-
-
-def risk_score_expression():
-    """Score = probability × impact (risks.scoring), for ordering in SQL."""
-    return ExpressionWrapper(F("probability") * F("impact"), output_field=IntegerField())
 
 
 def active_on(as_of: date) -> Q:
@@ -85,6 +56,5 @@ def top_portfolio_risks(*, portfolio: Portfolio, user) -> list[Risk]:
         .portfolio_level()
         .filter(portfolio=portfolio)
         .select_related("owner")
-        .annotate(score_value=risk_score_expression())
-        .order_by("-score_value", "-cost_impact", "pk")[:TOP_PORTFOLIO_RISKS]
+        .by_score()[:TOP_PORTFOLIO_RISKS]
     )

@@ -1,10 +1,11 @@
 """Strategy selectors: strategic alignment, the contribution matrix, the ranked list of
-candidate and active projects, the pending gate decisions and a project's gate history
-(issue 7), plus the stage-gate rules those pages and portfolio.services share.
+candidate and active projects, the pending gate decisions and a project's gate history,
+plus the stage-gate rules those pages and portfolio.services share.
 
 Reads only (writes are in portfolio.services). Each function runs a fixed number of queries
 whatever the number of projects; tests/portfolio/test_strategy_views.py counts them.
-The priority score itself comes from portfolio.priority (one formula, DESIGN.md §4).
+The priority score itself comes from portfolio.priority; every formula here is written down in
+docs/formulas.md ("Priority score", "Strategic alignment", "Stage gates").
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def _as_decimal(value) -> Decimal | None:
 
 
 def strategic_alignment(*, project_ids: Iterable[int], as_of: date) -> dict[int, Decimal | None]:
-    """Strategic alignment per project (DESIGN.md §4), in % to one decimal:
+    """Strategic alignment per project (docs/formulas.md, "Strategic alignment"), in % to one
+    decimal:
 
         Σ objective weight × contribution (0–3) / (Σ objective weight × 3) × 100
 

@@ -1,5 +1,6 @@
-"""Earned value and health (DESIGN.md §4): the one implementation every page, API field,
-review and digest uses. Pure functions on Decimals; no database access here."""
+"""Planned %, earned value, health, watermelon and milestone slip: the one implementation
+every page, API field, review and digest uses (docs/formulas.md, "Planned %" to "Milestone
+slip"). Pure functions on Decimals and dates; no database access here."""
 
 from __future__ import annotations
 
@@ -126,3 +127,23 @@ def is_watermelon(reported_overall: str, dimension_rags: Iterable[str], computed
     if computed:
         return RAG_ORDER[computed] - RAG_ORDER[reported_overall] >= 2
     return False
+
+
+def milestone_slip_days(
+    baseline: date | None,
+    forecast: date | None,
+    actual: date | None,
+    *,
+    done: bool,
+    as_of: date,
+) -> int | None:
+    """Days a milestone is late (+) or early (−) against its baseline, as of `as_of`; None
+    without a baseline. Reached (done, or an actual date): its date (actual, else forecast,
+    else baseline) − baseline. Not reached: the later of its forecast (else baseline) and
+    `as_of` − baseline, so a forecast already in the past makes it late by `as_of`. It is
+    late when the slip is above 0 (docs/formulas.md, "Milestone slip")."""
+    if baseline is None:
+        return None
+    if done or actual is not None:
+        return ((actual or forecast or baseline) - baseline).days
+    return (max(forecast or baseline, as_of) - baseline).days

@@ -11,8 +11,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -25,6 +23,7 @@ from projects import evm
 from projects.models import (
     CostEntry,
     Milestone,
+    MilestoneStatus,
     Project,
     ProjectDependency,
     ReportState,
@@ -56,7 +55,7 @@ def latest_submitted_report(*, project: Project, as_of: date) -> StatusReport | 
 
 
 def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
-    """EVM figures and health of one project as of a date (DESIGN.md §4)."""
+    """EVM figures and health of one project as of a date (docs/formulas.md, "Earned value")."""
     actual_cost = project.cost_entries.filter(date__lte=as_of).aggregate(total=Sum("amount"))[
         "total"
     ] or Decimal("0")
@@ -111,7 +110,7 @@ COST_ENTRIES_SHOWN = 10
 @dataclass(frozen=True)
 class MilestoneRow:
     milestone: Milestone
-    slip_days: int | None  # forecast (or actual, once reached) minus baseline; + is late
+    slip_days: int | None  # as of the page's date; + is late (evm.milestone_slip_days)
 
 
 @dataclass(frozen=True)
@@ -146,11 +145,16 @@ def project_page_queryset(*, user) -> QuerySet[Project]:
     )
 
 
-def milestone_slip_days(milestone: Milestone) -> int | None:
-    reached_or_forecast = milestone.actual_date or milestone.forecast_date
-    if milestone.baseline_date is None or reached_or_forecast is None:
-        return None
-    return (reached_or_forecast - milestone.baseline_date).days
+def milestone_slip_days(milestone, as_of: date | None = None) -> int | None:
+    """`evm.milestone_slip_days` of a milestone (a `Milestone`, or any row with its dates and
+    status) as of `as_of`; today when none is given (the milestone list page gives none)."""
+    return evm.milestone_slip_days(
+        milestone.baseline_date,
+        milestone.forecast_date,
+        milestone.actual_date,
+        done=milestone.status == MilestoneStatus.DONE,
+        as_of=as_of or timezone.localdate(),
+    )
 
 
 def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user):
@@ -169,11 +173,7 @@ def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user
 
 
 def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
-    return list(
-        queryset.select_related("owner", "escalated_to")
-        .annotate(score_value=ExpressionWrapper(F("probability") * F("impact"), IntegerField()))
-        .order_by("-score_value", "-cost_impact", "pk")
-    )
+    return list(queryset.select_related("owner", "escalated_to").by_score())
 
 
 def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
@@ -184,7 +184,7 @@ def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
     return ProjectDetail(
         project=project,
         performance=project_performance(project=project, as_of=as_of),
-        milestones=[MilestoneRow(m, milestone_slip_days(m)) for m in milestones],
+        milestones=[MilestoneRow(m, milestone_slip_days(m, as_of)) for m in milestones],
         status_reports=list(
             project.status_reports.order_by("-period_start")[:STATUS_REPORTS_SHOWN]
         ),

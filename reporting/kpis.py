@@ -1,5 +1,5 @@
 """Portfolio KPIs: the one source of truth for the overview, dashboards, program pages, API
-and review snapshots (docs/architecture.md). Per-project figures come from a fixed number of
+and review snapshots (docs/formulas.md). Per-project figures come from a fixed number of
 set-based queries whatever the number of projects; rollups are ratios of sums.
 
 `portfolio_kpis` (and `portfolios_kpis`, `program_kpis` for the overview and program pages)
@@ -19,20 +19,20 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Que
 from core.money import MONEY
 from core.queries import scalar_subquery
 from portfolio.models import Portfolio, Program
-from portfolio.selectors import risk_exposure_expression
 from projects import evm
 from projects.models import (
     RAG_FIELDS,
     CostEntry,
     Milestone,
-    MilestoneStatus,
     Project,
     ProjectDependency,
     ReportState,
     StatusReport,
 )
 from projects.querysets import Stage
+from projects.selectors import milestone_slip_days
 from risks.models import Risk
+from risks.scoring import risk_exposure_expression
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -239,15 +239,9 @@ def _project_kpis(project, report_row, milestones, exposure, as_of) -> ProjectKp
 
 
 def milestone_slip(milestone: Milestone | MilestoneDates, as_of: date) -> int:
-    """Days a milestone is late: reached → actual − baseline; open → the later of its forecast
-    and today (once the baseline has passed) − baseline. 0 when on time or undated."""
-    if milestone.baseline_date is None:
-        return 0
-    if milestone.status == MilestoneStatus.DONE or milestone.actual_date:
-        reached = milestone.actual_date or milestone.forecast_date or milestone.baseline_date
-        return (reached - milestone.baseline_date).days
-    expected = max(milestone.forecast_date or milestone.baseline_date, as_of)
-    return max(0, (expected - milestone.baseline_date).days)
+    """Days a milestone is late as of `as_of`: its slip (`projects.evm.milestone_slip_days`)
+    when above 0, else 0 (on time, early or without a baseline)."""
+    return max(0, milestone_slip_days(milestone, as_of) or 0)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Capacity, demand and utilisation (DESIGN.md §4): the one implementation the heat map, the
-conflict list, the API and the reviews use. Hours are exact Decimals, so "over 100 %" is
-decided on exact figures, never on rounding noise.
+"""Capacity, demand and utilisation (docs/formulas.md, "Capacity, demand, utilisation"): the
+one implementation the heat map, the conflict list, the API and the reviews use. Hours are
+exact Decimals, so "over 100 %" is decided on exact figures, never on rounding noise.
 
 - standard hours of a month = working days (Monday–Friday less the calendar's public holidays)
   × the calendar's hours per day;

@@ -183,7 +183,7 @@ def person_capacity_grid(*, role: Role, first_month: date, month_count: int = 12
     )
 
 
-# ---- Capacity heat map drill-down and conflicts (issue 8) -----------------------------------
+# ---- Capacity heat map drill-down and conflicts ---------------------------------------------
 # Built on the grids above, so a conflict page and its resolution options show the heat
 # map's numbers.
 

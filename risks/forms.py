@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from projects.forms import DATE, VersionedForm
+from risks import scoring
 from risks.models import Risk
 
 
@@ -27,11 +28,8 @@ class RiskForm(VersionedForm):
             "response_plan": forms.Textarea(attrs={"rows": 3}),
             "probability": forms.Select(
                 choices=[
-                    (1, "1 — 10 %"),
-                    (2, "2 — 30 %"),
-                    (3, "3 — 50 %"),
-                    (4, "4 — 70 %"),
-                    (5, "5 — 90 %"),
+                    (level, f"{level} — {scoring.probability_percent(level)} %")
+                    for level in scoring.LEVELS
                 ]
             ),
             "impact": forms.Select(

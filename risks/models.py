@@ -12,6 +12,8 @@ from core.money import MONEY
 from risks import scoring
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
+PERCENTS = ", ".join(str(scoring.probability_percent(level)) for level in scoring.LEVELS)
+PROBABILITY_HELP = f"1–5: {PERCENTS} %."
 
 
 class RiskQuerySet(models.QuerySet):
@@ -26,6 +28,12 @@ class RiskQuerySet(models.QuerySet):
 
     def project_level(self):
         return self.filter(project__isnull=False)
+
+    def by_score(self):
+        """Highest score first, then the larger cost impact; each row annotated `score_value`."""
+        return self.annotate(score_value=scoring.risk_score_expression()).order_by(
+            "-score_value", "-cost_impact", "pk"
+        )
 
 
 class RiskStatus(models.TextChoices):
@@ -55,7 +63,7 @@ class Risk(models.Model):
     description = models.TextField(blank=True)
     category = models.CharField(max_length=50, blank=True)
     probability = models.PositiveSmallIntegerField(
-        validators=ONE_TO_FIVE, help_text="1–5: 10, 30, 50, 70, 90 %."
+        validators=ONE_TO_FIVE, help_text=PROBABILITY_HELP
     )
     impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE, help_text="1–5.")
     cost_impact = models.DecimalField(

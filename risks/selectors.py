@@ -12,8 +12,6 @@ import django_filters
 from django.db.models import (
     Count,
     DecimalField,
-    ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -25,14 +23,21 @@ from django.db.models import (
 from core.money import MONEY
 from core.queries import scalar_subquery
 from portfolio.models import Portfolio, Program
-from portfolio.selectors import risk_exposure_expression, risk_score_expression
 from projects.models import Project
 from risks.models import Risk, RiskStatus
-from risks.scoring import risk_band, risk_score
+from risks.scoring import (
+    LEVELS,
+    band_score_ranges,
+    probability_percent,
+    risk_band,
+    risk_exposure_expression,
+    risk_score,
+    risk_score_expression,
+)
 
 STATUS_CHOICES = (("open", "Open"), ("closed", "Closed"), ("all", "All"))
 DEFAULT_STATUS = "open"
-LEVELS = [(level, str(level)) for level in range(1, 6)]
+SCALE_CHOICES = [(level, str(level)) for level in LEVELS]  # probability and impact
 
 
 class RiskRegisterFilter(django_filters.FilterSet):
@@ -40,8 +45,8 @@ class RiskRegisterFilter(django_filters.FilterSet):
     ignored. "Open" is every risk not closed (monitoring and escalated ones included)."""
 
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
-    probability = django_filters.TypedChoiceFilter(choices=LEVELS, coerce=int)
-    impact = django_filters.TypedChoiceFilter(choices=LEVELS, coerce=int)
+    probability = django_filters.TypedChoiceFilter(choices=SCALE_CHOICES, coerce=int)
+    impact = django_filters.TypedChoiceFilter(choices=SCALE_CHOICES, coerce=int)
 
     class Meta:
         model = Risk
@@ -80,14 +85,20 @@ class RiskRegister:
     def open_risk_count(self) -> int:
         return sum(self.heat_map_cells.values())
 
+    @property
+    def probability_percents(self) -> list[int]:
+        """For the legend: the probability of each level, in percent."""
+        return [probability_percent(level) for level in LEVELS]
+
+    @property
+    def band_score_ranges(self) -> list[tuple[str, int, int]]:
+        """For the legend: (band, lowest score, highest score)."""
+        return band_score_ranges()
+
 
 def _with_joins(queryset: QuerySet[Risk]) -> QuerySet[Risk]:
-    """Owner and escalation target joined; ordered by score (risks.scoring) in SQL."""
-    return (
-        queryset.select_related("owner", "escalated_to")
-        .annotate(score_value=ExpressionWrapper(F("probability") * F("impact"), IntegerField()))
-        .order_by("-score_value", "-cost_impact", "pk")
-    )
+    """Owner and escalation target joined; ordered by score in SQL."""
+    return queryset.select_related("owner", "escalated_to").by_score()
 
 
 def project_risks(
@@ -133,8 +144,7 @@ def heat_map_cells(*, project: Project, user) -> dict[tuple[int, int], int]:
 def heat_map_bands() -> dict[tuple[int, int], str]:
     """(probability, impact) → the band of that cell of the heat map (risks.scoring), which
     colours it."""
-    levels = [level for level, _ in LEVELS]
-    return {(p, i): risk_band(risk_score(p, i)) for p in levels for i in levels}
+    return {(p, i): risk_band(risk_score(p, i)) for p in LEVELS for i in LEVELS}
 
 
 def project_risk_register(*, project: Project, user, filters=None) -> RiskRegister:
@@ -149,7 +159,7 @@ def project_risk_register(*, project: Project, user, filters=None) -> RiskRegist
     )
 
 
-# --- The portfolio risk register (issue 8) -------------------------------------------------
+# --- The portfolio risk register ------------------------------------------------------------
 
 LEVEL_CHOICES = (("all", "All"), ("portfolio", "Portfolio"), ("project", "Project"))
 DEFAULT_LEVEL = "all"

@@ -1,4 +1,4 @@
-"""EVM formulas against hand-worked examples (DESIGN.md §4)."""
+"""EVM formulas against hand-worked examples (docs/formulas.md)."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -117,3 +117,49 @@ def test_computed_health_honours_portfolio_thresholds():
 )
 def test_watermelon_rule(reported, dimensions, computed, expected):
     assert evm.is_watermelon(reported, dimensions, computed) is expected
+
+
+# --- Milestone slip ---------------------------------------------------------------------------
+
+BASELINE = date(2026, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("forecast", "actual", "done", "as_of", "slip"),
+    [
+        # Not reached, forecast still ahead of as_of: forecast − baseline.
+        (date(2026, 7, 10), None, False, date(2026, 6, 1), 10),
+        (date(2026, 6, 20), None, False, date(2026, 6, 1), -10),  # forecast early
+        (None, None, False, date(2026, 6, 1), 0),  # no forecast: the baseline holds
+        # Ties: forecast on the baseline is on time, up to and on the baseline day itself.
+        (BASELINE, None, False, date(2026, 6, 1), 0),
+        (BASELINE, None, False, BASELINE, 0),
+        (date(2026, 7, 10), None, False, date(2026, 7, 10), 10),  # due today, not yet late by as_of
+        # Not reached, forecast already past: late by as_of − baseline.
+        (BASELINE, None, False, date(2026, 7, 1), 1),
+        (date(2026, 7, 10), None, False, date(2026, 8, 9), 40),
+        (None, None, False, date(2026, 7, 31), 31),
+        (date(2026, 6, 20), None, False, date(2026, 6, 25), -5),  # past, but before the baseline
+        # Reached: actual − baseline, whatever the forecast and as_of.
+        (date(2026, 9, 1), BASELINE, False, date(2026, 12, 1), 0),  # actual on the baseline
+        (date(2026, 7, 5), date(2026, 6, 25), False, date(2026, 12, 1), -5),  # actual before
+        (date(2026, 6, 1), date(2026, 7, 12), True, date(2026, 12, 1), 12),  # actual after
+        (date(2026, 7, 12), date(2026, 7, 12), False, date(2026, 6, 1), 12),  # actual in the future
+        # Done without an actual date: its forecast, else its baseline.
+        (date(2026, 7, 5), None, True, date(2026, 12, 1), 5),
+        (None, None, True, date(2026, 12, 1), 0),
+    ],
+)
+def test_milestone_slip_days(forecast, actual, done, as_of, slip):
+    assert evm.milestone_slip_days(BASELINE, forecast, actual, done=done, as_of=as_of) == slip
+
+
+def test_milestone_without_a_baseline_has_no_slip():
+    assert (
+        evm.milestone_slip_days(None, date(2026, 7, 1), None, done=False, as_of=date(2026, 8, 1))
+        is None
+    )
+    assert (
+        evm.milestone_slip_days(None, None, date(2026, 7, 1), done=True, as_of=date(2026, 8, 1))
+        is None
+    )

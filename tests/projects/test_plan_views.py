@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Milestone, Project
 from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
@@ -253,7 +254,11 @@ def test_set_baseline_with_a_stale_version_changes_nothing(client, project):
 # --- Milestones -------------------------------------------------------------------------------
 
 
-def test_milestone_list_shows_slip_weight_and_reorder_buttons(client, project, milestones):
+def test_milestone_list_shows_slip_weight_and_reorder_buttons(
+    client, project, milestones, monkeypatch
+):
+    # Before the forecasts: each milestone slips by its forecast, not yet by the calendar.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 3, 1))
     client.force_login(project.manager)
     response = client.get(url("milestones", project))
     page = response.content.decode()

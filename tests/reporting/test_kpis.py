@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from projects.models import Project
-from projects.selectors import project_performance
+from projects.selectors import project_detail, project_page_queryset, project_performance
 from reporting import kpis
 from risks.models import Risk
 from tests.factories import (
@@ -106,3 +106,37 @@ def test_milestone_slip(baseline, forecast, actual, status, slip):
         baseline_date=baseline, forecast_date=forecast, actual_date=actual, status=status
     )
     assert kpis.milestone_slip(milestone, as_of=date(2026, 6, 1)) == slip
+
+
+def test_project_page_slips_agree_with_the_dashboard_late_milestones(portfolio, pmo_admin):
+    project = ProjectFactory(portfolio=portfolio)
+    as_of = date(2026, 6, 1)
+    for baseline, forecast, actual, status in [
+        (date(2026, 5, 1), date(2026, 5, 1), None, "planned"),  # forecast passed: 31 days late
+        (date(2026, 5, 1), date(2026, 5, 20), None, "missed"),  # same: 31 days late
+        (date(2026, 5, 1), None, date(2026, 5, 3), "done"),  # reached 2 days late
+        (date(2026, 5, 1), None, date(2026, 4, 28), "done"),  # reached 3 days early
+        (date(2026, 7, 1), date(2026, 7, 11), None, "planned"),  # forecast 10 days late
+        (date(2026, 7, 1), date(2026, 6, 21), None, "in_progress"),  # forecast 10 days early
+        (date(2026, 7, 1), date(2026, 7, 1), None, "planned"),  # on time
+        (None, date(2026, 3, 1), None, "planned"),  # no baseline: no slip
+    ]:
+        MilestoneFactory(
+            project=project,
+            baseline_date=baseline,
+            forecast_date=forecast,
+            actual_date=actual,
+            status=status,
+        )
+    page = project_detail(
+        project=project_page_queryset(user=pmo_admin).get(pk=project.pk),
+        user=pmo_admin,
+        as_of=as_of,
+    )
+    [row] = kpis.project_kpis(projects=Project.objects.filter(pk=project.pk), as_of=as_of)
+
+    slips = [milestone.slip_days for milestone in page.milestones]
+    assert sorted(slip for slip in slips if slip is not None) == [-10, -3, 0, 2, 10, 31, 31]
+    late = [slip for slip in slips if slip is not None and slip > 0]
+    assert row.late_milestones == len(late) == 4
+    assert row.worst_milestone_slip_days == max(late) == 31
