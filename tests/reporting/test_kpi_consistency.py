@@ -128,6 +128,7 @@ def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
     today = timezone.localdate()
     portfolios = list(Portfolio.objects.order_by("code"))
     assert len(portfolios) == 4
+    late_milestones = 0
     for portfolio in portfolios:
         rollup = client.get(reverse("portfolio:detail", args=[portfolio.code])).context["rollup"]
         pages = _project_pages(client, portfolio)
@@ -141,6 +142,11 @@ def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
         assert rollup.late_dependencies == sum(
             dependency.is_late for page in pages for dependency in page["detail"].dependencies_in
         )
+        # ...its late milestones are those the project pages show with a positive slip...
+        assert rollup.late_milestones == sum(
+            (row.slip_days or 0) > 0 for page in pages for row in page["detail"].milestones
+        ), portfolio.code
+        late_milestones += rollup.late_milestones
         # ...its risk exposure is the risk register's (each portfolio risk once)...
         assert rollup.risk_exposure == register.totals.exposure, portfolio.code
         # ...the stored review of this month (as of today) holds the same figures...
@@ -161,6 +167,7 @@ def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
             "late_milestones": rollup.late_milestones,
             "computed_health_counts": rollup.computed_health_counts,
         }, portfolio.code
+    assert late_milestones > 0  # the demo has late milestones, so the comparison means something
 
 
 def test_a_project_exactly_on_plan_shows_no_change_since_the_previous_period(
