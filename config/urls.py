@@ -2,9 +2,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portfolio import urls as portfolio_urls
+from projects import urls as projects_urls
+from reporting import urls as reporting_urls
+
+
+def app_urls(module, *pages_from_above):
+    """Include an app's URLconf under its namespace, together with the pages a higher layer
+    renders under that app's names (a lower app may not import the views of a higher one)."""
+    return include(([*module.urlpatterns, *pages_from_above], module.app_name))
+
+
 urlpatterns = [
-    path("", include("portfolio.urls")),
-    path("projects/", include("projects.urls")),
+    path("", app_urls(portfolio_urls, *reporting_urls.portfolio_urlpatterns)),
+    path("projects/", app_urls(projects_urls, *reporting_urls.projects_urlpatterns)),
     path("", include("risks.urls")),
     path("", include("reporting.urls")),
     path("", include("resources.urls")),

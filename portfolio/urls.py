@@ -1,13 +1,10 @@
 from django.urls import path
 
-from portfolio.views import dashboards, selection, strategy
+from portfolio.views import selection, strategy
 from projects.views import dependencies, reports
 
 app_name = "portfolio"
 urlpatterns = [
-    path("", dashboards.portfolio_list, name="list"),
-    path("portfolios/<slug:code>/", dashboards.portfolio_detail, name="detail"),
-    path("portfolios/<slug:code>/programs/<int:pk>/", dashboards.program_detail, name="program"),
     path(
         "portfolios/<slug:code>/missing-reports/", reports.missing_reports, name="missing-reports"
     ),

@@ -1,10 +1,9 @@
 from django.urls import path
 
-from projects.views import costs, dependencies, pages, plan, reports
+from projects.views import costs, dependencies, plan, reports
 
 app_name = "projects"
 urlpatterns = [
-    path("<int:pk>/", pages.project_detail, name="detail"),
     # Plan
     path("<int:pk>/edit/", plan.project_edit, name="edit"),
     path("<int:pk>/baseline/", plan.project_set_baseline, name="set-baseline"),
