@@ -5,6 +5,7 @@ from django.urls import include, path
 from portfolio import urls as portfolio_urls
 from projects import urls as projects_urls
 from reporting import urls as reporting_urls
+from risks import urls as risks_urls
 
 
 def app_urls(module, *pages_from_above):
@@ -16,7 +17,7 @@ def app_urls(module, *pages_from_above):
 urlpatterns = [
     path("", app_urls(portfolio_urls, *reporting_urls.portfolio_urlpatterns)),
     path("projects/", app_urls(projects_urls, *reporting_urls.projects_urlpatterns)),
-    path("", include("risks.urls")),
+    path("", app_urls(risks_urls, *portfolio_urls.risks_urlpatterns)),
     path("", include("reporting.urls")),
     path("", include("resources.urls")),
     path("api/", include("portfolio.api.urls")),

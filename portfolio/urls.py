@@ -1,16 +1,17 @@
 from django.urls import path
 
-from portfolio.views import selection, strategy
-from projects.views import dependencies, reports
+from portfolio.views import oversight, selection, strategy
 
 app_name = "portfolio"
 urlpatterns = [
     path(
-        "portfolios/<slug:code>/missing-reports/", reports.missing_reports, name="missing-reports"
+        "portfolios/<slug:code>/missing-reports/",
+        oversight.missing_reports,
+        name="missing-reports",
     ),
     path(
         "portfolios/<slug:code>/dependencies/",
-        dependencies.portfolio_dependency_graph,
+        oversight.dependency_graph,
         name="dependencies",
     ),
     # Strategy (issue 7): objectives, contributions, scoring, ranking, candidates, gates
@@ -81,4 +82,10 @@ urlpatterns = [
         selection.scenario_commit,
         name="scenario-commit",
     ),
+]
+
+# The portfolio risk register keeps its name in the `risks` namespace (config/urls.py adds it
+# there): the page is the portfolio's, so its view lives here, above risks.
+risks_urlpatterns = [
+    path("portfolios/<slug:code>/risks/", oversight.risk_register, name="portfolio-register"),
 ]

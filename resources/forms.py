@@ -1,6 +1,6 @@
-"""Forms for people, roles, capacity adjustments and allocations. They only parse and
-type-check input: every rule (ranges, dates in order, the person holding the role…) is the
-service's, so it has one home and one message, shown on the field it is about.
+"""Forms for people, roles, capacity adjustments, allocations and capacity conflicts. They
+only parse and type-check input: every rule (ranges, dates in order, the person holding the
+role…) is the service's, so it has one home and one message, shown on the field it is about.
 
 Plain forms rather than ModelForms on purpose: a ModelForm would run the model's validation
 first and answer with the constraint's name instead of the service's message."""
@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 
 from projects.forms import DATE
+from resources.conflicts import MAX_SHIFT_MONTHS
 from resources.models import AdjustmentKind, AllocationUnit, Calendar, Resource, Role, Skill
 
 MONTH = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m")
@@ -195,3 +196,33 @@ class AllocationRejectForm(forms.Form):
 
 class AllocationConfirmForm(forms.Form):
     reason = forms.CharField(required=False, widget=REASON, label="Note (optional)")
+
+
+# --- Resolving a capacity conflict ----------------------------------------------------------
+
+
+class ShiftForm(forms.Form):
+    scope = forms.CharField(widget=forms.HiddenInput, required=False)
+    allocation = forms.IntegerField(widget=forms.HiddenInput)
+    months = forms.IntegerField(min_value=1, max_value=MAX_SHIFT_MONTHS, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")
+
+
+class ReleaseForm(forms.Form):
+    scope = forms.CharField(widget=forms.HiddenInput, required=False)
+    allocation = forms.IntegerField(widget=forms.HiddenInput)
+    hours = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=11,
+        decimal_places=4,
+        widget=forms.HiddenInput,
+    )
+    release = forms.ChoiceField(choices=[("reduce", "Reduce"), ("reject", "Reject")])
+    reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("release") == "reduce" and not data.get("hours"):
+            raise forms.ValidationError("Say how many hours to release.")
+        return data

@@ -24,10 +24,8 @@ import charts
 from core import access
 from core.views import posted, run_service
 from portfolio import scenarios, selection
+from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm
 from portfolio.models import Portfolio, Scenario
-
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
-MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
 def _portfolio(request, code) -> Portfolio:
@@ -47,77 +45,6 @@ def _scenario(request, code, pk) -> Scenario:
 def _managed(request, portfolio):
     """403 for a page that only shows a form the user may not submit."""
     access.require(access.can_manage_portfolio(request.user, portfolio))
-
-
-# --- Forms ---------------------------------------------------------------------------------
-
-
-class BudgetForm(forms.Form):
-    budget = forms.DecimalField(label="Budget per year", required=False, **MONEY_FIELD)
-
-
-class ScenarioForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What it explores"
-    )
-    budget_limit = forms.DecimalField(label="Budget per year", **MONEY_FIELD)
-    forced_in = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    forced_out = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args, portfolio, **kwargs):
-        super().__init__(*args, **kwargs)
-        from projects.models import Project
-
-        projects = Project.objects.filter(
-            portfolio=portfolio, stage__in=selection.MODEL_STAGES
-        ).order_by("code")
-        for name in ("forced_in", "forced_out"):
-            self.fields[name].queryset = projects
-            self.fields[name].label_from_instance = _project_label
-        self.fields["forced_in"].label = "Force in"
-        self.fields["forced_out"].label = "Force out"
-
-
-def _project_label(project) -> str:
-    return f"{project.code} · {project.name} ({project.get_stage_display().lower()})"
-
-
-class CapacityChangeForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
-    first_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
-    last_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
-    hours = forms.DecimalField(
-        required=False, max_digits=8, decimal_places=1, help_text="per month, + or −"
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from resources.models import Role
-
-        self.fields["role"].queryset = Role.objects.order_by("name")
-
-    def clean(self):
-        data = super().clean()
-        filled = [data.get(name) not in (None, "") for name in self.fields]
-        if not any(filled):
-            return data
-        for name in self.fields:
-            if data.get(name) in (None, ""):
-                self.add_error(name, "Fill in role, months and hours, or leave the row empty.")
-        first, last = data.get("first_month"), data.get("last_month")
-        if first and last and last < first:
-            self.add_error("last_month", "The last month must not be before the first.")
-        if data.get("hours") == 0:
-            self.add_error("hours", "Give a number of hours other than zero.")
-        return data
-
-
-CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
 
 
 # --- Selection and frontier ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.views import form_data, posted, run_service
 from projects import selectors, services
-from projects.forms import BaselineForm, MilestoneForm, ProjectPlanForm, ReorderForm
+from projects.forms import MilestoneForm, ProjectPlanForm, ReorderForm, VersionForm
 from projects.models import Milestone, Project
 from projects.shortcuts import editable_project, visible_project
 
@@ -65,7 +65,7 @@ def project_edit(request, pk):
         project,
         tab="plan",
         form=form,
-        baseline_form=BaselineForm(initial={"version": project.version}),
+        baseline_form=VersionForm(initial={"version": project.version}),
     )
 
 
@@ -73,7 +73,7 @@ def project_edit(request, pk):
 @login_required
 def project_set_baseline(request, pk):
     project = visible_project(request, pk)
-    form = BaselineForm(request.POST)
+    form = VersionForm(request.POST)
     if form.is_valid():
         run_service(
             form,
