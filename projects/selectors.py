@@ -8,11 +8,8 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
-    F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -23,7 +20,6 @@ from django.utils import timezone
 
 from projects import evm
 from projects.models import (
-    CostEntry,
     Milestone,
     Project,
     ProjectDependency,
@@ -31,8 +27,6 @@ from projects.models import (
     StatusReport,
 )
 from projects.periods import period_containing, period_label, previous_period
-from resources.models import Allocation
-from risks.models import Risk
 
 
 @dataclass(frozen=True)
@@ -104,40 +98,6 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
 
 # --- The project page ---------------------------------------------------------------------
 
-STATUS_REPORTS_SHOWN = 12
-COST_ENTRIES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class MilestoneRow:
-    milestone: Milestone
-    slip_days: int | None  # forecast (or actual, once reached) minus baseline; + is late
-
-
-@dataclass(frozen=True)
-class ProjectDetail:
-    project: Project
-    performance: ProjectPerformance
-    milestones: list[MilestoneRow]
-    status_reports: list[StatusReport]
-    status_report_count: int
-    cost_entries: list[CostEntry]
-    cost_entry_count: int
-    cost_total: Decimal
-    risks: list[Risk]
-    threatening_risks: list[Risk]
-    dependencies_in: list[ProjectDependency]
-    dependencies_out: list[ProjectDependency]
-    allocations: list[Allocation]
-
-    @property
-    def older_status_report_count(self) -> int:
-        return self.status_report_count - len(self.status_reports)
-
-    @property
-    def older_cost_entry_count(self) -> int:
-        return self.cost_entry_count - len(self.cost_entries)
-
 
 def project_page_queryset(*, user) -> QuerySet[Project]:
     """Projects the user sees, with what the project page header and EVM panel read."""
@@ -168,45 +128,17 @@ def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user
     )
 
 
-def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
-    return list(
-        queryset.select_related("owner", "escalated_to")
-        .annotate(score_value=ExpressionWrapper(F("probability") * F("impact"), IntegerField()))
-        .order_by("-score_value", "-cost_impact", "pk")
+def dependencies_in(*, project: Project, user) -> list[ProjectDependency]:
+    """What the project depends on, with each predecessor."""
+    return _dependencies(
+        ProjectDependency.objects.filter(successor=project), other_end="predecessor", user=user
     )
 
 
-def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
-    """Everything the project page shows, in a fixed number of queries. `project` comes from
-    `project_page_queryset(user=...)`, so it is visible and its header joins are loaded."""
-    costs = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
-    milestones = project.milestones.order_by("sequence", "baseline_date", "pk")
-    return ProjectDetail(
-        project=project,
-        performance=project_performance(project=project, as_of=as_of),
-        milestones=[MilestoneRow(m, milestone_slip_days(m)) for m in milestones],
-        status_reports=list(
-            project.status_reports.order_by("-period_start")[:STATUS_REPORTS_SHOWN]
-        ),
-        status_report_count=project.status_reports.count(),
-        cost_entries=list(project.cost_entries.order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
-        cost_entry_count=costs["count"],
-        cost_total=costs["total"] or Decimal("0"),
-        risks=_risks_by_score(Risk.objects.visible_to(user).filter(project=project)),
-        threatening_risks=_risks_by_score(
-            Risk.objects.visible_to(user).filter(threatened_projects=project)
-        ),
-        dependencies_in=_dependencies(
-            ProjectDependency.objects.filter(successor=project), other_end="predecessor", user=user
-        ),
-        dependencies_out=_dependencies(
-            ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
-        ),
-        allocations=list(
-            Allocation.objects.filter(project=project)
-            .select_related("role", "resource")
-            .order_by("start_month", "pk")
-        ),
+def dependencies_out(*, project: Project, user) -> list[ProjectDependency]:
+    """What depends on the project, with each successor."""
+    return _dependencies(
+        ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
     )
 
 
