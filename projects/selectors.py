@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from projects import evm
 from projects.models import (
+    CostEntry,
     Milestone,
     Project,
     ProjectDependency,
@@ -139,6 +141,61 @@ def dependencies_out(*, project: Project, user) -> list[ProjectDependency]:
     """What depends on the project, with each successor."""
     return _dependencies(
         ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
+    )
+
+
+# --- Plan and cost pages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneListRow:
+    milestone: Milestone
+    slip_days: int | None
+    move_up_order: str  # the full order with this milestone one place earlier ("" if first)
+    move_down_order: str
+
+
+def _swap(ids: list[int], i: int, j: int) -> str:
+    if not (0 <= i < len(ids) and 0 <= j < len(ids)):
+        return ""
+    order = list(ids)
+    order[i], order[j] = order[j], order[i]
+    return ",".join(map(str, order))
+
+
+def milestone_rows(*, project: Project, user) -> list[MilestoneListRow]:
+    """The project's milestones in order (one query), each with its slip and the orders its
+    up and down buttons post."""
+    milestones = list(
+        project.milestones.visible_to(user).order_by("sequence", "baseline_date", "pk")
+    )
+    ids = [m.pk for m in milestones]
+    return [
+        MilestoneListRow(
+            milestone=m,
+            slip_days=milestone_slip_days(m),
+            move_up_order=_swap(ids, index, index - 1),
+            move_down_order=_swap(ids, index, index + 1),
+        )
+        for index, m in enumerate(milestones)
+    ]
+
+
+@dataclass(frozen=True)
+class CostEntries:
+    entries: QuerySet[CostEntry]  # newest first, read a page at a time
+    total: Decimal
+    count: int
+
+
+def cost_entries(*, project: Project, user) -> CostEntries:
+    """The project's cost entries with their total and count (one query for the totals)."""
+    visible = project.cost_entries.visible_to(user)
+    totals = visible.aggregate(total=Sum("amount"), count=Count("pk"))
+    return CostEntries(
+        entries=visible.select_related("created_by").order_by("-date", "-pk"),
+        total=totals["total"] or Decimal("0"),
+        count=totals["count"],
     )
 
 

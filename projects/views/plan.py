@@ -7,7 +7,6 @@ Post/Redirect/Get. PermissionDenied from a service is never caught: it is the 40
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -98,41 +97,10 @@ def project_set_baseline(request, pk):
 # --- Milestones ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MilestoneListRow:
-    milestone: Milestone
-    slip_days: int | None
-    move_up_order: str  # the full order with this milestone one place earlier ("" if first)
-    move_down_order: str
-
-
-def _swap(ids: list[int], i: int, j: int) -> str:
-    if not (0 <= i < len(ids) and 0 <= j < len(ids)):
-        return ""
-    order = list(ids)
-    order[i], order[j] = order[j], order[i]
-    return ",".join(map(str, order))
-
-
-def _milestone_rows(project: Project) -> list[MilestoneListRow]:
-    # TODO(selectors): move to projects.selectors once that file is free to edit.
-    milestones = list(project.milestones.order_by("sequence", "baseline_date", "pk"))
-    ids = [m.pk for m in milestones]
-    return [
-        MilestoneListRow(
-            milestone=m,
-            slip_days=selectors.milestone_slip_days(m),
-            move_up_order=_swap(ids, index, index - 1),
-            move_down_order=_swap(ids, index, index + 1),
-        )
-        for index, m in enumerate(milestones)
-    ]
-
-
 @login_required
 def milestone_list(request, pk):
     project = visible_project(request, pk)
-    rows = _milestone_rows(project)
+    rows = selectors.milestone_rows(project=project, user=request.user)
     return _page(
         request,
         "projects/milestone_list.html",
