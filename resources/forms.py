@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 import django_filters
@@ -37,6 +38,18 @@ class MonthField(forms.DateField):
     def to_python(self, value):
         day = super().to_python(value)
         return day.replace(day=1) if day else day
+
+
+def month_from_query(query) -> date | None:
+    """`?from=YYYY-MM`: the first month of a window (None when absent or invalid: a bad
+    bookmark falls back to the default window)."""
+    raw = query.get("from")
+    if not raw:
+        return None
+    try:
+        return MonthField().clean(raw)
+    except forms.ValidationError:
+        return None
 
 
 def plain_decimal(value: Decimal) -> Decimal:

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from resources.views import capacity, people
+from resources.views import allocations, capacity, people
 
 app_name = "resources"
 urlpatterns = [
-    # People, roles and allocations (issue 8, items 1 and 2)
+    # People, roles and allocations
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<int:pk>/", people.person_detail, name="person"),
@@ -18,12 +18,22 @@ urlpatterns = [
     path("people/roles/", people.role_list, name="roles"),
     path("people/roles/new/", people.role_create, name="role-create"),
     path("people/roles/<int:pk>/edit/", people.role_edit, name="role-edit"),
-    path("projects/<int:pk>/allocations/", people.project_allocations, name="project-allocations"),
-    path("allocations/requests/", people.allocation_queue, name="allocation-queue"),
-    path("allocations/<int:pk>/confirm/", people.allocation_confirm, name="allocation-confirm"),
-    path("allocations/<int:pk>/change/", people.allocation_change, name="allocation-change"),
-    path("allocations/<int:pk>/reject/", people.allocation_reject, name="allocation-reject"),
-    path("allocations/<int:pk>/withdraw/", people.allocation_withdraw, name="allocation-withdraw"),
+    path(
+        "projects/<int:pk>/allocations/",
+        allocations.project_allocations,
+        name="project-allocations",
+    ),
+    path("allocations/requests/", allocations.allocation_queue, name="allocation-queue"),
+    path(
+        "allocations/<int:pk>/confirm/", allocations.allocation_confirm, name="allocation-confirm"
+    ),
+    path("allocations/<int:pk>/change/", allocations.allocation_change, name="allocation-change"),
+    path("allocations/<int:pk>/reject/", allocations.allocation_reject, name="allocation-reject"),
+    path(
+        "allocations/<int:pk>/withdraw/",
+        allocations.allocation_withdraw,
+        name="allocation-withdraw",
+    ),
     # Capacity (heat map, conflicts)
     path("resources/capacity/", capacity.capacity_heat_map_page, name="capacity"),
     path(
