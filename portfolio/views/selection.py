@@ -9,7 +9,6 @@ check again."""
 from __future__ import annotations
 
 import html
-from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -23,13 +22,16 @@ from django.utils import timezone
 import charts
 from core import access
 from core.views import posted, run_service
-from portfolio import scenarios, selection
-from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm
-from portfolio.models import Portfolio, Scenario
-
-
-def _portfolio(request, code) -> Portfolio:
-    return get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+from portfolio import scenarios, selection, selectors
+from portfolio.forms import (
+    BudgetForm,
+    CapacityFormSet,
+    ScenarioForm,
+    capacity_initial,
+    scenario_initial,
+)
+from portfolio.models import Scenario
+from portfolio.shortcuts import visible_portfolio
 
 
 def _scenario(request, code, pk) -> Scenario:
@@ -52,7 +54,7 @@ def _managed(request, portfolio):
 
 @login_required
 def selection_page(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     form = BudgetForm(request.GET or None)
     budget = None
     if form.is_bound and form.is_valid():
@@ -141,7 +143,7 @@ def frontier_chart(points, *, url, currency: str) -> str:
 
 @login_required
 def frontier_page(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     points = selection.frontier_report(portfolio=portfolio, as_of=timezone.localdate())
     selection_url = reverse("portfolio:selection", args=[portfolio.code])
     rows, previous = [], None
@@ -175,7 +177,7 @@ def frontier_page(request, code):
 
 @login_required
 def scenario_list(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     return render(
         request,
         "portfolio/scenario_list.html",
@@ -193,29 +195,15 @@ def _scenario_form_page(request, portfolio, scenario=None):
     if scenario is not None and scenario.committed_at:
         messages.warning(request, "A committed scenario records a decision and cannot change.")
         return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
-    initial, capacity_initial = {"budget_limit": portfolio.budget_envelope}, []
+    initial, capacity_rows = {"budget_limit": portfolio.budget_envelope}, []
     if scenario is not None:
-        initial = {
-            "name": scenario.name,
-            "description": scenario.description,
-            "budget_limit": scenario.budget_limit,
-            "forced_in": list(scenario.forced_in.values_list("pk", flat=True)),
-            "forced_out": list(scenario.forced_out.values_list("pk", flat=True)),
-        }
-        capacity_initial = [
-            {
-                **row,
-                "first_month": _month(row["first_month"]),
-                "last_month": _month(row["last_month"]),
-            }
-            for row in scenarios.capacity_change_ranges(scenario.capacity_changes)
-        ]
+        initial, capacity_rows = scenario_initial(scenario), capacity_initial(scenario)
     else:
         budget_form = BudgetForm(request.GET or None)
         if budget_form.is_bound and budget_form.is_valid() and budget_form.cleaned_data["budget"]:
             initial["budget_limit"] = budget_form.cleaned_data["budget"]
     form = ScenarioForm(posted(request), portfolio=portfolio, initial=initial)
-    capacity = CapacityFormSet(posted(request), initial=capacity_initial, prefix="capacity")
+    capacity = CapacityFormSet(posted(request), initial=capacity_rows, prefix="capacity")
     if request.method == "POST" and form.is_valid() and capacity.is_valid():
         rows = [
             {**row, "role": row["role"].name}
@@ -239,13 +227,9 @@ def _scenario_form_page(request, portfolio, scenario=None):
     )
 
 
-def _month(key: str) -> date:
-    return date(int(key[:4]), int(key[5:7]), 1)
-
-
 @login_required
 def scenario_create(request, code):
-    return _scenario_form_page(request, _portfolio(request, code))
+    return _scenario_form_page(request, visible_portfolio(request, code))
 
 
 @login_required
@@ -261,6 +245,7 @@ def scenario_detail(request, code, pk):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
     )
+    forced_in, forced_out = selectors.forced_projects(scenario=scenario)
     return render(
         request,
         "portfolio/scenario_detail.html",
@@ -269,8 +254,8 @@ def scenario_detail(request, code, pk):
             "scenario": scenario,
             "report": report,
             "capacity_changes": scenarios.capacity_change_ranges(scenario.capacity_changes),
-            "forced_in": scenario.forced_in.order_by("code"),
-            "forced_out": scenario.forced_out.order_by("code"),
+            "forced_in": forced_in,
+            "forced_out": forced_out,
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
@@ -303,13 +288,12 @@ def scenario_commit(request, code, pk):
 
 @login_required
 def scenario_compare(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     wanted = []
     for value in request.GET.getlist("s"):
         if value.isdigit() and int(value) not in wanted:
             wanted.append(int(value))
-    chosen = list(Scenario.objects.filter(portfolio=portfolio, pk__in=wanted))
-    chosen.sort(key=lambda s: wanted.index(s.pk))
+    chosen = selectors.compared_scenarios(portfolio=portfolio, user=request.user, pks=wanted)
     if not 2 <= len(chosen) <= scenarios.MAX_COMPARED:
         messages.warning(
             request, f"Tick two or {scenarios.MAX_COMPARED} scenarios to compare them."
