@@ -1,3 +1,6 @@
+"""The `portfolio` namespace. config/urls.py adds to it the dashboards reporting renders
+(`list`, `detail`, `program`), and adds `risks_urlpatterns` below to the `risks` namespace."""
+
 from django.urls import path
 
 from portfolio.views import oversight, selection, strategy
@@ -14,7 +17,7 @@ urlpatterns = [
         oversight.dependency_graph,
         name="dependencies",
     ),
-    # Strategy (issue 7): objectives, contributions, scoring, ranking, candidates, gates
+    # Strategy: objectives, contributions, scoring, ranking, candidates, gates
     path(
         "portfolios/<slug:code>/strategy/objectives/",
         strategy.objectives,
@@ -49,7 +52,7 @@ urlpatterns = [
     ),
     path("portfolios/<slug:code>/gates/", strategy.pending_gates, name="pending-gates"),
     path("projects/<int:pk>/gate/", strategy.gate_decision, name="gate-decision"),
-    # Selection (issue 7): optimised slate, efficient frontier, scenarios
+    # Selection: optimised slate, efficient frontier, scenarios
     path("portfolios/<slug:code>/selection/", selection.selection_page, name="selection"),
     path(
         "portfolios/<slug:code>/selection/frontier/",

@@ -1,4 +1,4 @@
-"""Selection pages (issue 7, items 4–6): the optimised slate beside the greedy one, the
+"""Selection pages: the optimised slate beside the greedy one, the
 efficient frontier, and scenarios (list, create, edit, detail, compare, commit).
 
 Thin: look the portfolio up through `visible_to` (an invisible one is a 404), parse the input

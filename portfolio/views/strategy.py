@@ -1,4 +1,4 @@
-"""Strategy pages (issue 7): objectives, contribution matrix, scoring criteria, project scores,
+"""Strategy pages: objectives, contribution matrix, scoring criteria, project scores,
 the ranked list, candidate intake, stage-gate decisions and the pending gates.
 
 Thin: look the portfolio or project up through `visible_to` (404 when invisible), let a form

@@ -1,4 +1,4 @@
-"""Actual cost views (issue 4): the paginated list with its add form, edit, delete, the
+"""Actual cost views: the paginated list with its add form, edit, delete, the
 all-or-nothing CSV upload and its template. Thin, like the plan views."""
 
 from __future__ import annotations

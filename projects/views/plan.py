@@ -1,4 +1,4 @@
-"""Project plan views: plan fields, baseline, milestones (issue 4).
+"""Project plan views: plan fields, baseline, milestones.
 
 Thin: look the project up through `visible_to` (404 when invisible), let the form parse the
 input, call one service through `run_service` (its refusals become form errors), then

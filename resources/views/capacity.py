@@ -1,7 +1,7 @@
-"""Capacity against demand (issue 8): the role × month heat map with its table and CSV, the
+"""Capacity against demand: the role × month heat map with its table and CSV, the
 drill-down into the people of one role, and the conflict page with the resolution options
 the data supports. Anyone holding a role somewhere may read them (people are organisation-
-wide, decisions.md §3), everyone else gets a 403; projects named on a conflict page follow
+wide, docs/decisions.md §3), everyone else gets a 403; projects named on a conflict page follow
 their own visibility. Applying an option is the portfolio's resource managers' and the PMO's
 (the services check it again)."""
 
