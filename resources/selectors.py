@@ -664,12 +664,10 @@ class AllocationLine:
     hours: list[Decimal]
 
 
-@dataclass
-class PersonPlan:
+class _YearWindow:
+    """The first months of the windows before and after `months` (the pages' arrows)."""
+
     months: list[date]
-    capacity_row: CapacityRow | None
-    confirmed: list[AllocationLine] = field(default_factory=list)
-    requested: list[AllocationLine] = field(default_factory=list)
 
     @property
     def previous(self) -> date:
@@ -678,6 +676,14 @@ class PersonPlan:
     @property
     def next(self) -> date:
         return add_months(self.months[0], WINDOW_MONTHS)
+
+
+@dataclass
+class PersonPlan(_YearWindow):
+    months: list[date]
+    capacity_row: CapacityRow | None
+    confirmed: list[AllocationLine] = field(default_factory=list)
+    requested: list[AllocationLine] = field(default_factory=list)
 
 
 def person_plan(*, resource: Resource, user, first_month: date) -> PersonPlan:
@@ -728,21 +734,13 @@ def person_adjustments(*, resource: Resource, since: date) -> PersonAdjustments:
 
 
 @dataclass(frozen=True)
-class ProjectAllocations:
+class ProjectAllocations(_YearWindow):
     confirmed: list[Allocation]
     requested: list[Allocation]
     rejected: list[Allocation]
     months: list[date]
     confirmed_hours: list[Decimal]
     requested_hours: list[Decimal]
-
-    @property
-    def previous(self) -> date:
-        return add_months(self.months[0], -WINDOW_MONTHS)
-
-    @property
-    def next(self) -> date:
-        return add_months(self.months[0], WINDOW_MONTHS)
 
     @property
     def confirmed_total(self) -> Decimal:
