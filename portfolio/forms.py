@@ -5,7 +5,6 @@ refusals the views attach back to these forms (`apply_set_error`, `run_service`)
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -20,7 +19,6 @@ from portfolio.models import (
     ScoringCriterion,
     StrategicObjective,
 )
-from portfolio.scenarios import capacity_change_ranges
 from portfolio.selection import MODEL_STAGES
 from portfolio.services import ANCHOR_LEVELS, INTAKE_STAGES, score_field_name
 from projects.models import Project
@@ -475,15 +473,3 @@ class CapacityChangeForm(forms.Form):
 
 
 CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
-
-
-def _month(key: str) -> date:
-    return date(int(key[:4]), int(key[5:7]), 1)
-
-
-def capacity_initial(scenario) -> list[dict]:
-    """The scenario's capacity changes as the formset's rows, one per range of months."""
-    return [
-        {**row, "first_month": _month(row["first_month"]), "last_month": _month(row["last_month"])}
-        for row in capacity_change_ranges(scenario.capacity_changes)
-    ]

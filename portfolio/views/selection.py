@@ -9,6 +9,7 @@ check again."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -23,13 +24,7 @@ import charts
 from core import access
 from core.views import posted, run_service
 from portfolio import scenarios, selection, selectors
-from portfolio.forms import (
-    BudgetForm,
-    CapacityFormSet,
-    ScenarioForm,
-    capacity_initial,
-    scenario_initial,
-)
+from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm, scenario_initial
 from portfolio.models import Scenario
 from portfolio.shortcuts import visible_portfolio
 
@@ -197,7 +192,15 @@ def _scenario_form_page(request, portfolio, scenario=None):
         return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
     initial, capacity_rows = {"budget_limit": portfolio.budget_envelope}, []
     if scenario is not None:
-        initial, capacity_rows = scenario_initial(scenario), capacity_initial(scenario)
+        initial = scenario_initial(scenario)
+        capacity_rows = [
+            {
+                **row,
+                "first_month": _month(row["first_month"]),
+                "last_month": _month(row["last_month"]),
+            }
+            for row in scenarios.capacity_change_ranges(scenario.capacity_changes)
+        ]
     else:
         budget_form = BudgetForm(request.GET or None)
         if budget_form.is_bound and budget_form.is_valid() and budget_form.cleaned_data["budget"]:
@@ -225,6 +228,10 @@ def _scenario_form_page(request, portfolio, scenario=None):
         "portfolio/scenario_form.html",
         {"portfolio": portfolio, "scenario": scenario, "form": form, "capacity": capacity},
     )
+
+
+def _month(key: str) -> date:
+    return date(int(key[:4]), int(key[5:7]), 1)
 
 
 @login_required
