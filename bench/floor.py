@@ -328,7 +328,7 @@ DASHBOARD_LISTS = {
 
 ONE_PROJECT_KPIS = f"WITH {PROJECT_KPIS} SELECT * FROM project_kpis"
 
-# The project page's lists, as its selectors load them (projects/selectors.project_detail,
+# The project page's lists, as its selectors load them (reporting/selectors.project_detail,
 # reporting/selectors.project_charts and project_history).
 PROJECT_LISTS = {
     "header": """

@@ -3,8 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from portfolio import urls as portfolio_urls
 from portfolio.api import urls as portfolio_api
+from projects import urls as projects_urls
+from reporting import urls as reporting_urls
 from reporting.api import urls as reporting_api
+from risks import urls as risks_urls
 
 # One router for the API of both apps (reporting's KPI endpoints sit above portfolio, which
 # must not import them), so /api/ lists every collection in the order it always has.
@@ -13,10 +17,17 @@ for app_router in (reporting_api.router, portfolio_api.router):
     api_router.registry.extend(app_router.registry)
 api_urls = [path("", include(api_router.urls)), *portfolio_api.urlpatterns]
 
+
+def app_urls(module, *pages_from_above):
+    """Include an app's URLconf under its namespace, together with the pages a higher layer
+    renders under that app's names (a lower app may not import the views of a higher one)."""
+    return include(([*module.urlpatterns, *pages_from_above], module.app_name))
+
+
 urlpatterns = [
-    path("", include("portfolio.urls")),
-    path("projects/", include("projects.urls")),
-    path("", include("risks.urls")),
+    path("", app_urls(portfolio_urls, *reporting_urls.portfolio_urlpatterns)),
+    path("projects/", app_urls(projects_urls, *reporting_urls.projects_urlpatterns)),
+    path("", app_urls(risks_urls, *portfolio_urls.risks_urlpatterns)),
     path("", include("reporting.urls")),
     path("", include("resources.urls")),
     path("api/", include((api_urls, "api"))),

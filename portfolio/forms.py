@@ -1,8 +1,11 @@
-"""Forms of the strategy pages (issue 7). They only parse input: every rule about the set
-(weights adding up to 100, requires cycles, who may do what) lives in portfolio.services,
-whose refusals the views attach back to these forms (`apply_set_error`)."""
+"""Forms of the portfolio pages: strategy, candidates, gate decisions, selection and
+scenarios. They only parse input: every rule about the set (weights adding up to 100,
+requires cycles, who may do what) lives in portfolio.services and portfolio.scenarios, whose
+refusals the views attach back to these forms (`apply_set_error`, `run_service`)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -16,6 +19,7 @@ from portfolio.models import (
     ScoringCriterion,
     StrategicObjective,
 )
+from portfolio.selection import MODEL_STAGES
 from portfolio.services import ANCHOR_LEVELS, INTAKE_STAGES, score_field_name
 from projects.models import Project
 from projects.querysets import Stage
@@ -24,6 +28,7 @@ from resources.models import Role
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 WEIGHT_WIDGET = forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"})
+MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
 class MonthField(forms.DateField):
@@ -391,3 +396,80 @@ class GateDecisionForm(forms.Form):
                     "to_stage": targets[0] if targets else "",
                 }
             )
+
+
+# --- Selection and scenarios ----------------------------------------------------------------
+
+
+class BudgetForm(forms.Form):
+    budget = forms.DecimalField(label="Budget per year", required=False, **MONEY_FIELD)
+
+
+class ScenarioForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What it explores"
+    )
+    budget_limit = forms.DecimalField(label="Budget per year", **MONEY_FIELD)
+    forced_in = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    forced_out = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        projects = Project.objects.filter(portfolio=portfolio, stage__in=MODEL_STAGES).order_by(
+            "code"
+        )
+        for name in ("forced_in", "forced_out"):
+            self.fields[name].queryset = projects
+            self.fields[name].label_from_instance = _project_label
+        self.fields["forced_in"].label = "Force in"
+        self.fields["forced_out"].label = "Force out"
+
+
+def scenario_initial(scenario) -> dict:
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "budget_limit": scenario.budget_limit,
+        "forced_in": list(scenario.forced_in.values_list("pk", flat=True)),
+        "forced_out": list(scenario.forced_out.values_list("pk", flat=True)),
+    }
+
+
+def _project_label(project) -> str:
+    return f"{project.code} · {project.name} ({project.get_stage_display().lower()})"
+
+
+class CapacityChangeForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
+    first_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    last_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    hours = forms.DecimalField(
+        required=False, max_digits=8, decimal_places=1, help_text="per month, + or −"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = Role.objects.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get(name) not in (None, "") for name in self.fields]
+        if not any(filled):
+            return data
+        for name in self.fields:
+            if data.get(name) in (None, ""):
+                self.add_error(name, "Fill in role, months and hours, or leave the row empty.")
+        first, last = data.get("first_month"), data.get("last_month")
+        if first and last and last < first:
+            self.add_error("last_month", "The last month must not be before the first.")
+        if data.get("hours") == 0:
+            self.add_error("hours", "Give a number of hours other than zero.")
+        return data
+
+
+CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)

@@ -1,87 +1,94 @@
+"""The `portfolio` namespace. config/urls.py adds to it the dashboards reporting renders
+(`list`, `detail`, `program`), and adds `risks_urlpatterns` below to the `risks` namespace."""
+
 from django.urls import path
 
-from portfolio import views, views_selection, views_strategy
-from projects.views import dependencies, reports
+from portfolio.views import oversight, selection, strategy
 
 app_name = "portfolio"
 urlpatterns = [
-    path("", views.portfolio_list, name="list"),
-    path("portfolios/<slug:code>/", views.portfolio_detail, name="detail"),
-    path("portfolios/<slug:code>/programs/<int:pk>/", views.program_detail, name="program"),
     path(
-        "portfolios/<slug:code>/missing-reports/", reports.missing_reports, name="missing-reports"
+        "portfolios/<slug:code>/missing-reports/",
+        oversight.missing_reports,
+        name="missing-reports",
     ),
     path(
         "portfolios/<slug:code>/dependencies/",
-        dependencies.portfolio_dependency_graph,
+        oversight.dependency_graph,
         name="dependencies",
     ),
-    # Strategy (issue 7): objectives, contributions, scoring, ranking, candidates, gates
+    # Strategy: objectives, contributions, scoring, ranking, candidates, gates
     path(
         "portfolios/<slug:code>/strategy/objectives/",
-        views_strategy.objectives,
+        strategy.objectives,
         name="objectives",
     ),
     path(
         "portfolios/<slug:code>/strategy/contributions/",
-        views_strategy.contributions,
+        strategy.contributions,
         name="contributions",
     ),
     path(
         "portfolios/<slug:code>/scoring/criteria/",
-        views_strategy.scoring_criteria,
+        strategy.scoring_criteria,
         name="scoring-criteria",
     ),
     path(
         "portfolios/<slug:code>/scoring/projects/<int:pk>/",
-        views_strategy.project_scores,
+        strategy.project_scores,
         name="project-scores",
     ),
-    path("portfolios/<slug:code>/ranking/", views_strategy.ranking, name="ranking"),
-    path("portfolios/<slug:code>/candidates/", views_strategy.candidates, name="candidates"),
+    path("portfolios/<slug:code>/ranking/", strategy.ranking, name="ranking"),
+    path("portfolios/<slug:code>/candidates/", strategy.candidates, name="candidates"),
     path(
         "portfolios/<slug:code>/candidates/new/",
-        views_strategy.candidate_create,
+        strategy.candidate_create,
         name="candidate-create",
     ),
     path(
         "portfolios/<slug:code>/candidates/<int:pk>/edit/",
-        views_strategy.candidate_edit,
+        strategy.candidate_edit,
         name="candidate-edit",
     ),
-    path("portfolios/<slug:code>/gates/", views_strategy.pending_gates, name="pending-gates"),
-    path("projects/<int:pk>/gate/", views_strategy.gate_decision, name="gate-decision"),
-    # Selection (issue 7): optimised slate, efficient frontier, scenarios
-    path("portfolios/<slug:code>/selection/", views_selection.selection_page, name="selection"),
+    path("portfolios/<slug:code>/gates/", strategy.pending_gates, name="pending-gates"),
+    path("projects/<int:pk>/gate/", strategy.gate_decision, name="gate-decision"),
+    # Selection: optimised slate, efficient frontier, scenarios
+    path("portfolios/<slug:code>/selection/", selection.selection_page, name="selection"),
     path(
         "portfolios/<slug:code>/selection/frontier/",
-        views_selection.frontier_page,
+        selection.frontier_page,
         name="frontier",
     ),
-    path("portfolios/<slug:code>/scenarios/", views_selection.scenario_list, name="scenarios"),
+    path("portfolios/<slug:code>/scenarios/", selection.scenario_list, name="scenarios"),
     path(
         "portfolios/<slug:code>/scenarios/new/",
-        views_selection.scenario_create,
+        selection.scenario_create,
         name="scenario-create",
     ),
     path(
         "portfolios/<slug:code>/scenarios/compare/",
-        views_selection.scenario_compare,
+        selection.scenario_compare,
         name="scenario-compare",
     ),
     path(
         "portfolios/<slug:code>/scenarios/<int:pk>/",
-        views_selection.scenario_detail,
+        selection.scenario_detail,
         name="scenario",
     ),
     path(
         "portfolios/<slug:code>/scenarios/<int:pk>/edit/",
-        views_selection.scenario_edit,
+        selection.scenario_edit,
         name="scenario-edit",
     ),
     path(
         "portfolios/<slug:code>/scenarios/<int:pk>/commit/",
-        views_selection.scenario_commit,
+        selection.scenario_commit,
         name="scenario-commit",
     ),
+]
+
+# The portfolio risk register keeps its name in the `risks` namespace (config/urls.py adds it
+# there): the page is the portfolio's, so its view lives here, above risks.
+risks_urlpatterns = [
+    path("portfolios/<slug:code>/risks/", oversight.risk_register, name="portfolio-register"),
 ]

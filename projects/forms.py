@@ -1,8 +1,17 @@
+from __future__ import annotations
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.formats import date_format
 
-from portfolio.models import Program
-from projects.models import CostEntry, Milestone, Project, StatusReport
+from projects.dependencies import DEPENDENCY_FIELDS
+from projects.models import (
+    CostEntry,
+    DependencyKind,
+    Milestone,
+    Project,
+    StatusReport,
+)
 from projects.services import STATUS_REPORT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -46,7 +55,7 @@ class ProjectPlanForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = Program.objects.filter(
+        self.fields["program"].queryset = self.fields["program"].queryset.filter(
             portfolio_id=self.instance.portfolio_id
         )
         self.fields["manager"].queryset = _people()
@@ -104,8 +113,28 @@ class StatusReportForm(VersionedForm):
         }
         labels = {"forecast_end": "Forecast finish", "percent_complete": "% complete"}
 
+    def __init__(self, *args, **kwargs):
+        # The period's first save has no version to claim yet; the number inputs carry their
+        # bounds for the browser.
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["version"].required = False
+        self.fields["percent_complete"].widget.attrs.update(min="0", max="100", step="0.5")
+        self.fields["forecast_cost"].widget.attrs.update(min="0", step="1")
+        self.fields["summary"].help_text = "Required to submit: where the project stands."
 
-class BaselineForm(forms.Form):
+    def clean_forecast_cost(self):
+        # A field error here: the model only has a database constraint.
+        cost = self.cleaned_data.get("forecast_cost")
+        if cost is not None and cost < 0:
+            raise forms.ValidationError("The forecast cost cannot be negative.")
+        return cost
+
+
+class VersionForm(forms.Form):
+    """Only the version the user saw: an action without input (setting the baseline,
+    reopening a report, closing a risk) claims it like an edit does."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -117,3 +146,93 @@ class ReorderForm(forms.Form):
             return [int(part) for part in self.cleaned_data["order"].split(",") if part]
         except ValueError as error:
             raise forms.ValidationError("The order must be a list of milestone ids.") from error
+
+
+# --- Dependencies -------------------------------------------------------------------------
+
+
+def short_date(value) -> str:
+    return date_format(value, "j M Y")
+
+
+def _milestone_label(milestone: Milestone) -> str:
+    if milestone.actual_date:
+        when = f"done {short_date(milestone.actual_date)}"
+    elif milestone.forecast_date:
+        when = f"forecast {short_date(milestone.forecast_date)}"
+    elif milestone.baseline_date:
+        when = f"baseline {short_date(milestone.baseline_date)}"
+    else:
+        when = "no date"
+    return f"{milestone.name} ({when})"
+
+
+class DependencyForm(forms.Form):
+    """One select says both whom the project needs and what delivers it: per predecessor
+    project, an option for its finish and one per milestone ("p12" or "m34"), grouped by
+    project, so a milestone always belongs to the chosen project and no JavaScript is needed.
+    The service checks the same rules again."""
+
+    predecessor = forms.ChoiceField(
+        label="Needs from",
+        help_text="The project this one waits for, and which of its milestones delivers "
+        "(or its finish).",
+    )
+    kind = forms.ChoiceField(choices=DependencyKind.choices, initial=DependencyKind.FINISH_TO_START)
+    deliverable = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="What is handed over, e.g. “Data architecture v2”; required for a shared "
+        "deliverable.",
+    )
+    needed_by = forms.DateField(widget=DATE, help_text="When this project needs it.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Why it is needed"
+    )
+
+    def __init__(self, data=None, *, candidates: list[Project], instance=None):
+        self.instance = instance
+        initial = {}
+        if instance is not None:
+            initial = {
+                "predecessor": _choice_value(instance.predecessor, instance.predecessor_milestone),
+                "kind": instance.kind,
+                "deliverable": instance.deliverable,
+                "needed_by": instance.needed_by,
+                "description": instance.description,
+            }
+        super().__init__(data, initial=initial)
+        self._choices = {}
+        groups = []
+        for project in candidates:
+            finish = f"{project.code} finishes ({short_date(project.end_date)})"
+            options = [(f"p{project.pk}", finish)]
+            self._choices[f"p{project.pk}"] = (project, None)
+            for milestone in project.milestones_in_order:
+                options.append((f"m{milestone.pk}", _milestone_label(milestone)))
+                self._choices[f"m{milestone.pk}"] = (project, milestone)
+            groups.append((f"{project.code} · {project.name}", options))
+        if instance is not None:
+            # The current choice stays selectable even when it is not offered any more (a
+            # project of another portfolio linked by a PMO admin, or one the user cannot see).
+            current = _choice_value(instance.predecessor, instance.predecessor_milestone)
+            if current not in self._choices:
+                milestone = instance.predecessor_milestone
+                label = _milestone_label(milestone) if milestone else "its finish"
+                groups.insert(0, (f"{instance.predecessor.code} (current)", [(current, label)]))
+                self._choices[current] = (instance.predecessor, milestone)
+        self.fields["predecessor"].choices = [("", "Choose a project…"), *groups]
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("predecessor")
+        if choice:
+            cleaned["predecessor"], cleaned["predecessor_milestone"] = self._choices[choice]
+        return cleaned
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in DEPENDENCY_FIELDS}
+
+
+def _choice_value(project: Project, milestone: Milestone | None) -> str:
+    return f"m{milestone.pk}" if milestone else f"p{project.pk}"

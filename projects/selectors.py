@@ -30,8 +30,6 @@ from projects.models import (
     StatusReport,
 )
 from projects.periods import period_containing, period_label, previous_period
-from resources.models import Allocation
-from risks.models import Risk
 
 
 @dataclass(frozen=True)
@@ -103,40 +101,6 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
 
 # --- The project page ---------------------------------------------------------------------
 
-STATUS_REPORTS_SHOWN = 12
-COST_ENTRIES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class MilestoneRow:
-    milestone: Milestone
-    slip_days: int | None  # as of the page's date; + is late (evm.milestone_slip_days)
-
-
-@dataclass(frozen=True)
-class ProjectDetail:
-    project: Project
-    performance: ProjectPerformance
-    milestones: list[MilestoneRow]
-    status_reports: list[StatusReport]
-    status_report_count: int
-    cost_entries: list[CostEntry]
-    cost_entry_count: int
-    cost_total: Decimal
-    risks: list[Risk]
-    threatening_risks: list[Risk]
-    dependencies_in: list[ProjectDependency]
-    dependencies_out: list[ProjectDependency]
-    allocations: list[Allocation]
-
-    @property
-    def older_status_report_count(self) -> int:
-        return self.status_report_count - len(self.status_reports)
-
-    @property
-    def older_cost_entry_count(self) -> int:
-        return self.cost_entry_count - len(self.cost_entries)
-
 
 def project_page_queryset(*, user) -> QuerySet[Project]:
     """Projects the user sees, with what the project page header and EVM panel read."""
@@ -172,41 +136,72 @@ def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user
     )
 
 
-def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
-    return list(queryset.select_related("owner", "escalated_to").by_score())
+def dependencies_in(*, project: Project, user) -> list[ProjectDependency]:
+    """What the project depends on, with each predecessor."""
+    return _dependencies(
+        ProjectDependency.objects.filter(successor=project), other_end="predecessor", user=user
+    )
 
 
-def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
-    """Everything the project page shows, in a fixed number of queries. `project` comes from
-    `project_page_queryset(user=...)`, so it is visible and its header joins are loaded."""
-    costs = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
-    milestones = project.milestones.order_by("sequence", "baseline_date", "pk")
-    return ProjectDetail(
-        project=project,
-        performance=project_performance(project=project, as_of=as_of),
-        milestones=[MilestoneRow(m, milestone_slip_days(m, as_of)) for m in milestones],
-        status_reports=list(
-            project.status_reports.order_by("-period_start")[:STATUS_REPORTS_SHOWN]
-        ),
-        status_report_count=project.status_reports.count(),
-        cost_entries=list(project.cost_entries.order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
-        cost_entry_count=costs["count"],
-        cost_total=costs["total"] or Decimal("0"),
-        risks=_risks_by_score(Risk.objects.visible_to(user).filter(project=project)),
-        threatening_risks=_risks_by_score(
-            Risk.objects.visible_to(user).filter(threatened_projects=project)
-        ),
-        dependencies_in=_dependencies(
-            ProjectDependency.objects.filter(successor=project), other_end="predecessor", user=user
-        ),
-        dependencies_out=_dependencies(
-            ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
-        ),
-        allocations=list(
-            Allocation.objects.filter(project=project)
-            .select_related("role", "resource")
-            .order_by("start_month", "pk")
-        ),
+def dependencies_out(*, project: Project, user) -> list[ProjectDependency]:
+    """What depends on the project, with each successor."""
+    return _dependencies(
+        ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
+    )
+
+
+# --- Plan and cost pages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneListRow:
+    milestone: Milestone
+    slip_days: int | None
+    move_up_order: str  # the full order with this milestone one place earlier ("" if first)
+    move_down_order: str
+
+
+def _swap(ids: list[int], i: int, j: int) -> str:
+    if not (0 <= i < len(ids) and 0 <= j < len(ids)):
+        return ""
+    order = list(ids)
+    order[i], order[j] = order[j], order[i]
+    return ",".join(map(str, order))
+
+
+def milestone_rows(*, project: Project, user) -> list[MilestoneListRow]:
+    """The project's milestones in order (one query), each with its slip and the orders its
+    up and down buttons post."""
+    milestones = list(
+        project.milestones.visible_to(user).order_by("sequence", "baseline_date", "pk")
+    )
+    ids = [m.pk for m in milestones]
+    return [
+        MilestoneListRow(
+            milestone=m,
+            slip_days=milestone_slip_days(m),
+            move_up_order=_swap(ids, index, index - 1),
+            move_down_order=_swap(ids, index, index + 1),
+        )
+        for index, m in enumerate(milestones)
+    ]
+
+
+@dataclass(frozen=True)
+class CostEntries:
+    entries: QuerySet[CostEntry]  # newest first, read a page at a time
+    total: Decimal
+    count: int
+
+
+def cost_entries(*, project: Project, user) -> CostEntries:
+    """The project's cost entries with their total and count (one query for the totals)."""
+    visible = project.cost_entries.visible_to(user)
+    totals = visible.aggregate(total=Sum("amount"), count=Count("pk"))
+    return CostEntries(
+        entries=visible.select_related("created_by").order_by("-date", "-pk"),
+        total=totals["total"] or Decimal("0"),
+        count=totals["count"],
     )
 
 

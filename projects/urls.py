@@ -1,10 +1,12 @@
+"""The `projects` namespace (under /projects/). config/urls.py adds to it the project page
+(`detail`), which reporting renders."""
+
 from django.urls import path
 
-from projects.views import costs, dependencies, pages, plan, reports
+from projects.views import costs, dependencies, plan, reports
 
 app_name = "projects"
 urlpatterns = [
-    path("<int:pk>/", pages.project_detail, name="detail"),
     # Plan
     path("<int:pk>/edit/", plan.project_edit, name="edit"),
     path("<int:pk>/baseline/", plan.project_set_baseline, name="set-baseline"),
@@ -29,8 +31,8 @@ urlpatterns = [
     path("<int:pk>/reports/", reports.report_current, name="report-current"),
     path("<int:pk>/reports/<str:period>/", reports.report_edit, name="report"),
     path("<int:pk>/reports/<str:period>/reopen/", reports.report_reopen, name="report-reopen"),
-    # Dependencies (the successor's editors change them; the portfolio graph is in
-    # portfolio/app_urls.py)
+    # Dependencies (the successor's editors change them; the portfolio's graph is a portfolio
+    # page)
     path("<int:pk>/dependencies/new/", dependencies.dependency_create, name="dependency-create"),
     path(
         "dependencies/<int:dependency_pk>/edit/",

@@ -1,4 +1,5 @@
-"""Reads for reporting: chart data and activity timelines, in a fixed number of queries."""
+"""Reads for reporting: the project page (its panels, chart data and activity timeline), the
+review and digest pages, in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -6,13 +7,33 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 import charts
+from core import access
+from portfolio.models import Portfolio
 from projects import evm
-from projects.models import RAG_FIELDS, CostEntry, Milestone, Project, ReportState, StatusReport
+from projects import selectors as project_selectors
+from projects.models import (
+    RAG_FIELDS,
+    CostEntry,
+    Milestone,
+    Project,
+    ProjectDependency,
+    ReportState,
+    StatusReport,
+)
 from projects.periods import period_containing
+from reporting.models import (
+    DigestSubscription,
+    PortfolioReview,
+    ProjectSnapshot,
+    ReviewKind,
+    ReviewStatus,
+)
+from resources.models import Allocation
 from risks.models import Risk
 
 
@@ -210,8 +231,6 @@ class ReviewTrends:
 
 def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
     """CPI/SPI and AC/EV/PV across the portfolio's stored monthly reviews (one query)."""
-    from reporting.models import PortfolioReview, ReviewKind, ReviewStatus
-
     reviews = list(
         PortfolioReview.objects.filter(
             portfolio=portfolio, kind=ReviewKind.MONTHLY, status=ReviewStatus.COMPLETE
@@ -242,3 +261,157 @@ def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
             element_id="chart-trend-cost",
         ),
     )  # fmt: skip
+
+
+# --- The project page -------------------------------------------------------------------------
+
+STATUS_REPORTS_SHOWN = 12
+COST_ENTRIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone: Milestone
+    slip_days: int | None  # forecast (or actual, once reached) minus baseline; + is late
+
+
+@dataclass(frozen=True)
+class ProjectDetail:
+    project: Project
+    performance: project_selectors.ProjectPerformance
+    milestones: list[MilestoneRow]
+    status_reports: list[StatusReport]
+    status_report_count: int
+    cost_entries: list[CostEntry]
+    cost_entry_count: int
+    cost_total: Decimal
+    risks: list[Risk]
+    threatening_risks: list[Risk]
+    dependencies_in: list[ProjectDependency]
+    dependencies_out: list[ProjectDependency]
+    allocations: list[Allocation]
+
+    @property
+    def older_status_report_count(self) -> int:
+        return self.status_report_count - len(self.status_reports)
+
+    @property
+    def older_cost_entry_count(self) -> int:
+        return self.cost_entry_count - len(self.cost_entries)
+
+
+def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
+    return list(queryset.select_related("owner", "escalated_to").by_score())
+
+
+def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
+    """Everything the project page shows, in a fixed number of queries. `project` comes from
+    `projects.selectors.project_page_queryset(user=...)`, so it is visible and its header
+    joins are loaded."""
+    costs = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
+    milestones = project.milestones.order_by("sequence", "baseline_date", "pk")
+    return ProjectDetail(
+        project=project,
+        performance=project_selectors.project_performance(project=project, as_of=as_of),
+        milestones=[
+            MilestoneRow(m, project_selectors.milestone_slip_days(m, as_of)) for m in milestones
+        ],
+        status_reports=list(
+            project.status_reports.order_by("-period_start")[:STATUS_REPORTS_SHOWN]
+        ),
+        status_report_count=project.status_reports.count(),
+        cost_entries=list(project.cost_entries.order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
+        cost_entry_count=costs["count"],
+        cost_total=costs["total"] or Decimal("0"),
+        risks=_risks_by_score(Risk.objects.visible_to(user).filter(project=project)),
+        threatening_risks=_risks_by_score(
+            Risk.objects.visible_to(user).filter(threatened_projects=project)
+        ),
+        dependencies_in=project_selectors.dependencies_in(project=project, user=user),
+        dependencies_out=project_selectors.dependencies_out(project=project, user=user),
+        allocations=list(
+            Allocation.objects.filter(project=project)
+            .select_related("role", "resource")
+            .order_by("start_month", "pk")
+        ),
+    )
+
+
+# --- Review pages -----------------------------------------------------------------------------
+
+OTHER_REVIEWS_SHOWN = 24
+
+
+def review_snapshots(*, review: PortfolioReview, user) -> QuerySet[ProjectSnapshot]:
+    """The review's project snapshots of the projects the user sees, by project code."""
+    return (
+        review.snapshots.filter(project__in=Project.objects.visible_to(user))
+        .select_related("project", "program")
+        .order_by("project__code")
+    )
+
+
+def other_reviews(*, review: PortfolioReview) -> QuerySet[PortfolioReview]:
+    """The latest reviews of the review's portfolio and kind, itself included, newest first
+    (the review is visible, so its portfolio is)."""
+    return PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind).order_by(
+        "-period_start"
+    )[:OTHER_REVIEWS_SHOWN]
+
+
+def review_run_portfolios(*, user) -> QuerySet[Portfolio]:
+    """The portfolios whose review runs the user follows: every one for the PMO admin, else
+    those they are the PMO or a portfolio manager of."""
+    portfolios = Portfolio.objects.visible_to(user)
+    if not access.is_pmo_admin(user):
+        portfolios = portfolios.filter(
+            memberships__user=user, memberships__role__in=access.EDITOR_ROLES
+        )
+    return portfolios
+
+
+def review_runs(*, portfolios: QuerySet[Portfolio]) -> QuerySet[PortfolioReview]:
+    """The review runs of `portfolios`, newest first, with their deliveries counted."""
+    return (
+        PortfolioReview.objects.filter(portfolio__in=portfolios)
+        .select_related("portfolio")
+        .annotate(
+            delivery_count=Count("deliveries"),
+            sent_count=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
+        )
+        .order_by("-started_at", "-pk")
+    )
+
+
+# --- Digest subscriptions -----------------------------------------------------------------------
+
+
+def subscription_portfolios(*, user) -> QuerySet[Portfolio]:
+    """The portfolios whose digests the user may subscribe to: the visible ones, by name."""
+    return Portfolio.objects.visible_to(user).order_by("name")
+
+
+def subscribed_kinds(*, user) -> list[tuple[int, str]]:
+    """(portfolio id, review kind) of each digest the user receives."""
+    return list(DigestSubscription.objects.filter(user=user).values_list("portfolio_id", "kind"))
+
+
+def portfolio_people(*, portfolio: Portfolio) -> QuerySet:
+    """Active users the PMO may subscribe to the portfolio's digests: its members and the
+    managers of its projects."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(memberships__portfolio=portfolio) | Q(managed_projects__portfolio=portfolio))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def portfolio_subscriptions(*, portfolio: Portfolio) -> QuerySet[DigestSubscription]:
+    """The portfolio's digest subscriptions, by subscriber and kind."""
+    return (
+        DigestSubscription.objects.filter(portfolio=portfolio)
+        .select_related("user")
+        .order_by("user__username", "kind")
+    )

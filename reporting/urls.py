@@ -1,12 +1,24 @@
 from django.urls import path
 
-from reporting import views
+from reporting.views import dashboards, projects, reviews
 
 app_name = "reporting"
 urlpatterns = [
-    path("reviews/runs/", views.review_runs, name="runs"),
-    path("reviews/<int:pk>/", views.review_detail, name="review"),
-    path("digests/", views.subscriptions, name="subscriptions"),
-    path("digests/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("portfolios/<slug:code>/subscribers/", views.portfolio_subscribers, name="subscribers"),
+    path("reviews/runs/", reviews.review_runs, name="runs"),
+    path("reviews/<int:pk>/", reviews.review_detail, name="review"),
+    path("digests/", reviews.subscriptions, name="subscriptions"),
+    path("digests/unsubscribe/<str:token>/", reviews.unsubscribe, name="unsubscribe"),
+    path("portfolios/<slug:code>/subscribers/", reviews.portfolio_subscribers, name="subscribers"),
+]
+
+# Pages that compose several apps' reads live here, at the top of the domain layers, but keep
+# the names and addresses of the app they are about: config/urls.py adds them to the
+# `portfolio` namespace (at the root) and to the `projects` one (under projects/).
+portfolio_urlpatterns = [
+    path("", dashboards.portfolio_list, name="list"),
+    path("portfolios/<slug:code>/", dashboards.portfolio_detail, name="detail"),
+    path("portfolios/<slug:code>/programs/<int:pk>/", dashboards.program_detail, name="program"),
+]
+projects_urlpatterns = [
+    path("<int:pk>/", projects.project_detail, name="detail"),
 ]

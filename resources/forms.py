@@ -1,6 +1,6 @@
-"""Forms for people, roles, capacity adjustments and allocations. They only parse and
-type-check input: every rule (ranges, dates in order, the person holding the role…) is the
-service's, so it has one home and one message, shown on the field it is about.
+"""Forms for people, roles, capacity adjustments, allocations and capacity conflicts. They
+only parse and type-check input: every rule (ranges, dates in order, the person holding the
+role…) is the service's, so it has one home and one message, shown on the field it is about.
 
 Plain forms rather than ModelForms on purpose: a ModelForm would run the model's validation
 first and answer with the constraint's name instead of the service's message."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 import django_filters
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 
 from projects.forms import DATE
+from resources.conflicts import MAX_SHIFT_MONTHS
 from resources.models import AdjustmentKind, AllocationUnit, Calendar, Resource, Role, Skill
 
 MONTH = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m")
@@ -36,6 +38,18 @@ class MonthField(forms.DateField):
     def to_python(self, value):
         day = super().to_python(value)
         return day.replace(day=1) if day else day
+
+
+def month_from_query(query) -> date | None:
+    """`?from=YYYY-MM`: the first month of a window (None when absent or invalid: a bad
+    bookmark falls back to the default window)."""
+    raw = query.get("from")
+    if not raw:
+        return None
+    try:
+        return MonthField().clean(raw)
+    except forms.ValidationError:
+        return None
 
 
 def plain_decimal(value: Decimal) -> Decimal:
@@ -195,3 +209,33 @@ class AllocationRejectForm(forms.Form):
 
 class AllocationConfirmForm(forms.Form):
     reason = forms.CharField(required=False, widget=REASON, label="Note (optional)")
+
+
+# --- Resolving a capacity conflict ----------------------------------------------------------
+
+
+class ShiftForm(forms.Form):
+    scope = forms.CharField(widget=forms.HiddenInput, required=False)
+    allocation = forms.IntegerField(widget=forms.HiddenInput)
+    months = forms.IntegerField(min_value=1, max_value=MAX_SHIFT_MONTHS, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")
+
+
+class ReleaseForm(forms.Form):
+    scope = forms.CharField(widget=forms.HiddenInput, required=False)
+    allocation = forms.IntegerField(widget=forms.HiddenInput)
+    hours = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=11,
+        decimal_places=4,
+        widget=forms.HiddenInput,
+    )
+    release = forms.ChoiceField(choices=[("reduce", "Reduce"), ("reject", "Reject")])
+    reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("release") == "reduce" and not data.get("hours"):
+            raise forms.ValidationError("Say how many hours to release.")
+        return data

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
+from core import access
 from core.months import add_months, month_end, month_start, months_between
 from resources import capacity as formulas
 from resources.capacity import CalendarRules
@@ -21,6 +22,7 @@ from resources.models import (
     CapacityAdjustment,
     Resource,
     Role,
+    Skill,
 )
 
 DEFAULT_CALENDAR = formulas.CalendarRules()
@@ -575,4 +577,235 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
         allocations=allocations,
         scopes=scopes,
         resolutions=resolutions,
+    )
+
+
+# --- People, roles and allocation pages ---------------------------------------------------------
+
+WINDOW_MONTHS = 12  # the people and allocation pages show a year at a time
+
+
+def _window_months(first: date) -> list[date]:
+    return [add_months(first, n) for n in range(WINDOW_MONTHS)]
+
+
+def _monthly_hours(allocation: Allocation, months: list[date], rules) -> list[Decimal]:
+    """Hours the allocation asks for in each month of the window (0 outside its range);
+    FTE converts with the named person's calendar, else the default one (as the capacity
+    grids do)."""
+    calendar = rules[allocation.resource.calendar_id if allocation.resource_id else None]
+    return [
+        formulas.allocation_hours(
+            allocation.unit, allocation.amount, calendar.standard_hours(month)
+        )
+        if allocation.start_month <= month <= allocation.end_month
+        else formulas.ZERO
+        for month in months
+    ]
+
+
+def _column_totals(rows: Iterable[list[Decimal]], width: int) -> list[Decimal]:
+    totals = [formulas.ZERO] * width
+    for hours in rows:
+        totals = [a + b for a, b in zip(totals, hours, strict=True)]
+    return totals
+
+
+def people_directory(*, user) -> QuerySet[Resource]:
+    """The people the user sees (everyone, for anyone holding a role), with role and skills."""
+    return (
+        Resource.objects.visible_to(user)
+        .select_related("role")
+        .prefetch_related("skills")
+        .order_by("name", "pk")
+    )
+
+
+def role_choices() -> list[tuple[int, str]]:
+    return list(Role.objects.order_by("name").values_list("pk", "name"))
+
+
+def skill_choices() -> list[tuple[int, str]]:
+    return list(Skill.objects.order_by("name").values_list("pk", "name"))
+
+
+def people_for_choices(*, today: date, role_ids: Iterable[int] | None = None) -> list[Resource]:
+    """People one may still name on a request (of these roles): not gone before this month.
+    People are shared across portfolios, so this takes no user: the pages that offer them
+    have checked that their user may request or decide."""
+    people = Resource.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=month_start(today))
+    ).select_related("role")
+    if role_ids is not None:
+        people = people.filter(role__in=list(role_ids))
+    return list(people.order_by("name", "pk"))
+
+
+def roles_with_headcount(*, user, today: date) -> QuerySet[Role]:
+    """The roles the user sees, with their number of people (`people`) and of people not
+    gone by today (`active_people`)."""
+    return (
+        Role.objects.visible_to(user)
+        .annotate(
+            people=Count("resources", distinct=True),
+            active_people=Count(
+                "resources",
+                filter=Q(resources__end_date__isnull=True) | Q(resources__end_date__gte=today),
+                distinct=True,
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    allocation: Allocation | None  # None: the hours of projects the reader cannot see
+    hours: list[Decimal]
+
+
+class _YearWindow:
+    """The first months of the windows before and after `months` (the pages' arrows)."""
+
+    months: list[date]
+
+    @property
+    def previous(self) -> date:
+        return add_months(self.months[0], -WINDOW_MONTHS)
+
+    @property
+    def next(self) -> date:
+        return add_months(self.months[0], WINDOW_MONTHS)
+
+
+@dataclass
+class PersonPlan(_YearWindow):
+    months: list[date]
+    capacity_row: CapacityRow | None
+    confirmed: list[AllocationLine] = field(default_factory=list)
+    requested: list[AllocationLine] = field(default_factory=list)
+
+
+def person_plan(*, resource: Resource, user, first_month: date) -> PersonPlan:
+    """The person's 12 months: capacity against confirmed and requested demand (the
+    capacity grid's figures) and the allocations behind them, by project. Allocations of
+    projects the reader may not see count in the totals as one anonymous line."""
+    grid = person_capacity_grid(role=resource.role, first_month=first_month)
+    row = next((row for row in grid.rows if row.key == resource.pk), None)
+    months = grid.months
+    allocations = list(
+        Allocation.objects.visible_to(user)
+        .filter(resource=resource, start_month__lte=months[-1], end_month__gte=months[0])
+        .exclude(status=AllocationStatus.REJECTED)
+        .select_related("project", "role")
+        .order_by("project__code", "start_month", "pk")
+    )
+    for allocation in allocations:
+        allocation.resource = resource  # already loaded, with its calendar
+    rules = calendar_rules([resource.calendar_id])
+    plan = PersonPlan(months=months, capacity_row=row)
+    for allocation in allocations:
+        line = AllocationLine(allocation, _monthly_hours(allocation, months, rules))
+        if allocation.status == AllocationStatus.CONFIRMED:
+            plan.confirmed.append(line)
+        else:
+            plan.requested.append(line)
+    if row is not None:
+        for lines, of_grid in ((plan.confirmed, "confirmed"), (plan.requested, "requested")):
+            seen = _column_totals((line.hours for line in lines), len(months))
+            hidden = [getattr(cell, of_grid) - s for cell, s in zip(row.cells, seen, strict=True)]
+            if any(hidden):
+                lines.append(AllocationLine(None, hidden))
+    return plan
+
+
+@dataclass(frozen=True)
+class PersonAdjustments:
+    current: list[CapacityAdjustment]  # ending in or after the first month shown
+    earlier_count: int
+
+
+def person_adjustments(*, resource: Resource, since: date) -> PersonAdjustments:
+    adjustments = resource.capacity_adjustments
+    return PersonAdjustments(
+        current=list(adjustments.filter(end_date__gte=since).order_by("start_date", "pk")),
+        earlier_count=adjustments.filter(end_date__lt=since).count(),
+    )
+
+
+@dataclass(frozen=True)
+class ProjectAllocations(_YearWindow):
+    confirmed: list[Allocation]
+    requested: list[Allocation]
+    rejected: list[Allocation]
+    months: list[date]
+    confirmed_hours: list[Decimal]
+    requested_hours: list[Decimal]
+
+    @property
+    def confirmed_total(self) -> Decimal:
+        return sum(self.confirmed_hours, formulas.ZERO)
+
+    @property
+    def requested_total(self) -> Decimal:
+        return sum(self.requested_hours, formulas.ZERO)
+
+
+def _default_first_month(allocations: list[Allocation], this_month: date) -> date:
+    """The whole span when it fits in the window, else the window around this month."""
+    if not allocations:
+        return this_month
+    earliest = min(a.start_month for a in allocations)
+    latest = max(a.end_month for a in allocations)
+    if len(months_between(earliest, latest)) <= WINDOW_MONTHS:
+        return earliest
+    near_now = min(add_months(this_month, -2), add_months(latest, -11))
+    return max(earliest, near_now)
+
+
+def project_allocations(
+    *, project, user, first_month: date | None, today: date
+) -> ProjectAllocations:
+    """The project's allocations by status and their hours per month over a 12-month window
+    (from `first_month`, else the one `_default_first_month` picks)."""
+    allocations = list(
+        project.allocations.visible_to(user)
+        .select_related("role", "resource__calendar", "requested_by", "decided_by")
+        .order_by("start_month", "role__name", "pk")
+    )
+    by_status = defaultdict(list)
+    for allocation in allocations:
+        by_status[allocation.status].append(allocation)
+    open_allocations = [a for a in allocations if a.status != AllocationStatus.REJECTED]
+    months = _window_months(
+        first_month or _default_first_month(open_allocations, month_start(today))
+    )
+    rules = calendar_rules(a.resource.calendar_id for a in open_allocations if a.resource_id)
+
+    def totals(status):
+        return _column_totals(
+            (_monthly_hours(a, months, rules) for a in by_status[status]), len(months)
+        )
+
+    return ProjectAllocations(
+        confirmed=by_status[AllocationStatus.CONFIRMED],
+        requested=by_status[AllocationStatus.REQUESTED],
+        rejected=by_status[AllocationStatus.REJECTED],
+        months=months,
+        confirmed_hours=totals(AllocationStatus.CONFIRMED),
+        requested_hours=totals(AllocationStatus.REQUESTED),
+    )
+
+
+def allocation_requests(*, user) -> QuerySet[Allocation]:
+    """The requests waiting for a decision that the user may take (a resource manager of the
+    project's portfolio, or the PMO), oldest first."""
+    return (
+        access.filter_resource_managed(
+            Allocation.objects.filter(status=AllocationStatus.REQUESTED),
+            user,
+            portfolio_field="project__portfolio",
+        )
+        .select_related("project__portfolio", "role", "resource__role", "requested_by")
+        .order_by("pk")
     )

@@ -9,5 +9,4 @@ urlpatterns = [
     path("risks/<int:pk>/edit/", views.risk_edit, name="edit"),
     path("risks/<int:pk>/close/", views.risk_close, name="close"),
     path("risks/<int:pk>/escalate/", views.risk_escalate, name="escalate"),
-    path("portfolios/<slug:code>/risks/", views.portfolio_register, name="portfolio-register"),
 ]

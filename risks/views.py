@@ -1,35 +1,27 @@
 """Risk register views: a project's register with its heat map, logging, editing, closing
-and escalating project risks (issue 4), and the portfolio risk register (issue 8). Thin:
-look up through `visible_to` (404 when invisible), call one selector or service,
-Post/Redirect/Get."""
+and escalating project risks. Thin: look up through `visible_to` (404 when invisible), call
+one selector or service, Post/Redirect/Get. The portfolio risk register is a portfolio page
+(portfolio/views/oversight.py)."""
 
 from __future__ import annotations
 
 import copy
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from charts.risks import risk_heat_map
 from core import access
 from core.views import form_data, posted, run_service
-from portfolio.models import Portfolio
-from projects.forms import BaselineForm
+from projects.forms import VersionForm
 from projects.shortcuts import editable_project, visible_project
 from risks import selectors, services
 from risks.forms import EscalateForm, RiskForm
 from risks.models import Risk, RiskStatus
 
 HEAT_MAP_LINK = "?probability={probability}&impact={impact}"
-
-
-class VersionForm(BaselineForm):
-    """Only the version the user saw: closing a risk claims it like an edit does."""
 
 
 def _page(request, template, project, *, can_edit=True, **context):
@@ -84,44 +76,6 @@ def project_register(request, pk):
             bands=selectors.heat_map_bands(),
             link_template=HEAT_MAP_LINK,
         ),
-    )
-
-
-def _cell_link(filters: selectors.PortfolioRegisterFilters) -> str:
-    """A heat-map cell opens its open risks under the level and program filters in use."""
-    kept = {}
-    if filters.level != selectors.DEFAULT_LEVEL:
-        kept["level"] = filters.level
-    if filters.program:
-        kept["program"] = filters.program
-    return "?" + (urlencode(kept) + "&" if kept else "") + HEAT_MAP_LINK[1:]
-
-
-@login_required
-def portfolio_register(request, code):
-    portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
-    register = selectors.portfolio_risk_register(
-        portfolio=portfolio, user=request.user, filters=request.GET
-    )
-    return render(
-        request,
-        "risks/portfolio_register.html",
-        {
-            "portfolio": portfolio,
-            "currency": portfolio.currency,
-            "register": register,
-            "filters": register.filters,
-            "page_obj": Paginator(register.risks, settings.SLATE_PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
-            "status_choices": selectors.STATUS_CHOICES,
-            "level_choices": selectors.LEVEL_CHOICES,
-            "heat_map": risk_heat_map(
-                register.heat_map_cells,
-                bands=selectors.heat_map_bands(),
-                link_template=_cell_link(register.filters),
-            ),
-        },
     )
 
 

@@ -1,4 +1,4 @@
-"""Actual cost views (issue 4): the paginated list with its add form, edit, delete, the
+"""Actual cost views: the paginated list with its add form, edit, delete, the
 all-or-nothing CSV upload and its template. Thin, like the plan views."""
 
 from __future__ import annotations
@@ -9,14 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from core import access
 from core.views import form_data, posted, run_service
-from projects import services
+from projects import selectors, services
 from projects.forms import CostEntryForm, CostUploadForm
 from projects.models import CostCategory, CostEntry, Project
 from projects.shortcuts import editable_project, visible_project
@@ -33,13 +32,6 @@ def _page(request, template, project, *, can_edit=True, **context):
         template,
         {**context, "currency": project.portfolio.currency, "can_edit": can_edit},
     )
-
-
-def _entries(project: Project):
-    # TODO(selectors): move to projects.selectors once that file is free to edit.
-    totals = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
-    entries = project.cost_entries.select_related("created_by").order_by("-date", "-pk")
-    return entries, totals["total"] or Decimal("0"), totals["count"]
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -73,8 +65,8 @@ def cost_list(request, pk):
                 f"on {entry.date:%Y-%m-%d} added.",
             )
             return redirect("projects:costs", pk=project.pk)
-    entries, total, count = _entries(project)
-    page = Paginator(entries, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
+    costs = selectors.cost_entries(project=project, user=request.user)
+    page = Paginator(costs.entries, settings.SLATE_PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(
         request,
         "projects/cost_list.html",
@@ -82,8 +74,8 @@ def cost_list(request, pk):
         can_edit=can_edit,
         form=form,
         page_obj=page,
-        total=total,
-        count=count,
+        total=costs.total,
+        count=costs.count,
     )
 
 

@@ -1,4 +1,4 @@
-"""Project plan views: plan fields, baseline, milestones (issue 4).
+"""Project plan views: plan fields, baseline, milestones.
 
 Thin: look the project up through `visible_to` (404 when invisible), let the form parse the
 input, call one service through `run_service` (its refusals become form errors), then
@@ -7,7 +7,6 @@ Post/Redirect/Get. PermissionDenied from a service is never caught: it is the 40
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.views import form_data, posted, run_service
 from projects import selectors, services
-from projects.forms import BaselineForm, MilestoneForm, ProjectPlanForm, ReorderForm
+from projects.forms import MilestoneForm, ProjectPlanForm, ReorderForm, VersionForm
 from projects.models import Milestone, Project
 from projects.shortcuts import editable_project, visible_project
 
@@ -65,7 +64,7 @@ def project_edit(request, pk):
         project,
         tab="plan",
         form=form,
-        baseline_form=BaselineForm(initial={"version": project.version}),
+        baseline_form=VersionForm(initial={"version": project.version}),
     )
 
 
@@ -73,7 +72,7 @@ def project_edit(request, pk):
 @login_required
 def project_set_baseline(request, pk):
     project = visible_project(request, pk)
-    form = BaselineForm(request.POST)
+    form = VersionForm(request.POST)
     if form.is_valid():
         run_service(
             form,
@@ -98,41 +97,10 @@ def project_set_baseline(request, pk):
 # --- Milestones ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MilestoneListRow:
-    milestone: Milestone
-    slip_days: int | None
-    move_up_order: str  # the full order with this milestone one place earlier ("" if first)
-    move_down_order: str
-
-
-def _swap(ids: list[int], i: int, j: int) -> str:
-    if not (0 <= i < len(ids) and 0 <= j < len(ids)):
-        return ""
-    order = list(ids)
-    order[i], order[j] = order[j], order[i]
-    return ",".join(map(str, order))
-
-
-def _milestone_rows(project: Project) -> list[MilestoneListRow]:
-    # TODO(selectors): move to projects.selectors once that file is free to edit.
-    milestones = list(project.milestones.order_by("sequence", "baseline_date", "pk"))
-    ids = [m.pk for m in milestones]
-    return [
-        MilestoneListRow(
-            milestone=m,
-            slip_days=selectors.milestone_slip_days(m),
-            move_up_order=_swap(ids, index, index - 1),
-            move_down_order=_swap(ids, index, index + 1),
-        )
-        for index, m in enumerate(milestones)
-    ]
-
-
 @login_required
 def milestone_list(request, pk):
     project = visible_project(request, pk)
-    rows = _milestone_rows(project)
+    rows = selectors.milestone_rows(project=project, user=request.user)
     return _page(
         request,
         "projects/milestone_list.html",

@@ -1,5 +1,6 @@
-"""Status report views (issue 4): the report of a period (form, or read-only once submitted or
-for those who may only read), reopening, and the PMO's missing-reports page.
+"""Status report views: the report of a period (form, or read-only once submitted or for
+those who may only read) and reopening (the PMO's missing-reports page is a portfolio page,
+portfolio/views/oversight.py).
 
 Thin: look up through `visible_to` (404 when invisible), call a selector or a service, render.
 The services check who may write; a PermissionDenied from them is a 403."""
@@ -9,7 +10,6 @@ from __future__ import annotations
 import copy
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.views import form_data, paginate, run_service
-from portfolio.models import Portfolio
+from core.views import form_data, run_service
 from projects import selectors, services
-from projects.forms import StatusReportForm
+from projects.forms import StatusReportForm, VersionForm
 from projects.models import RAG_FIELDS, StatusReport
 from projects.periods import period_containing, period_label
 from projects.shortcuts import visible_project
@@ -31,30 +30,6 @@ NUMBER_FIELDS = ("percent_complete", "forecast_end", "forecast_cost")
 NARRATIVE_FIELDS = ("summary", "accomplishments", "next_steps", "escalations")
 ACTIONS = ("save", "submit")
 CHECKED_FIELDS = (*RAG_FIELDS, "percent_complete", "forecast_cost")  # what the figures use
-
-
-class ReportForm(StatusReportForm):
-    """StatusReportForm for this page: the period's first save has no version to claim yet,
-    a negative forecast cost is a field error (the model only has a database constraint), and
-    the number inputs carry their bounds for the browser."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.fields["version"].required = False
-        self.fields["percent_complete"].widget.attrs.update(min="0", max="100", step="0.5")
-        self.fields["forecast_cost"].widget.attrs.update(min="0", step="1")
-        self.fields["summary"].help_text = "Required to submit: where the project stands."
-
-    def clean_forecast_cost(self):
-        cost = self.cleaned_data.get("forecast_cost")
-        if cost is not None and cost < 0:
-            raise forms.ValidationError("The forecast cost cannot be negative.")
-        return cost
-
-
-class ReopenForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 def _period_day(period: str) -> date:
@@ -87,7 +62,7 @@ def report_edit(request, pk, period):
         _require_editor(request.user, project)
         # Bound to a copy: validating writes the user's values onto the form's instance, which
         # the figures beside the form then use, while `report` keeps what is stored.
-        form = ReportForm(request.POST, instance=copy.copy(report))
+        form = StatusReportForm(request.POST, instance=copy.copy(report))
         action = request.POST.get("action")
         if action not in ACTIONS:
             form.add_error(None, "Choose Save draft or Submit.")
@@ -105,7 +80,7 @@ def report_edit(request, pk, period):
                 if form.conflict is not None:
                     status = 409
     else:
-        form = ReportForm(instance=report)
+        form = StatusReportForm(instance=report)
     read_only = report.is_submitted or not can_edit
     # The figures use what the user just entered, unless it was refused; otherwise what is
     # stored or pre-filled (nothing for a reader when no report was started).
@@ -182,7 +157,7 @@ def report_reopen(request, pk, period):
     project = visible_project(request, pk)
     start, _ = period_containing(project.portfolio.reporting_period, _period_day(period))
     report = get_object_or_404(StatusReport.objects.filter(project=project), period_start=start)
-    form = ReopenForm(request.POST)
+    form = VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The report could not be reopened: reload the page and retry.")
         return redirect(_report_url(report))
@@ -198,29 +173,3 @@ def report_reopen(request, pk, period):
     else:
         messages.success(request, "Report reopened: the project manager can edit it again.")
     return redirect(_report_url(report))
-
-
-@login_required
-def missing_reports(request, code):
-    portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
-    access.require(
-        access.can_manage_portfolio(request.user, portfolio),
-        "Only the portfolio's PMO and portfolio managers see missing reports.",
-    )
-    today = timezone.localdate()
-    missing = selectors.missing_reports(portfolio=portfolio, today=today)
-    page_obj = paginate(request, missing.projects)
-    rows = selectors.missing_report_rows(
-        page_obj.object_list, kind=portfolio.reporting_period, today=today
-    )
-    return render(
-        request,
-        "portfolio/missing_reports.html",
-        {
-            "portfolio": portfolio,
-            "missing": missing,
-            "page_obj": page_obj,
-            "rows": rows,
-            "today": today,
-        },
-    )

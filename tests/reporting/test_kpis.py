@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from projects.models import Project
-from projects.selectors import project_detail, project_page_queryset, project_performance
+from projects.selectors import project_page_queryset, project_performance
 from reporting import kpis
+from reporting.selectors import project_detail
 from risks.models import Risk
 from tests.factories import (
     CostEntryFactory,

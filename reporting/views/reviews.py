@@ -1,20 +1,17 @@
 """Review pages: a review "in the browser", the PMO's review runs, digest subscriptions and
 the one-click unsubscribe."""
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
 from core import access
 from core.views import paginate, run_service
-from portfolio.models import Portfolio
-from projects.models import Project
-from reporting import digests, services
-from reporting.models import DigestSubscription, PortfolioReview, ReviewKind
+from portfolio.shortcuts import visible_portfolio
+from reporting import digests, selectors, services
+from reporting.forms import SubscriberForm, SubscriptionForm
+from reporting.models import PortfolioReview
 from reporting.reviews import period_label
 
 FINDING_TITLES = {
@@ -44,14 +41,6 @@ def review_detail(request, pk):
         for name, items in findings.items()
         if isinstance(items, list)
     ]
-    snapshots = (
-        review.snapshots.filter(project__in=Project.objects.visible_to(request.user))
-        .select_related("project", "program")
-        .order_by("project__code")
-    )
-    others = PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind).order_by(
-        "-period_start"
-    )[:24]
     return render(
         request,
         "reporting/review_detail.html",
@@ -61,8 +50,10 @@ def review_detail(request, pk):
             "label": period_label(review.kind, review.period_start),
             "sections": sections,
             "changes": findings.get("changes", {}),
-            "page_obj": paginate(request, snapshots),
-            "other_reviews": others,
+            "page_obj": paginate(
+                request, selectors.review_snapshots(review=review, user=request.user)
+            ),
+            "other_reviews": selectors.other_reviews(review=review),
         },
     )
 
@@ -70,46 +61,20 @@ def review_detail(request, pk):
 @login_required
 def review_runs(request):
     """Recent review runs of the portfolios the user manages (PMO), with their deliveries."""
-    portfolios = Portfolio.objects.visible_to(request.user)
-    if not access.is_pmo_admin(request.user):
-        portfolios = portfolios.filter(
-            memberships__user=request.user, memberships__role__in=access.EDITOR_ROLES
-        )
+    portfolios = selectors.review_run_portfolios(user=request.user)
     access.require(portfolios.exists(), "Only the PMO sees review runs.")
-    runs = (
-        PortfolioReview.objects.filter(portfolio__in=portfolios)
-        .select_related("portfolio")
-        .annotate(
-            delivery_count=Count("deliveries"),
-            sent_count=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
-        )
-        .order_by("-started_at", "-pk")
-    )
+    runs = selectors.review_runs(portfolios=portfolios)
     return render(request, "reporting/review_runs.html", {"page_obj": paginate(request, runs)})
-
-
-class SubscriptionForm(forms.Form):
-    def __init__(self, *args, portfolios, current, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.portfolios = list(portfolios)
-        for portfolio in self.portfolios:
-            self.fields[f"p{portfolio.pk}"] = forms.MultipleChoiceField(
-                label=portfolio.name,
-                choices=ReviewKind.choices,
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-                initial=[kind for pk, kind in current if pk == portfolio.pk],
-            )
 
 
 @login_required
 def subscriptions(request):
     """The user's own digest subscriptions, per visible portfolio and kind of review."""
-    portfolios = Portfolio.objects.visible_to(request.user).order_by("name")
-    current = DigestSubscription.objects.filter(user=request.user).values_list(
-        "portfolio_id", "kind"
+    form = SubscriptionForm(
+        request.POST or None,
+        portfolios=selectors.subscription_portfolios(user=request.user),
+        current=selectors.subscribed_kinds(user=request.user),
     )
-    form = SubscriptionForm(request.POST or None, portfolios=portfolios, current=list(current))
     if request.method == "POST" and form.is_valid():
         for portfolio in form.portfolios:
             run_service(
@@ -125,25 +90,13 @@ def subscriptions(request):
     return render(request, "reporting/subscriptions.html", {"form": form})
 
 
-class SubscriberForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.none())
-    kinds = forms.MultipleChoiceField(
-        choices=ReviewKind.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-
 @login_required
 def portfolio_subscribers(request, code):
     """The PMO subscribes other people of the portfolio to its digests."""
-    portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+    portfolio = visible_portfolio(request, code)
     access.require(access.can_manage_portfolio(request.user, portfolio))
-    form = SubscriberForm(request.POST or None)
-    form.fields["user"].queryset = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(memberships__portfolio=portfolio) | Q(managed_projects__portfolio=portfolio))
-        .distinct()
-        .order_by("username")
+    form = SubscriberForm(
+        request.POST or None, people=selectors.portfolio_people(portfolio=portfolio)
     )
     if request.method == "POST" and form.is_valid():
         done = run_service(
@@ -156,15 +109,14 @@ def portfolio_subscribers(request, code):
         if done:
             messages.success(request, f"Subscriptions of {form.cleaned_data['user']} saved.")
             return redirect("reporting:subscribers", code=portfolio.code)
-    subscribers = (
-        DigestSubscription.objects.filter(portfolio=portfolio)
-        .select_related("user")
-        .order_by("user__username", "kind")
-    )
     return render(
         request,
         "reporting/subscribers.html",
-        {"portfolio": portfolio, "form": form, "subscribers": subscribers},
+        {
+            "portfolio": portfolio,
+            "form": form,
+            "subscribers": selectors.portfolio_subscriptions(portfolio=portfolio),
+        },
     )
 
 

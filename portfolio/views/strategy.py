@@ -1,4 +1,4 @@
-"""Strategy pages (issue 7): objectives, contribution matrix, scoring criteria, project scores,
+"""Strategy pages: objectives, contribution matrix, scoring criteria, project scores,
 the ranked list, candidate intake, stage-gate decisions and the pending gates.
 
 Thin: look the portfolio or project up through `visible_to` (404 when invisible), let a form
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core import access
 from core.views import posted, run_service
-from portfolio import services, strategy
+from portfolio import selectors, services, strategy
 from portfolio.forms import (
     CandidateForm,
     ContributionMatrixForm,
@@ -35,9 +35,9 @@ from portfolio.forms import (
     criterion_initial,
     objective_initial,
 )
-from portfolio.models import Portfolio, ProjectScore, ScoringCriterion
+from portfolio.models import Portfolio
 from portfolio.priority import priority_scores
-from portfolio.selectors import portfolio_objectives
+from portfolio.shortcuts import visible_portfolio
 from projects.models import Project
 from projects.querysets import Stage
 from projects.shortcuts import visible_project
@@ -45,14 +45,10 @@ from projects.shortcuts import visible_project
 MATRIX_PAGE_SIZE = 50
 
 
-def _portfolio(request, code) -> Portfolio:
-    return get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
-
-
 def _manager_portfolio(request, code) -> tuple[Portfolio, bool]:
     """The portfolio and whether the user may change its strategy; a POST from a reader is
     refused here already (the service would refuse it too)."""
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     can_edit = access.can_manage_portfolio(request.user, portfolio)
     if request.method == "POST":
         access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
@@ -84,7 +80,7 @@ def _save_set(formset, call, *, marked_rows=None) -> bool:
 def objectives(request, code):
     portfolio, can_edit = _manager_portfolio(request, code)
     today = timezone.localdate()
-    current = portfolio_objectives(portfolio=portfolio, user=request.user, as_of=today)
+    current = selectors.portfolio_objectives(portfolio=portfolio, user=request.user, as_of=today)
     formset = ObjectiveFormSet(
         posted(request), initial=[objective_initial(o) for o in current], prefix="objectives"
     )
@@ -157,9 +153,7 @@ def contributions(request, code):
 @login_required
 def scoring_criteria(request, code):
     portfolio, can_edit = _manager_portfolio(request, code)
-    criteria = list(
-        ScoringCriterion.objects.filter(portfolio=portfolio).order_by("-weight", "name")
-    )
+    criteria = selectors.scoring_criteria(portfolio=portfolio, user=request.user)
     formset = CriterionFormSet(
         posted(request), initial=[criterion_initial(c) for c in criteria], prefix="criteria"
     )
@@ -197,10 +191,8 @@ def project_scores(request, code, pk):
         portfolio=portfolio,
         pk=pk,
     )
-    criteria = list(
-        ScoringCriterion.objects.filter(portfolio=portfolio).order_by("-weight", "name")
-    )
-    scores = dict(ProjectScore.objects.filter(project=project).values_list("criterion_id", "score"))
+    criteria = selectors.scoring_criteria(portfolio=portfolio, user=request.user)
+    scores = selectors.project_scores(project=project)
     form = ProjectScoresForm(posted(request), criteria=criteria, scores=scores)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
@@ -229,7 +221,7 @@ def project_scores(request, code, pk):
 
 @login_required
 def ranking(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     stage = request.GET.get("stage", "")
     if stage not in strategy.RANKED_STAGES:
         stage = ""
@@ -258,7 +250,7 @@ def ranking(request, code):
 
 @login_required
 def candidates(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     page_obj = Paginator(
         strategy.candidate_projects(portfolio=portfolio, user=request.user),
         settings.SLATE_PAGE_SIZE,
@@ -276,7 +268,7 @@ def candidates(request, code):
 
 @login_required
 def candidate_create(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     access.require(
         access.can_propose(request.user, portfolio),
         "Only the portfolio's PMO, portfolio managers and project managers may propose.",
@@ -322,7 +314,7 @@ def candidate_create(request, code):
 
 @login_required
 def candidate_edit(request, code, pk):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     project = get_object_or_404(
         Project.objects.visible_to(request.user).select_related("portfolio"),
         portfolio=portfolio,
@@ -352,7 +344,7 @@ def candidate_edit(request, code, pk):
         "candidates",
         form=form,
         project=project,
-        allocations=list(project.allocations.select_related("role").order_by("start_month")),
+        allocations=selectors.requested_allocations(project=project),
     )
 
 
@@ -408,7 +400,7 @@ def gate_decision(request, pk):
 
 @login_required
 def pending_gates(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     today = timezone.localdate()
     page_obj = Paginator(
         strategy.pending_gate_decisions(portfolio=portfolio, user=request.user, as_of=today),

@@ -1,4 +1,4 @@
-"""Selection pages (issue 7, items 4–6): the optimised slate beside the greedy one, the
+"""Selection pages: the optimised slate beside the greedy one, the
 efficient frontier, and scenarios (list, create, edit, detail, compare, commit).
 
 Thin: look the portfolio up through `visible_to` (an invisible one is a 404), parse the input
@@ -21,15 +21,10 @@ from django.utils import timezone
 from charts.selection import frontier_chart
 from core import access
 from core.views import posted, run_service
-from portfolio import scenarios, selection
-from portfolio.models import Portfolio, Scenario
-
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
-MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-
-def _portfolio(request, code) -> Portfolio:
-    return get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+from portfolio import scenarios, selection, selectors
+from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm, scenario_initial
+from portfolio.models import Scenario
+from portfolio.shortcuts import visible_portfolio
 
 
 def _scenario(request, code, pk) -> Scenario:
@@ -47,83 +42,12 @@ def _managed(request, portfolio):
     access.require(access.can_manage_portfolio(request.user, portfolio))
 
 
-# --- Forms ---------------------------------------------------------------------------------
-
-
-class BudgetForm(forms.Form):
-    budget = forms.DecimalField(label="Budget per year", required=False, **MONEY_FIELD)
-
-
-class ScenarioForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What it explores"
-    )
-    budget_limit = forms.DecimalField(label="Budget per year", **MONEY_FIELD)
-    forced_in = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    forced_out = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args, portfolio, **kwargs):
-        super().__init__(*args, **kwargs)
-        from projects.models import Project
-
-        projects = Project.objects.filter(
-            portfolio=portfolio, stage__in=selection.MODEL_STAGES
-        ).order_by("code")
-        for name in ("forced_in", "forced_out"):
-            self.fields[name].queryset = projects
-            self.fields[name].label_from_instance = _project_label
-        self.fields["forced_in"].label = "Force in"
-        self.fields["forced_out"].label = "Force out"
-
-
-def _project_label(project) -> str:
-    return f"{project.code} · {project.name} ({project.get_stage_display().lower()})"
-
-
-class CapacityChangeForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
-    first_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
-    last_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
-    hours = forms.DecimalField(
-        required=False, max_digits=8, decimal_places=1, help_text="per month, + or −"
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from resources.models import Role
-
-        self.fields["role"].queryset = Role.objects.order_by("name")
-
-    def clean(self):
-        data = super().clean()
-        filled = [data.get(name) not in (None, "") for name in self.fields]
-        if not any(filled):
-            return data
-        for name in self.fields:
-            if data.get(name) in (None, ""):
-                self.add_error(name, "Fill in role, months and hours, or leave the row empty.")
-        first, last = data.get("first_month"), data.get("last_month")
-        if first and last and last < first:
-            self.add_error("last_month", "The last month must not be before the first.")
-        if data.get("hours") == 0:
-            self.add_error("hours", "Give a number of hours other than zero.")
-        return data
-
-
-CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
-
-
 # --- Selection and frontier ----------------------------------------------------------------
 
 
 @login_required
 def selection_page(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     form = BudgetForm(request.GET or None)
     budget = None
     if form.is_bound and form.is_valid():
@@ -147,7 +71,7 @@ def selection_page(request, code):
 
 @login_required
 def frontier_page(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     points = selection.frontier_report(portfolio=portfolio, as_of=timezone.localdate())
     selection_url = reverse("portfolio:selection", args=[portfolio.code])
     rows, previous = [], None
@@ -181,7 +105,7 @@ def frontier_page(request, code):
 
 @login_required
 def scenario_list(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     return render(
         request,
         "portfolio/scenario_list.html",
@@ -199,16 +123,10 @@ def _scenario_form_page(request, portfolio, scenario=None):
     if scenario is not None and scenario.committed_at:
         messages.warning(request, "A committed scenario records a decision and cannot change.")
         return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
-    initial, capacity_initial = {"budget_limit": portfolio.budget_envelope}, []
+    initial, capacity_rows = {"budget_limit": portfolio.budget_envelope}, []
     if scenario is not None:
-        initial = {
-            "name": scenario.name,
-            "description": scenario.description,
-            "budget_limit": scenario.budget_limit,
-            "forced_in": list(scenario.forced_in.values_list("pk", flat=True)),
-            "forced_out": list(scenario.forced_out.values_list("pk", flat=True)),
-        }
-        capacity_initial = [
+        initial = scenario_initial(scenario)
+        capacity_rows = [
             {
                 **row,
                 "first_month": _month(row["first_month"]),
@@ -221,7 +139,7 @@ def _scenario_form_page(request, portfolio, scenario=None):
         if budget_form.is_bound and budget_form.is_valid() and budget_form.cleaned_data["budget"]:
             initial["budget_limit"] = budget_form.cleaned_data["budget"]
     form = ScenarioForm(posted(request), portfolio=portfolio, initial=initial)
-    capacity = CapacityFormSet(posted(request), initial=capacity_initial, prefix="capacity")
+    capacity = CapacityFormSet(posted(request), initial=capacity_rows, prefix="capacity")
     if request.method == "POST" and form.is_valid() and capacity.is_valid():
         rows = [
             {**row, "role": row["role"].name}
@@ -251,7 +169,7 @@ def _month(key: str) -> date:
 
 @login_required
 def scenario_create(request, code):
-    return _scenario_form_page(request, _portfolio(request, code))
+    return _scenario_form_page(request, visible_portfolio(request, code))
 
 
 @login_required
@@ -267,6 +185,7 @@ def scenario_detail(request, code, pk):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
     )
+    forced_in, forced_out = selectors.forced_projects(scenario=scenario)
     return render(
         request,
         "portfolio/scenario_detail.html",
@@ -275,8 +194,8 @@ def scenario_detail(request, code, pk):
             "scenario": scenario,
             "report": report,
             "capacity_changes": scenarios.capacity_change_ranges(scenario.capacity_changes),
-            "forced_in": scenario.forced_in.order_by("code"),
-            "forced_out": scenario.forced_out.order_by("code"),
+            "forced_in": forced_in,
+            "forced_out": forced_out,
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
@@ -309,13 +228,12 @@ def scenario_commit(request, code, pk):
 
 @login_required
 def scenario_compare(request, code):
-    portfolio = _portfolio(request, code)
+    portfolio = visible_portfolio(request, code)
     wanted = []
     for value in request.GET.getlist("s"):
         if value.isdigit() and int(value) not in wanted:
             wanted.append(int(value))
-    chosen = list(Scenario.objects.filter(portfolio=portfolio, pk__in=wanted))
-    chosen.sort(key=lambda s: wanted.index(s.pk))
+    chosen = selectors.compared_scenarios(portfolio=portfolio, user=request.user, pks=wanted)
     if not 2 <= len(chosen) <= scenarios.MAX_COMPARED:
         messages.warning(
             request, f"Tick two or {scenarios.MAX_COMPARED} scenarios to compare them."

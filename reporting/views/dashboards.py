@@ -1,6 +1,7 @@
-"""Read-only portfolio pages: the overview (home page), the portfolio dashboard and the
-program page. Thin: look the object up through `visible_to` (an invisible object is a 404),
-call one selector of `reporting.dashboard`, render."""
+"""The dashboards: the overview (home page), the portfolio dashboard and the program page.
+Their URL names are the portfolio app's (`portfolio:list`, `portfolio:detail`,
+`portfolio:program`, see config/urls.py). Thin: look the object up through `visible_to` (an
+invisible object is a 404), call one selector of `reporting.dashboard`, render."""
 
 from datetime import date
 
@@ -9,10 +10,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core import access
-from portfolio.models import Portfolio, Program
+from portfolio.models import Program
+from portfolio.shortcuts import visible_portfolio
 from projects.querysets import Stage
-from reporting import dashboard
-from reporting import selectors as reporting_selectors
+from reporting import dashboard, selectors
 
 
 def _dashboard_context(board: dashboard.Dashboard) -> dict:
@@ -45,7 +46,7 @@ def portfolio_list(request):
 
 @login_required
 def portfolio_detail(request, code):
-    portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+    portfolio = visible_portfolio(request, code)
     board = dashboard.portfolio_dashboard(
         portfolio=portfolio, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
@@ -54,7 +55,7 @@ def portfolio_detail(request, code):
         "portfolio/portfolio_detail.html",
         {
             "portfolio": portfolio,
-            "trends": reporting_selectors.review_trends(portfolio=portfolio),
+            "trends": selectors.review_trends(portfolio=portfolio),
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
             **_dashboard_context(board),
         },

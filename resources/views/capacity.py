@@ -1,7 +1,7 @@
-"""Capacity against demand (issue 8): the role × month heat map with its table and CSV, the
+"""Capacity against demand: the role × month heat map with its table and CSV, the
 drill-down into the people of one role, and the conflict page with the resolution options
 the data supports. Anyone holding a role somewhere may read them (people are organisation-
-wide, decisions.md §3), everyone else gets a 403; projects named on a conflict page follow
+wide, docs/decisions.md §3), everyone else gets a 403; projects named on a conflict page follow
 their own visibility. Applying an option is the portfolio's resource managers' and the PMO's
 (the services check it again)."""
 
@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -28,6 +27,7 @@ from core import access
 from core.months import add_months
 from core.views import run_service
 from resources import conflicts, selectors
+from resources.forms import ReleaseForm, ShiftForm
 from resources.models import Allocation, AllocationStatus, Role
 
 DEFAULT_MONTHS = 12
@@ -234,39 +234,6 @@ def capacity_role_page(request, pk):
             ),
         },
     )
-
-
-class ShiftForm(forms.Form):
-    scope = forms.CharField(widget=forms.HiddenInput, required=False)
-    allocation = forms.IntegerField(widget=forms.HiddenInput)
-    months = forms.IntegerField(
-        min_value=1, max_value=conflicts.MAX_SHIFT_MONTHS, widget=forms.HiddenInput
-    )
-    reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (for the record)"
-    )
-
-
-class ReleaseForm(forms.Form):
-    scope = forms.CharField(widget=forms.HiddenInput, required=False)
-    allocation = forms.IntegerField(widget=forms.HiddenInput)
-    hours = forms.DecimalField(
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=11,
-        decimal_places=4,
-        widget=forms.HiddenInput,
-    )
-    release = forms.ChoiceField(choices=[("reduce", "Reduce"), ("reject", "Reject")])
-    reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (for the record)"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("release") == "reduce" and not data.get("hours"):
-            raise forms.ValidationError("Say how many hours to release.")
-        return data
 
 
 def _conflict_page(request, role, month, *, failed=None, status=200):
