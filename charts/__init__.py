@@ -34,10 +34,17 @@ from charts.portfolio import (
     budget_by_program_chart,
     health_by_program_chart,
     kpi_trend_chart,
+    review_trend_charts,
     roadmap_chart,
     value_risk_bubble_chart,
 )
-from charts.project import cost_chart, percent_complete_chart, rag_timeline_chart
+from charts.project import (
+    ProjectCharts,
+    cost_chart,
+    percent_complete_chart,
+    project_charts,
+    rag_timeline_chart,
+)
 from charts.risks import risk_heat_map
 from charts.selection import frontier_chart
 
@@ -54,6 +61,7 @@ __all__ = [
     "HeatRow",
     "ProgramBudget",
     "ProgramHealth",
+    "ProjectCharts",
     "RoadmapBar",
     "RoadmapMilestone",
     "budget_by_program_chart",
@@ -64,8 +72,10 @@ __all__ = [
     "health_by_program_chart",
     "kpi_trend_chart",
     "percent_complete_chart",
+    "project_charts",
     "rag_timeline_chart",
     "render",
+    "review_trend_charts",
     "risk_heat_map",
     "roadmap_chart",
     "value_risk_bubble_chart",

@@ -517,3 +517,30 @@ def kpi_trend_chart(
         )  # fmt: skip
     figure.update_layout(title=title, height=260, yaxis={"rangemode": "tozero"})
     return render(figure, element_id=element_id)
+
+
+@dataclass(frozen=True)
+class ReviewTrendCharts:
+    indices: str
+    money: str
+
+
+def review_trend_charts(trends) -> ReviewTrendCharts:
+    """CPI/SPI and AC/EV/PV by stored monthly review (a `reporting.selectors.ReviewTrends`,
+    read by attribute); empty when there are no reviews yet."""
+    if not trends.reviews:
+        return ReviewTrendCharts(indices="", money="")
+    return ReviewTrendCharts(
+        indices=kpi_trend_chart(
+            trends.period_ends,
+            trends.indices,
+            title="CPI and SPI by monthly review",
+            element_id="chart-trend-indices",
+        ),
+        money=kpi_trend_chart(
+            trends.period_ends,
+            trends.money,
+            title="Cost and value by monthly review",
+            element_id="chart-trend-cost",
+        ),
+    )

@@ -4,6 +4,7 @@ budget, and the RAG timeline of its status reports."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -108,3 +109,26 @@ def rag_timeline_chart(reports: Sequence) -> str:
         title="RAG timeline", yaxis={"autorange": "reversed"}, xaxis={"type": "category"}
     )
     return render(figure, element_id="chart-rag-timeline")
+
+
+@dataclass(frozen=True)
+class ProjectCharts:
+    percent_complete: str
+    cost: str
+    rag_timeline: str
+    has_reports: bool
+
+
+def project_charts(series) -> ProjectCharts:
+    """The project page's three charts from its plotted series (a
+    `reporting.selectors.ProjectChartSeries`, read by attribute)."""
+    return ProjectCharts(
+        percent_complete=percent_complete_chart(
+            series.report_ends, series.planned_percent_at_reports, series.reported_percent
+        ),
+        cost=cost_chart(
+            series.month_ends, series.cumulative_actual_cost, series.planned_value, series.budget
+        ),
+        rag_timeline=rag_timeline_chart(series.reports),
+        has_reports=bool(series.reports),
+    )

@@ -49,6 +49,8 @@ from projects.models import (
     ProjectDependency,
     StatusReport,
 )
+from reporting import services as review_services
+from reporting.models import DigestSubscription
 from resources.models import (
     Allocation,
     Calendar,
@@ -1282,9 +1284,6 @@ def build_reviews(today: date) -> None:
     """Past reviews, so the demo shows trends: the last six closed months, the last two closed
     quarters and this fiscal year's plan. Subscriptions come after, so seeding sends no mail;
     a review already stored is left as it is (idempotent)."""
-    from reporting import services as review_services
-    from reporting.models import DigestSubscription
-
     portfolios = list(Portfolio.objects.filter(code__in=[spec["code"] for spec in PORTFOLIOS]))
     for portfolio in portfolios:
         for months_back in range(6, 0, -1):

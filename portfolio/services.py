@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import access
+from core.concurrency import save_versioned
 from portfolio import strategy
 from portfolio.models import (
     GateDecision,
@@ -539,8 +540,6 @@ def candidate_update(
 ) -> Project:
     """Edit an idea's or candidate's business case and its "requires" / "excludes" links.
     A "requires" cycle is refused naming it; excludes are symmetric."""
-    from core.concurrency import save_versioned
-
     access.require(
         access.can_edit_project(by, project),
         "Only the project's manager, its portfolio's PMO or portfolio managers may change it.",

@@ -10,6 +10,8 @@ from django.db.models import Q, Sum
 
 from core.months import add_months, month_end
 from portfolio.models import ObjectiveContribution, Portfolio, StrategicObjective
+from portfolio.priority import priority_scores
+from portfolio.strategy import strategic_alignment
 from projects.models import CostEntry, Project, ProjectDependency, ReportState, StatusReport
 from projects.periods import period_containing
 from reporting import kpis
@@ -232,9 +234,6 @@ def annual_findings(
 ) -> dict:
     """Candidate and active projects ranked by priority score and strategic alignment, with
     budget totals against the portfolio's envelope."""
-    from portfolio.priority import priority_scores
-    from portfolio.strategy import strategic_alignment
-
     pipeline = [
         r
         for r in rows

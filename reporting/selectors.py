@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-import charts
 from core import access
 from portfolio.models import Portfolio
 from projects import evm
@@ -38,11 +37,17 @@ from risks.models import Risk
 
 
 @dataclass(frozen=True)
-class ProjectCharts:
-    percent_complete: str
-    cost: str
-    rag_timeline: str
-    has_reports: bool
+class ProjectChartSeries:
+    """What the project page plots (charts.project_charts draws it)."""
+
+    reports: list[StatusReport]  # submitted, oldest first
+    report_ends: list[date]
+    planned_percent_at_reports: list[Decimal]
+    reported_percent: list[Decimal]
+    month_ends: list[date]
+    cumulative_actual_cost: list[Decimal | None]  # None after the as-of month
+    planned_value: list[Decimal]
+    budget: Decimal
 
 
 def _month_ends(first: date, last: date) -> list[date]:
@@ -53,7 +58,9 @@ def _month_ends(first: date, last: date) -> list[date]:
     return ends
 
 
-def project_charts(*, project: Project, milestones: list[Milestone], as_of: date) -> ProjectCharts:
+def project_chart_series(
+    *, project: Project, milestones: list[Milestone], as_of: date
+) -> ProjectChartSeries:
     """Planned vs reported % complete, cumulative cost against budget and planned value, and
     the RAG timeline, from submitted reports. `milestones` are the ones the page already has."""
     reports = list(
@@ -84,20 +91,15 @@ def project_charts(*, project: Project, milestones: list[Milestone], as_of: date
     for month_end in months:
         cumulative += cost_by_month.get((month_end.year, month_end.month), Decimal("0"))
         actual.append(cumulative if month_end.replace(day=1) <= as_of else None)
-    return ProjectCharts(
-        percent_complete=charts.percent_complete_chart(
-            report_ends,
-            [planned_percent(day) for day in report_ends],
-            [report.percent_complete for report in reports],
-        ),
-        cost=charts.cost_chart(
-            months,
-            actual,
-            [project.budget * planned_percent(day) / 100 for day in months],
-            project.budget,
-        ),
-        rag_timeline=charts.rag_timeline_chart(reports),
-        has_reports=bool(reports),
+    return ProjectChartSeries(
+        reports=reports,
+        report_ends=report_ends,
+        planned_percent_at_reports=[planned_percent(day) for day in report_ends],
+        reported_percent=[report.percent_complete for report in reports],
+        month_ends=months,
+        cumulative_actual_cost=actual,
+        planned_value=[project.budget * planned_percent(day) / 100 for day in months],
+        budget=project.budget,
     )
 
 
@@ -224,9 +226,13 @@ TREND_REVIEWS = 12
 
 @dataclass(frozen=True)
 class ReviewTrends:
-    reviews: list  # the portfolio's complete monthly reviews, oldest first
-    indices_chart: str
-    cost_chart: str
+    """KPI series across the portfolio's complete monthly reviews, oldest first
+    (charts.review_trend_charts draws them)."""
+
+    reviews: list
+    period_ends: list[date]
+    indices: dict[str, list]  # CPI and SPI
+    money: dict[str, list]  # actual cost, earned value, planned value
 
 
 def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
@@ -238,29 +244,23 @@ def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
         .order_by("-period_start")
         .only("period_start", "period_end", "kpis")[:limit]
     )[::-1]
-    if not reviews:
-        return ReviewTrends(reviews=[], indices_chart="", cost_chart="")
-    ends = [review.period_end for review in reviews]
 
     def series(key):
         return [review.kpis.get(key) for review in reviews]
 
     return ReviewTrends(
         reviews=reviews,
-        indices_chart=charts.kpi_trend_chart(
-            ends,
-            {"CPI": series("cost_performance_index"), "SPI": series("schedule_performance_index")},
-            title="CPI and SPI by monthly review",
-            element_id="chart-trend-indices",
-        ),
-        cost_chart=charts.kpi_trend_chart(
-            ends,
-            {"Actual cost": series("actual_cost"), "Earned value": series("earned_value"),
-             "Planned value": series("planned_value")},
-            title="Cost and value by monthly review",
-            element_id="chart-trend-cost",
-        ),
-    )  # fmt: skip
+        period_ends=[review.period_end for review in reviews],
+        indices={
+            "CPI": series("cost_performance_index"),
+            "SPI": series("schedule_performance_index"),
+        },
+        money={
+            "Actual cost": series("actual_cost"),
+            "Earned value": series("earned_value"),
+            "Planned value": series("planned_value"),
+        },
+    )
 
 
 # --- The project page -------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core import access
 from core.months import add_months, month_end, month_start, months_between
+from portfolio.priority import priority_scores
+from projects.models import Milestone, Project
 from resources import capacity as formulas
 from resources.capacity import CalendarRules
 from resources.models import (
@@ -20,6 +22,7 @@ from resources.models import (
     AllocationStatus,
     Calendar,
     CapacityAdjustment,
+    ConflictResolution,
     Resource,
     Role,
     Skill,
@@ -364,11 +367,6 @@ def _priority_order(allocation: CompetingAllocation):
 
 def _competing_allocations(*, role, month, user):
     """The confirmed allocations of the role in the month (model rows) and their priorities."""
-    from django.db.models import Exists, OuterRef
-
-    from portfolio.priority import priority_scores
-    from projects.models import Project
-
     rows = list(
         Allocation.objects.filter(
             role=role,
@@ -470,10 +468,6 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     role as a whole, each person over 100 %) with the options the data supports for its
     lowest-priority allocation; and the resolutions already recorded. A fixed number of
     queries, however many allocations compete."""
-    from core import access
-    from projects.models import Milestone
-    from resources.models import ConflictResolution
-
     month = month_start(month)
     calendars = calendar_rules()
     rows, priorities = _competing_allocations(role=role, month=month, user=user)

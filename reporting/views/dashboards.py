@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+import charts
 from core import access
 from portfolio.models import Program
 from portfolio.shortcuts import visible_portfolio
@@ -50,12 +51,14 @@ def portfolio_detail(request, code):
     board = dashboard.portfolio_dashboard(
         portfolio=portfolio, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
+    trends = selectors.review_trends(portfolio=portfolio)
     return render(
         request,
         "portfolio/portfolio_detail.html",
         {
             "portfolio": portfolio,
-            "trends": selectors.review_trends(portfolio=portfolio),
+            "trends": trends,
+            "trend_charts": charts.review_trend_charts(trends),
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
             **_dashboard_context(board),
         },

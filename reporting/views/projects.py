@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+import charts
 from core import access
 from portfolio import strategy
 from projects.shortcuts import visible_project
@@ -18,7 +19,7 @@ def project_detail(request, pk):
     project = visible_project(request, pk)
     as_of = timezone.localdate()
     detail = selectors.project_detail(project=project, user=request.user, as_of=as_of)
-    charts = selectors.project_charts(
+    chart_series = selectors.project_chart_series(
         project=project, milestones=[row.milestone for row in detail.milestones], as_of=as_of
     )
     return render(
@@ -31,7 +32,7 @@ def project_detail(request, pk):
             "performance": detail.performance,
             "ev": detail.performance.earned_value,
             "as_of": as_of,
-            "charts": charts,
+            "charts": charts.project_charts(chart_series),
             "can_edit": access.can_edit_project(request.user, project),
             "history": selectors.project_history(project=project),
             "gate_decisions": strategy.project_gate_decisions(project=project),

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+import charts
 from projects import services
 from reporting import selectors
 from risks import services as risk_services
@@ -93,8 +94,10 @@ def test_project_charts_render_plotly_divs(portfolio):
     CostEntryFactory(project=project, date=date(2026, 1, 10), amount=Decimal("1000"))
     CostEntryFactory(project=project, date=date(2026, 2, 10), amount=Decimal("500"))
 
-    result = selectors.project_charts(
-        project=project, milestones=[milestone], as_of=date(2026, 2, 15)
+    result = charts.project_charts(
+        selectors.project_chart_series(
+            project=project, milestones=[milestone], as_of=date(2026, 2, 15)
+        )
     )
 
     assert result.has_reports
@@ -115,9 +118,11 @@ def test_review_trends_plot_stored_reviews_oldest_first(portfolio):
         review_services.run_review(portfolio=portfolio, kind="monthly", period=f"2026-{month}")
     trends = selectors.review_trends(portfolio=portfolio)
     assert [r.period_start for r in trends.reviews] == [date(2026, 9, 1), date(2026, 10, 1)]
-    compact = trends.cost_chart.replace(" ", "")
+    assert trends.money["Actual cost"] == ["100.00", "400.00"]
+    plotted = charts.review_trend_charts(trends)
+    compact = plotted.money.replace(" ", "")
     assert "[100.0,400.0]" in compact  # actual cost to each review's period end
-    assert 'id="chart-trend-indices"' in trends.indices_chart
+    assert 'id="chart-trend-indices"' in plotted.indices
 
 
 def test_dashboard_as_of_a_review_date(client, portfolio, member_of):
