@@ -2,7 +2,7 @@
 on a bare psycopg2 cursor. No ORM, no model instances, no templates: the time no Django page
 that shows these figures can beat.
 
-Every figure follows DESIGN.md §4, as projects/evm.py and reporting/kpis.py compute them:
+Every figure follows docs/formulas.md, as projects/evm.py and reporting/kpis.py compute them:
 
 - AC  = Σ cost entries dated ≤ today; EV = BAC × % complete of the latest submitted report on
   or before today; PV = BAC × planned %, piecewise-linear by calendar day through (baseline

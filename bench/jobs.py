@@ -1,8 +1,8 @@
-"""`python -m bench.jobs`: the background and capacity work at DESIGN.md §7 scale, each beside
+"""`python -m bench.jobs`: the background and capacity work at PMO scale, each beside
 the raw SQL that computes the same figures (its floor):
 
-- the monthly review of every portfolio (issue 6: under 30 s, within 3× the floor);
-- the capacity heat map, 2,000 people × 24 months × 50,000 allocations (issue 8: under 1 s
+- the monthly review of every portfolio (target: under 30 s, within 3× the floor);
+- the capacity heat map, 2,000 people × 24 months × 50,000 allocations (target: under 1 s
   server time, constant queries).
 
 Run on the `make bench` database (DATABASE_URL, PostgreSQL with `seed_scale` data)."""

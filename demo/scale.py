@@ -1,4 +1,5 @@
-"""Synthetic data at the scale of DESIGN.md §7 for `manage.py seed_scale`.
+"""Synthetic data at the scale of a large PMO (10 portfolios, 10,000 projects) for
+`manage.py seed_scale`.
 
 For N projects: N//P projects in each of P portfolios (codes "scale-01"...), about 5 programs,
 5 objectives and 5 scoring criteria per portfolio, 12 x N monthly status reports, 20 x N cost

@@ -1,4 +1,4 @@
-"""Writes of the portfolio's strategy (issue 7): objectives and their weights, the contribution
+"""Writes of the portfolio's strategy: objectives and their weights, the contribution
 matrix, scoring criteria and project scores, candidate intake, and stage-gate decisions.
 
 Each function is keyword-only, checks the caller's right itself (so the browser views and
@@ -34,7 +34,7 @@ from projects.querysets import Stage
 from resources.models import Allocation, AllocationStatus, AllocationUnit
 
 HUNDRED = Decimal("100")
-# Who takes go / no-go decisions at a stage gate (DESIGN.md §1): the PMO, portfolio managers
+# Who takes go / no-go decisions at a stage gate: the PMO, portfolio managers
 # and executives of the portfolio, and PMO admins. A project's manager proposes, not decides.
 INTAKE_STAGES = (Stage.IDEA, Stage.CANDIDATE)
 

@@ -1,5 +1,6 @@
-"""What a portfolio review finds (DESIGN.md §5): the review period, KPIs as of its end and
-the findings of each kind of review. Set-based reads: no query per project."""
+"""What a portfolio review finds (docs/formulas.md, "Review cadence and periods"): the review
+period, KPIs as of its end and the findings of each kind of review. Set-based reads: no query per
+project."""
 
 from __future__ import annotations
 

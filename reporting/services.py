@@ -1,5 +1,6 @@
-"""Review runs (DESIGN.md §5): one PortfolioReview per (portfolio, kind, period) and one
-ProjectSnapshot per project, whatever how often or how concurrently it is asked for."""
+"""Review runs (docs/formulas.md, "Review cadence and periods"): one PortfolioReview per
+(portfolio, kind, period) and one ProjectSnapshot per project, whatever how often or how
+concurrently it is asked for."""
 
 from __future__ import annotations
 

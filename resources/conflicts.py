@@ -1,4 +1,4 @@
-"""Resolving capacity conflicts (issue 8): the two options the conflict page offers, each one
+"""Resolving capacity conflicts: the two options the conflict page offers, each one
 transaction that checks who may decide, requires a reason, records a `ConflictResolution` and
 stamps the allocation with who decided, when and why.
 

@@ -253,7 +253,7 @@ class Allocation(models.Model):
             raise ValidationError(errors)
 
 
-# ---- Capacity conflict resolutions (issue 8; services in resources/conflicts.py) -----------
+# ---- Capacity conflict resolutions (services in resources/conflicts.py) -----------
 
 
 class ConflictAction(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Writes on people, roles, capacity adjustments and allocations (issue 8). Each is one
+"""Writes on people, roles, capacity adjustments and allocations. Each is one
 transaction, checks the caller's right to do it (so views and API share the rule), and
 validates with field messages before `full_clean()` and the database constraints.
 
@@ -258,7 +258,8 @@ def _months_over(over) -> str:
 def allocation_warnings(allocation: Allocation) -> list[str]:
     """What a request or decision should draw attention to without refusing it: a named
     person not active for all of its months; once confirmed, months in which the person is
-    over-allocated (DESIGN.md §4: confirmed demand strictly above capacity)."""
+    over-allocated (confirmed demand strictly above capacity: docs/formulas.md, "Capacity,
+    demand, utilisation")."""
     person = allocation.resource
     if person is None:
         return []

@@ -1,4 +1,4 @@
-"""The one permission check every write view goes through (STYLE.md §8, NetBox's
+"""The one permission check every write view goes through (NetBox's
 `ViewTestCases`): the project's manager and its portfolio's `pmo` and `portfolio_manager`
 members may write; `executive`, `viewer` and `resource_manager` members get a 403; a member
 of another portfolio gets a 404 (the project does not exist for them); anonymous users are

@@ -1,4 +1,4 @@
-"""Each page's query count is the same at 20 and 200 projects (STYLE.md §5, NetBox).
+"""Each page's query count is the same at 20 and 200 projects (as NetBox records them).
 
 The bounds are the measured counts, not guesses: if a page needs one query more, raise the
 bound here on purpose; if it starts growing with the data, these tests fail at 200.

@@ -1,4 +1,4 @@
-"""Stage gates (issue 7): record_gate_decision moves the project where its outcome says, with
+"""Stage gates: record_gate_decision moves the project where its outcome says, with
 history; who may decide; the gate decision page and its role matrix; the pending gate
 decisions rule and page; a project's gate history for the project page."""
 

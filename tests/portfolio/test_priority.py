@@ -1,4 +1,5 @@
-"""Priority score = Σ weight × normalised score (DESIGN.md §4), against hand-worked figures."""
+"""Priority score = Σ weight × normalised score (docs/formulas.md, "Priority score"), against
+hand-worked figures."""
 
 from decimal import Decimal as D
 

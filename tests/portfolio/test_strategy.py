@@ -1,4 +1,4 @@
-"""Strategy selectors and services (issue 7): alignment and ranking on hand-worked numbers,
+"""Strategy selectors and services: alignment and ranking on hand-worked numbers,
 objective and criterion sets that must weigh 100 %, scores on the 1–5 scale, the
 contribution matrix upsert, candidate intake and its "requires" / "excludes" links."""
 

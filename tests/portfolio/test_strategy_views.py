@@ -1,4 +1,4 @@
-"""Strategy pages (issue 7): every write view's role matrix, the refusals as form errors
+"""Strategy pages: every write view's role matrix, the refusals as form errors
 (weights not adding up to 100, scores off the 1–5 scale, a "requires" cycle), read-only pages
 for readers, and query counts that stay the same at 3 and 30 projects."""
 

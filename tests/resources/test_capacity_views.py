@@ -379,7 +379,7 @@ def queries(client, url, params):
     return len(captured), response
 
 
-# Measured, not guessed (STYLE.md §5). Every page: session, user, the user's and their groups'
+# Measured, not guessed. Every page: session, user, the user's and their groups'
 # permissions, and "has a role somewhere" (5). Heat map: the grid's six (holidays, calendars,
 # roles, leave, people, allocations). Role page: the role (its visible_to asks "has a role"
 # again), the person grid's five and the role-only demand. Conflict page: the role, calendars

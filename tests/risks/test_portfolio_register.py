@@ -1,4 +1,4 @@
-"""The portfolio risk register (issue 8): who sees it, its filters and heat-map drill-down,
+"""The portfolio risk register: who sees it, its filters and heat-map drill-down,
 exposure totals that count a shared risk once, and a query count that does not grow."""
 
 from decimal import Decimal

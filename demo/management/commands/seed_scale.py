@@ -1,4 +1,4 @@
-"""`manage.py seed_scale`: synthetic data at DESIGN.md §7 scale (see portfolio/scale_data.py)."""
+"""`manage.py seed_scale`: synthetic data at PMO scale (see demo/scale.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +8,7 @@ from demo import scale as scale_data
 class Command(BaseCommand):
     help = (
         "Generate synthetic portfolios, projects, reports, costs, risks, people and "
-        "allocations at scale (default: the 10,000-project PMO of DESIGN.md §7). Scale data "
+        "allocations at scale (default: a 10,000-project PMO). Scale data "
         f"uses portfolio codes starting with '{scale_data.PREFIX}'."
     )
 
