@@ -33,7 +33,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from core.months import add_months, month_end, month_start
+from core.months import add_months, month_count, month_end, month_start
 from demo.seed import RAG_NARRATIVE, ROLES, SKILLS
 from portfolio.models import (
     GateDecision,
@@ -717,7 +717,7 @@ class ScaleGenerator:
                 last = min(month_start(plan["end"]), window_end)
                 if last < first:
                     first = last = month_start(plan["start"])
-                months = (last.year - first.year) * 12 + last.month - first.month
+                months = month_count(first, last) - 1
                 a = rng.randint(0, months)
                 b = rng.randint(a, min(months, a + 6))
                 if rng.random() < 0.1:

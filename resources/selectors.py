@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core import access
-from core.months import add_months, month_end, month_start, months_between
+from core.months import add_months, month_count, month_end, month_start, months_between
 from portfolio.priority import priority_scores
 from projects.models import Milestone, Project
 from resources import capacity as formulas
@@ -210,7 +210,7 @@ class RoleBreakdown:
 
     def index(self, month: date) -> int | None:
         first = self.months[0]
-        n = (month.year - first.year) * 12 + month.month - first.month
+        n = month_count(first, month) - 1
         return n if 0 <= n < len(self.months) else None
 
 

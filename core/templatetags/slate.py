@@ -9,6 +9,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core.months import month_count
+
 register = template.Library()
 
 EMPTY = "—"
@@ -131,7 +133,7 @@ def stage_pill(project_or_stage):
 @register.simple_tag
 def month_range(start, end):
     """Allocation months: "Jan 2026 – Mar 2026 (3 mo)"."""
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    months = month_count(start, end)
     if months == 1:
         return f"{start:%b %Y} (1 mo)"
     return f"{start:%b %Y} – {end:%b %Y} ({months} mo)"

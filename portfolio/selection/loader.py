@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from core.months import add_months, month_end, month_start
+from core.months import add_months, month_count, month_end, month_start
 from portfolio.models import GateDecision
 from portfolio.priority import priority_scores
 from portfolio.selection.model import (
@@ -157,7 +157,7 @@ def load_selection_input(
     model_projects = projects.filter(stage__in=MODEL_STAGES, start_date__lte=horizon_end)
 
     def spend(budget_amount, start, end) -> dict[str, float]:
-        project_months = (end.year - start.year) * 12 + end.month - start.month + 1
+        project_months = month_count(start, end)
         monthly = float(budget_amount) / project_months
         costs: dict[str, float] = defaultdict(float)
         first = month_start(start)
