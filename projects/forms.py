@@ -12,7 +12,7 @@ from projects.models import (
     Project,
     StatusReport,
 )
-from projects.services import STATUS_REPORT_FIELDS
+from projects.services import PROJECT_EDITABLE_FIELDS, STATUS_REPORT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -35,18 +35,7 @@ def _people():
 class ProjectPlanForm(VersionedForm):
     class Meta:
         model = Project
-        fields = [
-            "name",
-            "description",
-            "program",
-            "stage",
-            "manager",
-            "sponsor",
-            "start_date",
-            "end_date",
-            "budget",
-            "expected_benefit",
-        ]
+        fields = PROJECT_EDITABLE_FIELDS
         widgets = {
             "start_date": DATE,
             "end_date": DATE,

@@ -4,24 +4,13 @@ from django.contrib.auth import get_user_model
 from projects.forms import DATE, VersionedForm
 from risks import scoring
 from risks.models import Risk
+from risks.services import RISK_FIELDS
 
 
 class RiskForm(VersionedForm):
     class Meta:
         model = Risk
-        fields = [
-            "title",
-            "description",
-            "category",
-            "probability",
-            "impact",
-            "cost_impact",
-            "owner",
-            "response",
-            "response_plan",
-            "status",
-            "due_date",
-        ]
+        fields = RISK_FIELDS
         widgets = {
             "due_date": DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
