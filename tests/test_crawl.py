@@ -1,0 +1,517 @@
+"""Every page, as every demo login, on the demo data after a working month: reviews of every
+kind, a risk escalated, a scenario committed, an allocation decided.
+
+For each user the crawl GETs every URL pattern with real ids (`SAMPLES`), the dashboards at
+several "as of" dates, every option of every GET filter or sort form it finds, and one level of
+links found on those pages. It asserts that nothing answers 5xx, that the HTML is well formed,
+that 404 answers exactly the objects the access rules hide from the user, and that no page
+links a user to a page that is not there for them. A URL pattern without a sample fails the
+coverage test, so a new page cannot escape the crawl."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlparse
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+
+from portfolio import scenarios
+from portfolio.models import Portfolio, Program, Scenario
+from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
+from reporting.models import PortfolioReview
+from resources import services as resource_services
+from resources.models import Allocation, AllocationStatus, CapacityAdjustment, Resource, Role
+from resources.selectors import role_capacity_grid
+from risks import services as risk_services
+from risks.models import Risk, RiskStatus
+
+USERS = (
+    "pmo",
+    "portfolio_manager",
+    "executive",
+    "resource_manager",
+    "viewer",
+    "project_manager",
+    "amy.chen",
+)
+# Not crawled: the admin (Django's own), the API (tests/test_api.py and its schema tests cover
+# it), the login and logout views, and a token link that only an e-mail carries.
+UNCRAWLED = ("admin/", "api/", "login/", "logout/", "digests/unsubscribe/")
+LINK_LIMIT_PER_ROUTE = 2  # one level of links: this many distinct URLs per route and query keys
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A URL to GET and the object whose visibility decides whether the user may open it."""
+
+    url: str
+    subject: Model | None = None
+
+
+@dataclass
+class World:
+    """Real ids from the demo data, a few per kind, from different portfolios."""
+
+    portfolios: list[Portfolio]
+    projects: list[Project]
+    reviews: list[PortfolioReview]
+    extra: dict = field(default_factory=dict)
+
+
+def _first_per_portfolio(queryset, portfolio_field="portfolio_id", per=1):
+    seen, chosen = Counter(), []
+    for obj in queryset:
+        key = getattr(obj, portfolio_field)
+        if seen[key] < per:
+            seen[key] += 1
+            chosen.append(obj)
+    return chosen
+
+
+def _project_samples(name, world, **extra):
+    return [
+        Sample(reverse(name, kwargs={"pk": project.pk, **extra}), project)
+        for project in world.projects
+    ]
+
+
+def _portfolio_samples(name, world):
+    return [
+        Sample(reverse(name, args=[portfolio.code]), portfolio) for portfolio in world.portfolios
+    ]
+
+
+def _scenario_samples(name, world):
+    return [
+        Sample(reverse(name, args=[s.portfolio.code, s.pk]), s.portfolio)
+        for s in _first_per_portfolio(Scenario.objects.select_related("portfolio").order_by("pk"))
+    ]
+
+
+def _child_samples(name, queryset, child_kwarg, *, project_field="project"):
+    return [
+        Sample(
+            reverse(name, kwargs={"pk": getattr(obj, f"{project_field}_id"), child_kwarg: obj.pk}),
+            getattr(obj, project_field),
+        )
+        for obj in _first_per_portfolio(
+            queryset.select_related(project_field), f"{project_field}_id"
+        )[:6]
+    ]
+
+
+def _role_month_samples(name, world):
+    conflicts = world.extra["conflicts"]
+    return [Sample(reverse(name, args=[role_id, month])) for role_id, month in conflicts[:2]]
+
+
+def _report_samples(name, world, suffix=""):
+    reports = _first_per_portfolio(
+        StatusReport.objects.select_related("project").order_by("-period_start"), "project_id"
+    )[:6]
+    return [
+        Sample(
+            reverse(name, args=[report.project_id, report.period_start.isoformat()]) + suffix,
+            report.project,
+        )
+        for report in reports
+    ]
+
+
+def _people(name, world, per=3):
+    return [
+        Sample(reverse(name, args=[person.pk])) for person in Resource.objects.order_by("pk")[:per]
+    ]
+
+
+SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
+    # Portfolios and dashboards
+    "portfolio:list": lambda w: [Sample(reverse("portfolio:list"))],
+    "portfolio:detail": lambda w: _portfolio_samples("portfolio:detail", w),
+    "portfolio:program": lambda w: [
+        Sample(reverse("portfolio:program", args=[p.portfolio.code, p.pk]), p.portfolio)
+        for p in _first_per_portfolio(Program.objects.select_related("portfolio"))
+    ],
+    "portfolio:missing-reports": lambda w: _portfolio_samples("portfolio:missing-reports", w),
+    "portfolio:dependencies": lambda w: _portfolio_samples("portfolio:dependencies", w),
+    "risks:portfolio-register": lambda w: _portfolio_samples("risks:portfolio-register", w),
+    # Strategy, scoring, candidates, gates
+    "portfolio:objectives": lambda w: _portfolio_samples("portfolio:objectives", w),
+    "portfolio:contributions": lambda w: _portfolio_samples("portfolio:contributions", w),
+    "portfolio:scoring-criteria": lambda w: _portfolio_samples("portfolio:scoring-criteria", w),
+    "portfolio:project-scores": lambda w: [
+        Sample(reverse("portfolio:project-scores", args=[p.portfolio.code, p.pk]), p)
+        for p in w.projects
+    ],
+    "portfolio:ranking": lambda w: _portfolio_samples("portfolio:ranking", w),
+    "portfolio:candidates": lambda w: _portfolio_samples("portfolio:candidates", w),
+    "portfolio:candidate-create": lambda w: _portfolio_samples("portfolio:candidate-create", w),
+    "portfolio:candidate-edit": lambda w: [
+        Sample(reverse("portfolio:candidate-edit", args=[p.portfolio.code, p.pk]), p)
+        for p in _first_per_portfolio(
+            Project.objects.filter(stage__in=["idea", "candidate"]).select_related("portfolio")
+        )
+    ],
+    "portfolio:pending-gates": lambda w: _portfolio_samples("portfolio:pending-gates", w),
+    "portfolio:gate-decision": lambda w: _project_samples("portfolio:gate-decision", w),
+    # Selection and scenarios
+    "portfolio:selection": lambda w: _portfolio_samples("portfolio:selection", w),
+    "portfolio:frontier": lambda w: _portfolio_samples("portfolio:frontier", w)[:2],
+    "portfolio:scenarios": lambda w: _portfolio_samples("portfolio:scenarios", w),
+    "portfolio:scenario-create": lambda w: _portfolio_samples("portfolio:scenario-create", w),
+    "portfolio:scenario-compare": lambda w: [
+        Sample(
+            reverse("portfolio:scenario-compare", args=[portfolio.code])
+            + "?"
+            + urlencode([("s", pk) for pk in portfolio.scenarios.values_list("pk", flat=True)[:3]]),
+            portfolio,
+        )
+        for portfolio in w.portfolios
+    ],
+    "portfolio:scenario": lambda w: _scenario_samples("portfolio:scenario", w),
+    "portfolio:scenario-edit": lambda w: _scenario_samples("portfolio:scenario-edit", w),
+    "portfolio:scenario-commit": lambda w: _scenario_samples("portfolio:scenario-commit", w),
+    # Projects
+    "projects:detail": lambda w: _project_samples("projects:detail", w),
+    "projects:edit": lambda w: _project_samples("projects:edit", w),
+    "projects:set-baseline": lambda w: _project_samples("projects:set-baseline", w),
+    "projects:milestones": lambda w: _project_samples("projects:milestones", w),
+    "projects:milestone-create": lambda w: _project_samples("projects:milestone-create", w),
+    "projects:milestones-reorder": lambda w: _project_samples("projects:milestones-reorder", w),
+    "projects:milestone-edit": lambda w: _child_samples(
+        "projects:milestone-edit", Milestone.objects.order_by("pk"), "milestone_pk"
+    ),
+    "projects:milestone-delete": lambda w: _child_samples(
+        "projects:milestone-delete", Milestone.objects.order_by("pk"), "milestone_pk"
+    ),
+    "projects:costs": lambda w: _project_samples("projects:costs", w),
+    "projects:cost-upload": lambda w: _project_samples("projects:cost-upload", w),
+    "projects:cost-template": lambda w: [Sample(reverse("projects:cost-template"))],
+    "projects:cost-edit": lambda w: _child_samples(
+        "projects:cost-edit", CostEntry.objects.order_by("-pk"), "entry_pk"
+    ),
+    "projects:cost-delete": lambda w: _child_samples(
+        "projects:cost-delete", CostEntry.objects.order_by("-pk"), "entry_pk"
+    ),
+    "projects:report-current": lambda w: _project_samples("projects:report-current", w),
+    "projects:report": lambda w: _report_samples("projects:report", w),
+    "projects:report-reopen": lambda w: _report_samples("projects:report-reopen", w),
+    "projects:dependency-create": lambda w: _project_samples("projects:dependency-create", w),
+    "projects:dependency-edit": lambda w: [
+        Sample(reverse("projects:dependency-edit", args=[d.pk]), d.successor)
+        for d in ProjectDependency.objects.select_related("successor")[:3]
+    ],
+    "projects:dependency-delete": lambda w: [
+        Sample(reverse("projects:dependency-delete", args=[d.pk]), d.successor)
+        for d in ProjectDependency.objects.select_related("successor")[:3]
+    ],
+    # Risks
+    "risks:project-register": lambda w: _project_samples("risks:project-register", w),
+    "risks:create": lambda w: _project_samples("risks:create", w),
+    "risks:edit": lambda w: [
+        Sample(reverse("risks:edit", args=[r.pk]), r.project)
+        for r in _first_per_portfolio(
+            Risk.objects.filter(project__isnull=False).select_related("project"), "project_id"
+        )[:6]
+    ],
+    "risks:close": lambda w: [
+        Sample(reverse("risks:close", args=[r.pk]), r.project)
+        for r in Risk.objects.filter(project__isnull=False, status=RiskStatus.OPEN)
+        .select_related("project")
+        .order_by("pk")[:3]
+    ],
+    "risks:escalate": lambda w: [
+        Sample(reverse("risks:escalate", args=[r.pk]), r.project)
+        for r in Risk.objects.filter(project__isnull=False, status=RiskStatus.OPEN)
+        .select_related("project")
+        .order_by("-pk")[:3]
+    ],
+    # People, allocations, capacity
+    "resources:people": lambda w: [Sample(reverse("resources:people"))],
+    "resources:person": lambda w: _people("resources:person", w),
+    "resources:person-create": lambda w: [Sample(reverse("resources:person-create"))],
+    "resources:person-edit": lambda w: _people("resources:person-edit", w, per=1),
+    "resources:adjustment-create": lambda w: _people("resources:adjustment-create", w, per=1),
+    "resources:adjustment-delete": lambda w: [
+        Sample(reverse("resources:adjustment-delete", args=[a.resource_id, a.pk]))
+        for a in CapacityAdjustment.objects.order_by("pk")[:2]
+    ],
+    "resources:roles": lambda w: [Sample(reverse("resources:roles"))],
+    "resources:role-create": lambda w: [Sample(reverse("resources:role-create"))],
+    "resources:role-edit": lambda w: [
+        Sample(reverse("resources:role-edit", args=[r.pk])) for r in Role.objects.all()[:2]
+    ],
+    "resources:project-allocations": lambda w: _project_samples("resources:project-allocations", w),
+    "resources:allocation-queue": lambda w: [Sample(reverse("resources:allocation-queue"))],
+    **{
+        name: (
+            lambda w, name=name: [
+                Sample(reverse(name, args=[a.pk]), a.project)
+                for a in _first_per_portfolio(
+                    Allocation.objects.select_related("project").order_by("status", "pk"),
+                    "project_id",
+                )[:4]
+            ]
+        )
+        for name in (
+            "resources:allocation-change",
+            "resources:allocation-confirm",
+            "resources:allocation-reject",
+            "resources:allocation-withdraw",
+        )
+    },
+    "resources:capacity": lambda w: [Sample(reverse("resources:capacity"))],
+    "resources:capacity-role": lambda w: [
+        Sample(reverse("resources:capacity-role", args=[r.pk])) for r in Role.objects.all()[:3]
+    ],
+    "resources:conflict": lambda w: _role_month_samples("resources:conflict", w),
+    "resources:conflict-shift": lambda w: _role_month_samples("resources:conflict-shift", w),
+    "resources:conflict-release": lambda w: _role_month_samples("resources:conflict-release", w),
+    # Reviews and digests
+    "reporting:review": lambda w: [
+        Sample(reverse("reporting:review", args=[review.pk]), review.portfolio)
+        for review in w.reviews
+    ],
+    "reporting:runs": lambda w: [Sample(reverse("reporting:runs"))],
+    "reporting:subscriptions": lambda w: [Sample(reverse("reporting:subscriptions"))],
+    "reporting:subscribers": lambda w: _portfolio_samples("reporting:subscribers", w),
+}
+
+
+def _url_patterns(patterns=None, prefix="", namespace=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _url_patterns(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            yield route, f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def crawled_pattern_names() -> set[str]:
+    return {name for route, name in _url_patterns() if not route.startswith(UNCRAWLED) and name}
+
+
+def test_every_url_pattern_has_crawl_samples():
+    assert sorted(crawled_pattern_names() - set(SAMPLES)) == []
+    assert sorted(set(SAMPLES) - crawled_pattern_names()) == []
+
+
+# --- HTML well-formedness -----------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+VOID |= {"track", "wbr"}
+
+
+class _TagBalance(HTMLParser):
+    """Every element the page opens is closed, in order (void elements aside)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.open or self.open[-1] != tag:
+            where = f"line {self.getpos()[0]}"
+            self.problems.append(
+                f"</{tag}> closes <{self.open[-1] if self.open else '-'}> at {where}"
+            )
+            if tag in self.open:
+                while self.open.pop() != tag:
+                    pass
+            return
+        self.open.pop()
+
+
+def html_problems(body: str) -> list[str]:
+    parser = _TagBalance()
+    parser.feed(body)
+    parser.close()
+    if parser.open:
+        parser.problems.append(f"left open: {parser.open[-5:]}")
+    return parser.problems[:3]
+
+
+# --- The crawl ----------------------------------------------------------------------------
+
+HREF = re.compile(r'href="([^"#]+)"')
+GET_FORM = re.compile(r"<form\b(?![^>]*method=\"post\")[^>]*>(.*?)</form>", re.S | re.I)
+SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
+OPTION = re.compile(r'<option[^>]*value="([^"]*)"')
+
+
+def _same_site(base: str, href: str) -> str | None:
+    href = href.replace("&amp;", "&")
+    url = urlparse(urljoin(base, href))
+    if url.scheme not in ("", "http") or url.netloc not in ("", "testserver"):
+        return None
+    if url.path.startswith(tuple(f"/{prefix}" for prefix in (*UNCRAWLED, "static/"))):
+        return None
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _filter_variants(url: str, body: str) -> list[str]:
+    """Each option of each select of the page's GET forms, one at a time."""
+    base = urlparse(url)
+    kept = dict(parse_qsl(base.query))
+    variants = []
+    for form in GET_FORM.findall(body):
+        for name, options in SELECT.findall(form):
+            for value in OPTION.findall(options):
+                query = urlencode({**kept, name: value})
+                variants.append(f"{base.path}?{query}")
+    return variants
+
+
+def _route_key(url: str) -> tuple[str, tuple[str, ...]]:
+    parsed = urlparse(url)
+    try:
+        route = resolve(parsed.path).route
+    except Exception:  # a link to a path with no view: keep it, so it is checked
+        route = parsed.path
+    return route, tuple(sorted(key for key, _value in parse_qsl(parsed.query)))
+
+
+def _visible(user, subject) -> bool:
+    if subject is None:
+        return True
+    model = type(subject)
+    return model.objects.visible_to(user).filter(pk=subject.pk).exists()
+
+
+@dataclass
+class Crawl:
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def get(self, client, username, url):
+        self.requests += 1
+        response = client.get(url)
+        self.statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            self.failures.append(f"{username} {url}: {response.status_code}")
+            return response, ""
+        content_type = response.get("Content-Type", "")
+        body = response.content.decode() if content_type.startswith("text/html") else ""
+        if response.status_code == 200 and body:
+            for problem in html_problems(body):
+                self.failures.append(f"{username} {url}: HTML {problem}")
+        return response, body
+
+
+def _working_month(pmo):
+    """What a month of use leaves behind, beyond what seed_demo stores."""
+    today = timezone.localdate()
+    risk = (
+        Risk.objects.filter(project__isnull=False, status=RiskStatus.OPEN, escalated_to=None)
+        .order_by("-cost_impact", "pk")
+        .first()
+    )
+    risk_services.risk_escalate(
+        risk=risk, by=pmo, reason="Threatens the portfolio", expected_version=risk.version
+    )
+    committed = []
+    for scenario in Scenario.objects.filter(committed_at__isnull=True).order_by("pk"):
+        with suppress(ValidationError):  # the crawl needs one commit, not every scenario's
+            committed.append(scenarios.scenario_commit(scenario=scenario, by=pmo, as_of=today))
+            break
+    assert committed
+    request = Allocation.objects.filter(status=AllocationStatus.REQUESTED).order_by("pk").first()
+    resource_services.allocation_confirm(allocation=request, by=pmo, reason="Crawl")
+
+
+@pytest.mark.django_db
+def test_every_page_as_every_demo_user():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    users = get_user_model().objects.in_bulk(USERS, field_name="username")
+    _working_month(users["pmo"])
+    today = timezone.localdate()
+    grid = role_capacity_grid(first_month=today.replace(day=1), month_count=12)
+    world = World(
+        portfolios=list(Portfolio.objects.order_by("code")),
+        projects=_first_per_portfolio(
+            Project.objects.select_related("portfolio").order_by("pk"), per=2
+        ),
+        reviews=list(
+            PortfolioReview.objects.select_related("portfolio").order_by(
+                "portfolio", "kind", "-period_start"
+            )
+        ),
+        extra={
+            "conflicts": [(row.key, f"{month:%Y-%m}") for row, month, _ in grid.conflicts],
+        },
+    )
+    samples = [sample for make in SAMPLES.values() for sample in make(world)]
+    as_of_dates = [today, today - timedelta(days=14), today.replace(day=1) - timedelta(days=1)]
+    samples += [
+        Sample(f"{reverse(name, args=[portfolio.code])}?as_of={day:%Y-%m-%d}", portfolio)
+        for name in ("portfolio:detail",)
+        for portfolio in world.portfolios
+        for day in as_of_dates
+    ] + [Sample(f"{reverse('portfolio:list')}?as_of={day:%Y-%m-%d}") for day in as_of_dates]
+
+    crawl = Crawl()
+    for username in USERS:
+        user = users[username]
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        found: dict[str, str] = {}  # linked URL -> the page that links to it
+        for sample in samples:
+            response, body = crawl.get(client, username, sample.url)
+            status = response.status_code
+            visible = _visible(user, sample.subject)
+            if visible and status == 404:
+                crawl.failures.append(f"{username} {sample.url}: 404 for an object they see")
+            # 405: a POST-only address refuses a GET before it looks anything up.
+            if not visible and status not in (403, 404, 405):
+                crawl.failures.append(f"{username} {sample.url}: {status}, not hidden (404)")
+            if status != 200 or not body:
+                continue
+            for href in HREF.findall(body):
+                link = _same_site(sample.url, href)
+                if link:
+                    found.setdefault(link, sample.url)
+            for variant in _filter_variants(sample.url, body):
+                found.setdefault(variant, sample.url)
+        per_route: defaultdict = defaultdict(int)
+        sampled = {sample.url for sample in samples}
+        for link, page in sorted(found.items()):
+            key = _route_key(link)
+            if link in sampled or per_route[key] >= LINK_LIMIT_PER_ROUTE:
+                continue
+            per_route[key] += 1
+            response, _body = crawl.get(client, username, link)
+            if response.status_code in (403, 404):
+                crawl.failures.append(
+                    f"{username} {link}: {response.status_code}, linked from {page}"
+                )
+
+    print(f"crawl: {len(USERS)} users, {crawl.requests} requests, {dict(crawl.statuses)}")
+    assert crawl.failures == [], "\n".join(crawl.failures)
+    assert crawl.statuses[200] > 1000
