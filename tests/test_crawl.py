@@ -515,3 +515,11 @@ def test_every_page_as_every_demo_user():
     print(f"crawl: {len(USERS)} users, {crawl.requests} requests, {dict(crawl.statuses)}")
     assert crawl.failures == [], "\n".join(crawl.failures)
     assert crawl.statuses[200] > 1000
+
+
+def test_the_html_check_finds_unbalanced_tags():
+    assert html_problems("<main><div><p>Fine</p><br></div></main>") == []
+    assert html_problems("<div><span>oops</div>") == [
+        "</div> closes <span> at line 1",
+    ]
+    assert html_problems("<section><div>") == ["left open: ['section', 'div']"]
