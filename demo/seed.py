@@ -308,10 +308,14 @@ RETAIL = {
     ],
     "scenarios": [
         # name, budget limit, description, capacity changes {role: {month offset: hours}},
-        # forced in, forced out
+        # forced in, forced out (ideas, candidates, on hold), stopped (approved, in progress)
         ("Next year base plan", 3_000_000,
-         "Fund the app, defer loyalty until the platform is stable.", {},
-         ["RET-MOB"], ["RET-LOY"]),
+         "Fund the app with a contract mobile developer for its nine months; defer loyalty "
+         "until the platform is stable.",
+         {"Mobile developer": dict.fromkeys(range(3, 12), 184)}, ["RET-MOB"], ["RET-LOY"], []),
+        ("Loyalty first", 4_000_000,
+         "Relaunch loyalty now; the app waits until our own mobile developers are free.", {},
+         ["RET-LOY"], ["RET-MOB"], []),
     ],
 }
 
@@ -424,9 +428,14 @@ HEALTH = {
          "Restart when the EPR pilot ward is live."),
     ],
     "scenarios": [
-        ("Contract a FHIR engineer", 9_500_000,
-         "Add one contract integration engineer for six months.",
-         {"Integration engineer (HL7/FHIR)": dict.fromkeys(range(1, 7), 160)}, ["HC-AIT"], []),
+        ("Contract FHIR engineers", 9_500_000,
+         "Three contract integration engineers for six months: the committed work alone needs "
+         "more than our two, and the AI triage pilot needs half an engineer on top.",
+         {"Integration engineer (HL7/FHIR)": dict.fromkeys(range(1, 7), 480)}, ["HC-AIT"], [],
+         []),
+        ("Hold the line", 8_500_000,
+         "No contractors and a smaller envelope: the AI triage pilot waits for the EPR team.",
+         {}, [], ["HC-AIT"], []),
     ],
 }
 
@@ -536,8 +545,13 @@ FINANCE = {
     ],
     "scenarios": [
         ("Defer robo-advice", 14_000_000,
-         "Keep the mandatory security work, add open banking, defer robo-advice.", {},
-         ["FIN-OPEN"], ["FIN-ROBO"]),
+         "Keep the mandatory security work, add open banking with a contract architect for "
+         "its first two months, defer robo-advice.",
+         {"Solution architect": {2: 80, 3: 80}}, ["FIN-OPEN"], ["FIN-ROBO"], []),
+        ("Stop core banking", 14_000_000,
+         "FIN-CORE reports green while its SPI and CPI are red: stop it, put its architect on "
+         "open banking and fund robo-advice.",
+         {}, ["FIN-OPEN", "FIN-ROBO"], [], ["FIN-CORE"]),
     ],
 }
 
@@ -632,7 +646,13 @@ PRODUCT = {
         ("PRD-LEG", "closing", "closed", "go", "pmo", 20,
          "All customers migrated; API v1 switched off without incident.", ""),
     ],
-    "scenarios": [],
+    "scenarios": [
+        ("Usage billing first", 7_000_000,
+         "Bill per use before building offline mode.", {}, ["PRD-BILL"], ["PRD-OFF"], []),
+        ("Offline mode first", 6_000_000,
+         "Offline mode for the mobile clients; usage-based billing waits a year.", {},
+         ["PRD-OFF"], ["PRD-BILL"], []),
+    ],
 }
 
 PORTFOLIOS = [RETAIL, HEALTH, FINANCE, PRODUCT]
@@ -885,7 +905,7 @@ class DemoBuilder:
         self.build_risks(portfolio, spec)
         self.build_allocations(spec)
         self.build_gates(spec)
-        for name, limit, description, capacity, forced_in, forced_out in spec["scenarios"]:
+        for name, limit, description, capacity, forced_in, forced_out, stopped in spec["scenarios"]:
             scenario = upsert(
                 Scenario,
                 {"portfolio": portfolio, "name": name},
@@ -904,6 +924,7 @@ class DemoBuilder:
             )
             scenario.forced_in.set([self.projects[c] for c in forced_in])
             scenario.forced_out.set([self.projects[c] for c in forced_out])
+            scenario.stopped.set([self.projects[c] for c in stopped])
         return portfolio
 
     def project_dates(self, spec):

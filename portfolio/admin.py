@@ -98,7 +98,7 @@ class ScenarioAdmin(admin.ModelAdmin):
     list_display = ["name", "portfolio", "budget_limit", "created_by", "committed_at"]
     list_filter = ["portfolio"]
     search_fields = ["name", "description"]
-    autocomplete_fields = ["forced_in", "forced_out"]
+    autocomplete_fields = ["forced_in", "forced_out", "stopped"]
 
 
 @admin.register(GateDecision)

@@ -19,7 +19,7 @@ from portfolio.models import (
     ScoringCriterion,
     StrategicObjective,
 )
-from portfolio.selection import MODEL_STAGES
+from portfolio.selection import COMMITTED_STAGES, MODEL_STAGES
 from portfolio.services import ANCHOR_LEVELS, INTAKE_STAGES, score_field_name
 from projects.models import Project
 from projects.querysets import Stage
@@ -417,15 +417,26 @@ class ScenarioForm(forms.Form):
     forced_out = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    stopped = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Stop",
+        help_text="Running and approved projects are in every slate; committing the scenario "
+        "records a no-go for each one ticked here, which cancels it.",
+    )
 
     def __init__(self, *args, portfolio, **kwargs):
         super().__init__(*args, **kwargs)
-        projects = Project.objects.filter(portfolio=portfolio, stage__in=MODEL_STAGES).order_by(
-            "code"
-        )
+        projects = Project.objects.filter(portfolio=portfolio).order_by("code")
+        choices = projects.filter(stage__in=MODEL_STAGES).exclude(stage__in=COMMITTED_STAGES)
         for name in ("forced_in", "forced_out"):
-            self.fields[name].queryset = projects
+            self.fields[name].queryset = choices
             self.fields[name].label_from_instance = _project_label
+        self.fields["stopped"].queryset = projects.filter(
+            stage__in=COMMITTED_STAGES, is_mandatory=False
+        )
+        self.fields["stopped"].label_from_instance = _project_label
         self.fields["forced_in"].label = "Force in"
         self.fields["forced_out"].label = "Force out"
 
@@ -437,6 +448,7 @@ def scenario_initial(scenario) -> dict:
         "budget_limit": scenario.budget_limit,
         "forced_in": list(scenario.forced_in.values_list("pk", flat=True)),
         "forced_out": list(scenario.forced_out.values_list("pk", flat=True)),
+        "stopped": list(scenario.stopped.values_list("pk", flat=True)),
     }
 
 

@@ -278,6 +278,8 @@ class Scenario(models.Model):
     )
     forced_in = models.ManyToManyField("projects.Project", blank=True, related_name="+")
     forced_out = models.ManyToManyField("projects.Project", blank=True, related_name="+")
+    # Running projects the scenario stops: committing it records a no-go at their gate.
+    stopped = models.ManyToManyField("projects.Project", blank=True, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,17 +1,18 @@
-"""Selection scenarios: saving a named what-if (budget, capacity changes,
-forced projects), comparing two or three side by side, and committing one.
+"""Selection scenarios: saving a named what-if (budget, capacity changes, forced and
+stopped projects), comparing two or three side by side, and committing one.
 
 Services (writes) come first, then the selectors the pages read. Every service checks the
 caller's right itself (PMO and portfolio managers: `access.can_manage_portfolio`) and runs in
 one transaction.
 
-Committing moves the pipeline projects (idea, candidate, and those a previous commit
-deferred) that the scenario's optimal slate contains to "approved", and the ideas and
-candidates it leaves out to "on hold", which the pages call "deferred" (Stage has no such
-value). Each move is saved through the model, so django-simple-history records who made it,
-and gets a GateDecision (go or hold, "Committed scenario <name>") so the project page shows
-why. Active projects the slate leaves out are not stopped here: stopping one is a gate
-decision of its own.
+Approved and in-progress projects are committed: every slate holds them, and a scenario
+takes one out only by stopping it. Committing a scenario applies
+`selection.report.commit_move` to each project, each move a gate decision recorded by
+`services.record_gate_decision` ("Committed scenario <name>", so the project page shows why
+and django-simple-history who): chosen candidates with a priority score are approved, chosen
+ideas become candidates, ideas and candidates left out are put on hold (the pages call them
+"deferred"; Stage has no such value), and stopped projects get a no-go. Nothing else
+changes: a chosen candidate without a score stays a candidate, and the outcome says so.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core import access
-from portfolio.models import GateDecision, GateOutcome, ObjectiveContribution, Scenario
+from portfolio import services
+from portfolio.models import GateOutcome, ObjectiveContribution, Scenario
 from portfolio.selection.loader import selection_input
 from portfolio.selection.model import (
     BUDGET,
+    COMMITTED_STAGES,
     MODEL_STAGES,
     Candidate,
     Reason,
@@ -40,10 +43,20 @@ from portfolio.selection.model import (
     SelectionInput,
     optimise,
 )
-from portfolio.selection.report import RoleLoad, role_loads
-from portfolio.strategy import active_objectives, strategic_alignment
+from portfolio.selection.report import (
+    APPROVE,
+    DEFER,
+    SKIP,
+    STOP,
+    TO_CANDIDATE,
+    CommitMove,
+    RoleLoad,
+    commit_move,
+    role_loads,
+)
+from portfolio.strategy import active_objectives, gate_targets, strategic_alignment
 from projects.models import Project
-from projects.querysets import PIPELINE_STAGES, Stage
+from projects.querysets import Stage
 from resources.models import Role
 
 MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -95,25 +108,44 @@ def clean_capacity_changes(changes) -> dict[str, dict[str, float]]:
     return {role: dict(sorted(months.items())) for role, months in sorted(cleaned.items())}
 
 
-def _check_forced(portfolio, forced_in, forced_out):
+def _check_forced(portfolio, forced_in, forced_out, stopped):
+    """Ideas, candidates and on-hold projects are forced in or out; approved and in-progress
+    ones are committed, so a scenario can only stop them."""
     forced_in, forced_out = set(forced_in), set(forced_out)
     errors = {}
     both = forced_in & forced_out
     if both:
         codes = ", ".join(sorted(p.code for p in both))
         errors["forced_out"] = f"Forced in and out at once: {codes}."
-    allowed = set(
-        Project.objects.filter(portfolio=portfolio, stage__in=MODEL_STAGES).values_list(
-            "pk", flat=True
-        )
+    rows = Project.objects.filter(portfolio=portfolio, stage__in=MODEL_STAGES).values_list(
+        "pk", "stage", "is_mandatory"
     )
+    stages = {pk: stage for pk, stage, _mandatory in rows}
+    mandatory = {pk for pk, _stage, is_mandatory in rows if is_mandatory}
     for name, projects in (("forced_in", forced_in), ("forced_out", forced_out)):
-        strays = sorted(p.code for p in projects if p.pk not in allowed)
+        strays = sorted(p.code for p in projects if p.pk not in stages)
         if strays:
             errors.setdefault(name, []).append(
-                "Only this portfolio's ideas, candidates, approved, in-progress and on-hold "
-                f"projects can be forced: {', '.join(strays)}."
+                "Only this portfolio's ideas, candidates and on-hold projects can be forced: "
+                f"{', '.join(strays)}."
             )
+        running = sorted(p.code for p in projects if stages.get(p.pk) in COMMITTED_STAGES)
+        if running:
+            errors.setdefault(name, []).append(
+                f"{', '.join(running)} already run or are approved: every slate keeps them, "
+                "and a scenario can only stop them."
+            )
+    strays = sorted(p.code for p in stopped if stages.get(p.pk) not in COMMITTED_STAGES)
+    if strays:
+        errors.setdefault("stopped", []).append(
+            "Only this portfolio's approved and in-progress projects can be stopped: "
+            f"{', '.join(strays)}."
+        )
+    required = sorted(p.code for p in stopped if p.pk in mandatory)
+    if required:
+        errors.setdefault("stopped", []).append(
+            f"A scenario cannot stop a mandatory project: {', '.join(required)}."
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -121,7 +153,7 @@ def _check_forced(portfolio, forced_in, forced_out):
 @transaction.atomic
 def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None) -> Scenario:
     """Create (`scenario` None) or update a scenario from `data`: name, description,
-    budget_limit, forced_in, forced_out (projects) and capacity_changes."""
+    budget_limit, forced_in, forced_out, stopped (projects) and capacity_changes."""
     _require_manager(by, portfolio)
     if scenario is not None and (
         scenario.committed_at
@@ -133,7 +165,8 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
         )
     forced_in = list(data.get("forced_in") or [])
     forced_out = list(data.get("forced_out") or [])
-    _check_forced(portfolio, forced_in, forced_out)
+    stopped = list(data.get("stopped") or [])
+    _check_forced(portfolio, forced_in, forced_out, stopped)
     if scenario is None:
         scenario = Scenario(portfolio=portfolio, created_by=by)
     scenario.name = data["name"]
@@ -144,39 +177,79 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
     scenario.save()
     scenario.forced_in.set(forced_in)
     scenario.forced_out.set(forced_out)
+    scenario.stopped.set(stopped)
     return scenario
 
 
 @dataclass(frozen=True)
 class CommitPlan:
-    """What committing would do: the slate, and the pipeline projects it moves."""
+    """What committing would do: the slate, and each project's move (`commit_move`)."""
 
     data: SelectionInput
     selection: Selection
-    approve: tuple[Candidate, ...]
-    defer: tuple[Candidate, ...]
-    untouched_rejected: tuple[Candidate, ...]  # active or on hold, left as they are
+    moves: Mapping[int, CommitMove]
+
+    def _kind(self, kind: str) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.data.candidates if self.moves[c.id].kind == kind)
+
+    @property
+    def approve(self) -> tuple[Candidate, ...]:
+        return self._kind(APPROVE)
+
+    @property
+    def to_candidate(self) -> tuple[Candidate, ...]:
+        return self._kind(TO_CANDIDATE)
+
+    @property
+    def defer(self) -> tuple[Candidate, ...]:
+        return self._kind(DEFER)
+
+    @property
+    def stop(self) -> tuple[Candidate, ...]:
+        return self._kind(STOP)
+
+    @property
+    def skipped(self) -> list[tuple[Candidate, str]]:
+        """Projects in the slate that committing does not approve, with why."""
+        return [
+            (c, self.moves[c.id].note)
+            for c in self.data.candidates
+            if self.moves[c.id].kind in (SKIP, TO_CANDIDATE)
+        ]
+
+    @property
+    def untouched_rejected(self) -> tuple[Candidate, ...]:
+        """On-hold projects (paused, not deferred) the slate leaves out: left as they are."""
+        return tuple(
+            c
+            for c in self.data.candidates
+            if c.id not in self.selection.chosen
+            and not c.is_pipeline
+            and c.id not in self.data.stopped
+        )
 
     @property
     def deferrals(self) -> list[tuple[Candidate, Reason | None]]:
         """Each deferred project with the first constraint that keeps it out."""
         return [(c, next(iter(self.selection.reasons.get(c.id, ())), None)) for c in self.defer]
 
+    @property
+    def moving(self) -> list[Candidate]:
+        return sorted(
+            (c for c in self.data.candidates if self.moves[c.id].changes), key=lambda c: c.code
+        )
+
 
 def scenario_commit_plan(*, scenario: Scenario, as_of: date) -> CommitPlan:
     data = selection_input(portfolio=scenario.portfolio, as_of=as_of, scenario=scenario)
     result = optimise(data)
-    chosen = result.chosen
     return CommitPlan(
         data=data,
         selection=result,
-        approve=tuple(c for c in data.candidates if c.id in chosen and c.is_pipeline),
-        defer=tuple(
-            c for c in data.candidates if c.id not in chosen and c.stage in PIPELINE_STAGES
-        ),
-        untouched_rejected=tuple(
-            c for c in data.candidates if c.id not in chosen and not c.is_pipeline
-        ),
+        moves={
+            c.id: commit_move(c, chosen=c.id in result.chosen, stopped=c.id in data.stopped)
+            for c in data.candidates
+        },
     )
 
 
@@ -185,6 +258,32 @@ class CommitOutcome:
     scenario: Scenario
     approved: tuple[str, ...]
     deferred: tuple[str, ...]
+    to_candidate: tuple[str, ...] = ()
+    stopped: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (code, why it was not approved)
+
+
+def _codes(candidates: Iterable[Candidate]) -> tuple[str, ...]:
+    return tuple(sorted(c.code for c in candidates))
+
+
+def _gate(plan: CommitPlan, candidate: Candidate, scenario: Scenario) -> tuple[str, str, str]:
+    """The gate decision that makes a move: (to stage, outcome, rationale)."""
+    move = plan.moves[candidate.id]
+    rationale = f"Committed scenario {scenario.name}."
+    if move.kind == APPROVE:
+        return Stage.APPROVED, GateOutcome.GO, rationale
+    if move.kind == TO_CANDIDATE:
+        return Stage.CANDIDATE, GateOutcome.GO, f"{rationale} Chosen in its slate; {move.note}."
+    # Deferring holds the project at its next gate; stopping is a no-go there.
+    to_stage = gate_targets(candidate.stage)[0]
+    if move.kind == DEFER:
+        first = plan.selection.reasons.get(candidate.id, ())
+        why = f" Deferred: {first[0]}." if first else " Deferred."
+        return to_stage, GateOutcome.HOLD, rationale + why
+    reason = (scenario.description or "").strip()
+    stop = f" Stopped by the scenario: {reason}" if reason else " Stopped by the scenario."
+    return to_stage, GateOutcome.NO_GO, rationale + stop
 
 
 def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> CommitOutcome:
@@ -205,45 +304,29 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
             raise ValidationError(
                 f"Scenario “{locked.name}” has no slate to commit: {plan.selection.message}"
             )
-        # Both are decisions at the gate to "approved" (strategy.gate_result_stage): go moves
-        # the project there, hold puts it on hold. An idea passes the ungated idea → candidate
-        # step on the way (decision 13).
-        moves = {c.id: (GateOutcome.GO, Stage.APPROVED, "") for c in plan.approve}
-        for candidate in plan.defer:
-            first = plan.selection.reasons.get(candidate.id, ())
-            why = f" Deferred: {first[0]}." if first else " Deferred."
-            moves[candidate.id] = (GateOutcome.HOLD, Stage.ON_HOLD, why)
-        rationale = f"Committed scenario {locked.name}"
-        decisions = []
-        for project in Project.objects.select_for_update().filter(pk__in=list(moves)):
-            outcome, result, note = moves[project.pk]
-            from_stage = project.stage
-            if from_stage == result:
-                continue
-            project.stage = result
-            project.version += 1  # open edit forms now see a newer version
-            project._history_user = by
-            project.save(update_fields=["stage", "version", "updated_at"])
-            decisions.append(
-                GateDecision(
-                    project=project,
-                    from_stage=from_stage,
-                    to_stage=Stage.APPROVED,
-                    outcome=outcome,
-                    decided_by=by,
-                    decided_on=as_of,
-                    rationale=f"{rationale}.{note}",
-                )
+        moving = plan.moving
+        projects = Project.objects.in_bulk([c.id for c in moving])
+        for candidate in moving:
+            to_stage, outcome, rationale = _gate(plan, candidate, locked)
+            services.record_gate_decision(
+                project=projects[candidate.id],
+                to_stage=to_stage,
+                outcome=outcome,
+                decided_on=as_of,
+                rationale=rationale,
+                by=by,
             )
-        GateDecision.objects.bulk_create(decisions)
         locked.committed_by = by
         locked.committed_at = timezone.now()
         locked.save(update_fields=["committed_by", "committed_at"])
         scenario.committed_by, scenario.committed_at = locked.committed_by, locked.committed_at
     return CommitOutcome(
         scenario=locked,
-        approved=tuple(sorted(c.code for c in plan.approve)),
-        deferred=tuple(sorted(c.code for c in plan.defer)),
+        approved=_codes(plan.approve),
+        deferred=_codes(plan.defer),
+        to_candidate=_codes(plan.to_candidate),
+        stopped=_codes(plan.stop),
+        skipped=tuple(sorted((c.code, note) for c, note in plan.skipped)),
     )
 
 
@@ -251,13 +334,15 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
 
 
 def portfolio_scenarios(*, portfolio):
-    """The portfolio's scenarios, newest first, with their authors and forced counts."""
+    """The portfolio's scenarios, newest first, with their authors, forced and stopped
+    counts."""
     return (
         Scenario.objects.filter(portfolio=portfolio)
         .select_related("created_by", "committed_by")
         .annotate(
             forced_in_count=Count("forced_in", distinct=True),
             forced_out_count=Count("forced_out", distinct=True),
+            stopped_count=Count("stopped", distinct=True),
         )
         .order_by("-created_at", "-pk")
     )
@@ -319,11 +404,26 @@ class ComparisonRow:
     project_id: int | None = None
 
 
+# A project in a compared slate: chosen (a candidate), committed (running, reserved first),
+# stop (the scenario stops it), out; None when the scenario has no slate.
+CHOSEN, COMMITTED, STOPPED, OUT = "chosen", "committed", "stop", "out"
+
+
+def _project_cell(outcome: ScenarioOutcome, pid: int) -> str | None:
+    if not outcome.selection.ok:
+        return None
+    if pid in outcome.data.stopped:
+        return STOPPED
+    if pid in outcome.selection.chosen:
+        return COMMITTED if pid in outcome.data.committed else CHOSEN
+    return OUT
+
+
 @dataclass(frozen=True)
 class Comparison:
     outcomes: list[ScenarioOutcome]
     years: list[ComparisonRow]
-    projects: list[ComparisonRow]  # cells: True/False per scenario
+    projects: list[ComparisonRow]  # cells: _project_cell per scenario
     roles: list[ComparisonRow]  # cells: RoleLoad | None per scenario
     objectives: list[ComparisonRow] | None  # cells: alignment per scenario; None: unavailable
     alignment_note: str = ""
@@ -365,7 +465,7 @@ def _alignment(portfolio, slates: list[frozenset[int]], as_of: date):
 
 def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) -> Comparison:
     """Two or three scenarios side by side: value, spend per planning year, the projects each
-    funds, resource load per role and, when available, alignment per objective."""
+    funds or stops, resource load per role and, when available, alignment per objective."""
     outcomes = []
     for scenario in scenarios:
         data = selection_input(portfolio=portfolio, as_of=as_of, scenario=scenario)
@@ -388,10 +488,10 @@ def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) ->
     candidates: dict[int, Candidate] = {}
     for outcome in outcomes:
         candidates.update(outcome.data.by_id())
-    chosen_anywhere = set().union(*(o.selection.chosen for o in outcomes)) if outcomes else set()
+    shown = set().union(*(o.selection.chosen | o.data.stopped for o in outcomes))
     projects = []
-    for pid in sorted(chosen_anywhere, key=lambda p: candidates[p].code):
-        cells = [pid in o.selection.chosen for o in outcomes]
+    for pid in sorted(shown, key=lambda p: candidates[p].code):
+        cells = [_project_cell(o, pid) for o in outcomes]
         candidate = candidates[pid]
         projects.append(
             ComparisonRow(

@@ -103,6 +103,11 @@ def forced_projects(*, scenario: Scenario) -> tuple[QuerySet[Project], QuerySet[
     return scenario.forced_in.order_by("code"), scenario.forced_out.order_by("code")
 
 
+def stopped_projects(*, scenario: Scenario) -> QuerySet[Project]:
+    """The running projects the scenario stops, by code."""
+    return scenario.stopped.order_by("code")
+
+
 def compared_scenarios(*, portfolio: Portfolio, user, pks: list[int]) -> list[Scenario]:
     """The portfolio's scenarios among `pks`, in the order of `pks`."""
     chosen = list(Scenario.objects.visible_to(user).filter(portfolio=portfolio, pk__in=pks))

@@ -4,7 +4,15 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from portfolio.models import Portfolio, PortfolioMembership, Program, StrategicObjective
+from portfolio.models import (
+    CriterionDirection,
+    Portfolio,
+    PortfolioMembership,
+    Program,
+    ProjectScore,
+    ScoringCriterion,
+    StrategicObjective,
+)
 from projects.models import CostEntry, Milestone, Project, StatusReport
 from resources.models import Allocation, Resource, Role
 from risks.models import Risk
@@ -142,3 +150,18 @@ class RiskFactory(factory.django.DjangoModelFactory):
     probability = 3
     impact = 3
     cost_impact = Decimal("10000")
+
+
+def score_equally(portfolio, projects, score=3):
+    """Score every project the same on one criterion weighing 100 % (3 of 5: priority 50, the
+    unscored default): the selection's values stay as they were, but the projects count as
+    scored, so committing a scenario may approve them."""
+    criterion = ScoringCriterion.objects.create(
+        portfolio=portfolio,
+        name="Fit",
+        weight=Decimal("100"),
+        direction=CriterionDirection.HIGHER_IS_BETTER,
+    )
+    ProjectScore.objects.bulk_create(
+        ProjectScore(project=project, criterion=criterion, score=score) for project in projects
+    )

@@ -10,15 +10,19 @@ year, and the hours left per role and month.
   the scored ones (UNSCORED_DEFAULT when none is scored), so being unscored neither wins nor
   loses.
 - A project's cost in a planning year is its budget spread evenly over its months, counting
-  the months of that year inside the horizon. A year's budget is the envelope × (months of
-  the year inside the horizon ÷ 12) less the spend of closing projects (committed, outside
-  the model).
+  the months of that year inside the horizon. Committed work (approved, in progress and
+  closing projects) costs what is left of it instead: the budget less the actual cost to
+  date, spread evenly over its months from the current one (all of it this month when its
+  end has passed). A year's budget is the envelope × (months of the year inside the
+  horizon ÷ 12) less the spend of closing projects (committed, outside the model).
 - The hours a project asks are its requested and confirmed allocations. The hours left per
   role and month are the role's capacity (resources.selectors.role_capacity_grid) less the
   confirmed hours of committed projects (approved, in progress, closing) outside the model,
   plus or minus the scenario's capacity changes.
 - A project that requires one outside the model (cancelled, or not yet a choice here) cannot
   be chosen; one that excludes a funded project outside it cannot either.
+- The scenario forces in or out only projects that are not committed; it stops committed
+  ones (`stopped`).
 """
 
 from __future__ import annotations
@@ -29,17 +33,20 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from core.months import add_months, month_count, month_end, month_start
 from portfolio.models import GateDecision
 from portfolio.priority import priority_scores
 from portfolio.selection.model import (
+    COMMITTED_STAGES,
     MODEL_STAGES,
     UNSCORED_DEFAULT,
     Candidate,
     PlanningYear,
     SelectionInput,
 )
-from projects.models import Project
+from projects.models import CostEntry, Project
 from projects.querysets import ACTIVE_STAGES, PIPELINE_STAGES, Stage
 from resources.capacity import allocation_hours
 from resources.models import Allocation, AllocationStatus
@@ -96,12 +103,13 @@ def selection_input(
     horizon_months: int = HORIZON_MONTHS,
 ) -> SelectionInput:
     """The selection input of one portfolio: its envelope (or `budget`, or the scenario's
-    budget limit), and the scenario's forced projects and capacity changes."""
-    forced_in, forced_out, capacity_changes = frozenset(), frozenset(), {}
+    budget limit), and the scenario's forced and stopped projects and capacity changes."""
+    forced_in, forced_out, stopped, capacity_changes = frozenset(), frozenset(), frozenset(), {}
     if scenario is not None:
         budget = scenario.budget_limit if budget is None else budget
         forced_in = frozenset(scenario.forced_in.values_list("pk", flat=True))
         forced_out = frozenset(scenario.forced_out.values_list("pk", flat=True))
+        stopped = frozenset(scenario.stopped.values_list("pk", flat=True))
         capacity_changes = scenario.capacity_changes or {}
     return load_selection_input(
         projects=Project.objects.filter(portfolio=portfolio),
@@ -110,6 +118,7 @@ def selection_input(
         as_of=as_of,
         forced_in=forced_in,
         forced_out=forced_out,
+        stopped=stopped,
         capacity_changes=capacity_changes,
         horizon_months=horizon_months,
     )
@@ -123,6 +132,7 @@ def load_selection_input(
     as_of: date,
     forced_in: frozenset[int] = frozenset(),
     forced_out: frozenset[int] = frozenset(),
+    stopped: frozenset[int] = frozenset(),
     capacity_changes: Mapping[str, Mapping[str, float]] | None = None,
     horizon_months: int = HORIZON_MONTHS,
 ) -> SelectionInput:
@@ -154,22 +164,43 @@ def load_selection_input(
     )
     model_rows = [row for row in rows if row[3] in MODEL_STAGES]
     model_ids = [row[0] for row in model_rows]
+    committed_ids = frozenset(row[0] for row in model_rows if row[3] in COMMITTED_STAGES)
     model_projects = projects.filter(stage__in=MODEL_STAGES, start_date__lte=horizon_end)
 
-    def spend(budget_amount, start, end) -> dict[str, float]:
-        project_months = month_count(start, end)
-        monthly = float(budget_amount) / project_months
+    def spend(amount, start, end) -> dict[str, float]:
+        """`amount` spread evenly over the months from `start` to `end`, per planning year."""
+        first, last = month_start(start), month_start(end)
+        monthly = float(amount) / month_count(first, last)
         costs: dict[str, float] = defaultdict(float)
-        first = month_start(start)
         for index, month in enumerate(months):
-            if first <= month <= end:
+            if first <= month <= last:
                 costs[year_of[index]] += monthly
         return dict(costs)
 
+    # Actual cost to date of the committed projects (docs/formulas.md: AC, cost entries dated
+    # on or before the day).
+    actual = dict(
+        CostEntry.objects.filter(
+            project__in=projects.filter(
+                stage__in=(*COMMITTED_STAGES, Stage.CLOSING), start_date__lte=horizon_end
+            ),
+            date__lte=as_of,
+        )
+        .values("project_id")
+        .annotate(total=Sum("amount"))
+        .values_list("project_id", "total")
+    )
+
+    def costs_of(pid, stage, amount, start, end) -> dict[str, float]:
+        if stage not in (*COMMITTED_STAGES, Stage.CLOSING):
+            return spend(amount, start, end)
+        remaining = max(Decimal("0"), amount - (actual.get(pid) or Decimal("0")))
+        return spend(remaining, max(start, first_month), max(end, first_month))
+
     committed: dict[str, float] = defaultdict(float)
-    for *_head, stage, amount, _eb, _ab, _m, start, end in rows:
+    for pid, _code, _name, stage, amount, _eb, _ab, _m, start, end in rows:
         if stage == Stage.CLOSING:
-            for year, cost in spend(amount, start, end).items():
+            for year, cost in costs_of(pid, stage, amount, start, end).items():
                 committed[year] += cost
 
     # 2–3. Links. A link to a project outside the model is settled here, once.
@@ -271,13 +302,15 @@ def load_selection_input(
                 scored=score is not None,
                 benefit=benefit,
                 budget=float(amount),
-                costs=spend(amount, start, end),
+                costs=costs_of(pid, stage, amount, start, end),
                 demand=dict(demand.get(pid, {})),
                 mandatory=mandatory,
                 requires=frozenset(requires.get(pid, ())),
                 excludes=frozenset(excludes.get(pid, ())),
                 blocked=blocked.get(pid, ""),
-                deferred=stage == Stage.ON_HOLD and latest_from.get(pid) in PIPELINE_STAGES,
+                deferred_from=latest_from.get(pid, "")
+                if stage == Stage.ON_HOLD and latest_from.get(pid) in PIPELINE_STAGES
+                else "",
             )
         )
     share: dict[str, int] = defaultdict(int)
@@ -291,7 +324,8 @@ def load_selection_input(
             for label, count in share.items()
         ),
         capacity=capacity,
-        forced_in=frozenset(forced_in) & model_set,
-        forced_out=frozenset(forced_out) & model_set,
+        forced_in=frozenset(forced_in) & (model_set - committed_ids),
+        forced_out=frozenset(forced_out) & (model_set - committed_ids),
+        stopped=frozenset(stopped) & committed_ids,
         months=tuple(month_keys),
     )

@@ -4,14 +4,21 @@ dataclasses in (`SelectionInput`), a plain `Selection` out, no database, so the 
 brute-force small instances. Money is in the portfolio's currency, hours are hours; floats,
 since the solver works in floats anyway. `loader` builds the input from the database.
 
-- one binary x_p per candidate (`MODEL_STAGES`: ideas, candidates, approved, in-progress and
+- one binary x_p per project of `MODEL_STAGES` (ideas, candidates, approved, in-progress and
   on-hold projects; closing, closed and cancelled ones are not choices any more);
+- committed projects (`COMMITTED_STAGES`: approved and in progress) are fixed to 1 unless
+  the scenario stops them, and their budget and hours are reserved first: the other
+  projects share what is left, max(0, limit − reserved). Committed work beyond a limit is
+  an over-commitment to report, never a reason to drop a running project;
 - maximise Σ value_p × x_p;
 - budget, for every planning year: Σ cost_p,y × x_p ≤ envelope × the year's share of the
-  horizon − committed spend outside the model;
-- capacity, for every role and month: Σ hours_p,r,m × x_p ≤ the hours left for the model;
-- mandatory and forced-in projects fixed to 1, forced-out and blocked ones to 0;
-  "a requires b": x_a ≤ x_b; "a excludes b": x_a + x_b ≤ 1.
+  horizon − committed spend outside the model − spend reserved by committed projects;
+- capacity, for every role and month: Σ hours_p,r,m × x_p ≤ the hours left for the model −
+  the hours reserved by committed projects;
+- mandatory and forced-in projects fixed to 1, stopped, forced-out and blocked ones to 0;
+  "a requires b": x_a ≤ x_b; "a excludes b": x_a + x_b ≤ 1 (unless both are committed).
+
+docs/formulas.md, "Optimised selection", writes it out.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ import pulp
 from projects.querysets import PIPELINE_STAGES, Stage
 
 MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HOLD)
+# Funded and not finished: in every slate unless the scenario stops them.
+COMMITTED_STAGES = (Stage.APPROVED, Stage.IN_PROGRESS)
 UNSCORED_DEFAULT = 50.0
 SOLVER_TIME_LIMIT_SECONDS = 20  # a safety net: past it, the best slate found so far
 # CBC's parallel branch and bound closes the hard cases (many binding rows) several times
@@ -88,8 +97,9 @@ class Candidate:
     excludes: frozenset[int] = frozenset()
     # Why the project cannot be chosen whatever the rest, e.g. "requires X (cancelled)".
     blocked: str = ""
-    # On hold because a committed scenario deferred it (Slate has no "deferred" stage).
-    deferred: bool = False
+    # On hold because a committed scenario deferred it (Slate has no "deferred" stage): the
+    # pipeline stage (idea or candidate) it was deferred from.
+    deferred_from: str = ""
 
     @cached_property
     def uses(self) -> dict[Key, float]:
@@ -107,9 +117,23 @@ class Candidate:
         return sum(self.demand.values())
 
     @property
+    def deferred(self) -> bool:
+        return bool(self.deferred_from)
+
+    @property
     def is_pipeline(self) -> bool:
         """Still to be decided: an idea, a candidate, or a deferred one."""
         return self.stage in PIPELINE_STAGES or self.deferred
+
+    @property
+    def pipeline_stage(self) -> str:
+        """Idea or candidate: where a pipeline project stands at the gates ("" otherwise)."""
+        return self.stage if self.stage in PIPELINE_STAGES else self.deferred_from
+
+    @property
+    def is_committed(self) -> bool:
+        """Approved or in progress: in every slate unless a scenario stops it."""
+        return self.stage in COMMITTED_STAGES
 
     @property
     def stage_label(self) -> str:
@@ -124,6 +148,37 @@ class PlanningYear:
 
 
 @dataclass(frozen=True)
+class _OnConstraint:
+    key: Key
+
+    @property
+    def label(self) -> str:
+        return constraint_label(self.key)
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
+
+
+@dataclass(frozen=True)
+class OverCommitment(_OnConstraint):
+    """A budget year or capacity cell that committed projects alone overflow."""
+
+    needed: float  # what the committed projects reserve
+    available: float  # the limit
+
+    @property
+    def excess(self) -> float:
+        return self.needed - self.available
+
+    def __str__(self):
+        return (
+            f"{self.label} (committed work needs {_amount(self.key, self.needed)}, "
+            f"{_amount(self.key, self.available)} available)"
+        )
+
+
+@dataclass(frozen=True)
 class SelectionInput:
     candidates: tuple[Candidate, ...]
     budget: float  # per planning year
@@ -133,6 +188,8 @@ class SelectionInput:
     capacity: Mapping[tuple[str, str], float] = field(default_factory=dict)
     forced_in: frozenset[int] = frozenset()
     forced_out: frozenset[int] = frozenset()
+    # Committed projects the scenario stops (recorded as a no-go when it is committed).
+    stopped: frozenset[int] = frozenset()
     months: tuple[str, ...] = ()  # the horizon, "YYYY-MM", for display
 
     def __post_init__(self):
@@ -154,6 +211,36 @@ class SelectionInput:
     def by_id(self) -> dict[int, Candidate]:
         return {candidate.id: candidate for candidate in self.candidates}
 
+    @cached_property
+    def committed(self) -> frozenset[int]:
+        """The approved and in-progress projects the scenario does not stop."""
+        return frozenset(
+            c.id for c in self.candidates if c.is_committed and c.id not in self.stopped
+        )
+
+    @cached_property
+    def reserved(self) -> dict[Key, float]:
+        """The budget and hours the committed projects hold before anything is chosen."""
+        return usage_by_constraint(self, self.committed)
+
+    def room(self, budget: float | None = None) -> dict[Key, float]:
+        """What the limits leave for the projects that are not committed."""
+        reserved = self.reserved
+        return {
+            key: max(0.0, limit - reserved.get(key, 0.0))
+            for key, limit in self.limits(budget).items()
+        }
+
+    def over_commitments(self, budget: float | None = None) -> tuple[OverCommitment, ...]:
+        """The budget years and capacity cells committed work alone overflows, years first."""
+        limits = self.limits(budget)
+        found = [
+            OverCommitment(key=key, needed=amount, available=limits.get(key, 0.0))
+            for key, amount in self.reserved.items()
+            if amount > 0 and not fits(amount, 0.0, limits.get(key, 0.0))
+        ]
+        return tuple(sorted(found, key=lambda over: _key_order(over.key)))
+
     def budget_limit(self, year: PlanningYear, budget: float | None = None) -> float:
         envelope = self.budget if budget is None else budget
         return max(0.0, envelope * year.share - year.committed)
@@ -166,23 +253,19 @@ class SelectionInput:
         return limits
 
     def excluded_up_front(self) -> dict[int, str]:
-        """Projects no slate may contain, with why."""
-        reasons = dict.fromkeys(self.forced_out, "forced out by the scenario")
+        """Projects no slate may contain, with why. Only a stop takes a committed project
+        out: forcing it out, or a link to a project outside the model, does not."""
+        reasons = dict.fromkeys(self.stopped, "stopped by the scenario")
+        committed = self.committed
+        for pid in self.forced_out - committed:
+            reasons.setdefault(pid, "forced out by the scenario")
         for candidate in self.candidates:
-            if candidate.blocked and candidate.id not in reasons:
+            if candidate.blocked and candidate.id not in reasons and candidate.id not in committed:
                 reasons[candidate.id] = candidate.blocked
         return reasons
 
     def with_budget(self, budget: float) -> SelectionInput:
-        return SelectionInput(
-            candidates=self.candidates,
-            budget=budget,
-            years=self.years,
-            capacity=self.capacity,
-            forced_in=self.forced_in,
-            forced_out=self.forced_out,
-            months=self.months,
-        )
+        return replace(self, budget=budget)
 
 
 # --- Forced projects -----------------------------------------------------------------------
@@ -201,16 +284,22 @@ def _names(candidates: Iterable[Candidate], limit: int = 5) -> str:
 
 
 def forced_projects(data: SelectionInput) -> tuple[frozenset[int], Infeasibility | None]:
-    """The projects every slate must contain (mandatory, forced in, and what they require),
-    or the first reason no slate can: checked before solving, so the message names the
-    constraint instead of showing a solver trace."""
+    """The projects every slate must contain (committed, mandatory, forced in, and what they
+    require), or the first reason no slate can: checked before solving, so the message names
+    the constraint instead of showing a solver trace. Committed projects never make a slate
+    infeasible by their budget or hours (see `SelectionInput.over_commitments`); the others
+    must fit in what committed work leaves."""
     by_id = data.by_id()
     out = data.excluded_up_front()
+    committed = data.committed
     forced: set[int] = set()
     pending = [c.id for c in data.candidates if c.mandatory] + sorted(
         pid for pid in data.forced_in if pid in by_id
     )
     reason_of = {pid: "mandatory" if by_id[pid].mandatory else "forced in" for pid in pending}
+    for pid in sorted(committed):
+        reason_of[pid] = f"committed, {Stage(by_id[pid].stage).label.lower()}"
+        pending.append(pid)
     while pending:
         pid = pending.pop()
         if pid in forced:
@@ -229,29 +318,30 @@ def forced_projects(data: SelectionInput) -> tuple[frozenset[int], Infeasibility
                 pending.append(required)
     for pid in sorted(forced):
         for other in sorted(by_id[pid].excludes & forced):
-            if pid < other:
+            # Two running projects that exclude each other are both running: a fact, not a
+            # choice the selection can undo.
+            if pid < other and not {pid, other} <= committed:
                 a, b = by_id[pid], by_id[other]
                 return frozenset(), Infeasibility(
                     constraint=f"{a.code} excludes {b.code}",
                     message=f"{a.code} and {b.code} must both be selected, but they exclude "
                     "each other.",
                 )
-    used: dict[Key, float] = defaultdict(float)
-    for pid in forced:
-        for key, amount in by_id[pid].uses.items():
-            used[key] += amount
-    limits = data.limits()
+    chosen = forced - committed
+    used = usage_by_constraint(data, chosen)
+    room = data.room()
     for key in sorted(used, key=lambda k: (k[0] != BUDGET, k)):
-        limit = limits.get(key, 0.0)
-        if not fits(used[key], 0.0, limit):
-            needing = [by_id[pid] for pid in forced if by_id[pid].uses.get(key)]
+        limit = room.get(key, 0.0)
+        if used[key] > 0 and not fits(used[key], 0.0, limit):
+            needing = [by_id[pid] for pid in chosen if by_id[pid].uses.get(key)]
             label = constraint_label(key)
+            after = " after committed work" if data.reserved.get(key) else ""
             return frozenset(), Infeasibility(
                 constraint=label,
                 message=(
                     f"The projects that must be selected ({_names(needing)}) need "
                     f"{_amount(key, used[key])} of {label}, but only {_amount(key, limit)} "
-                    "is available."
+                    f"is available{after}."
                 ),
             )
     return frozenset(forced), None
@@ -273,19 +363,10 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class ConstraintUse:
-    key: Key
+class ConstraintUse(_OnConstraint):
     limit: float
     used: float
     available: float  # before clamping: negative when already over-committed
-
-    @property
-    def label(self) -> str:
-        return constraint_label(self.key)
-
-    @property
-    def kind(self) -> str:
-        return self.key[0]
 
     @property
     def slack(self) -> float:
@@ -308,6 +389,8 @@ class Selection:
     message: str = ""
     solve_seconds: float = 0.0
     bound: float | None = None  # the solver's best possible value, when it stopped early
+    # Budget years and capacity cells that committed projects alone overflow: a warning.
+    over_commitments: tuple[OverCommitment, ...] = ()
 
     @classmethod
     def infeasible(cls, budget: float, infeasibility: Infeasibility) -> Selection:
@@ -364,6 +447,10 @@ def explain_rejections(
         if candidate.id in chosen:
             continue
         found: list[Reason] = []
+        if candidate.id in data.stopped:
+            # The scenario's decision, whatever else adding it back would break.
+            reasons[candidate.id] = (Reason(out[candidate.id], kind="stop"),)
+            continue
         if candidate.id in out:
             found.append(Reason(out[candidate.id], kind="forced"))
         for other in sorted(candidate.excludes & chosen, key=lambda pid: by_id[pid].code):
@@ -397,9 +484,11 @@ def _key_order(key: Key):
 
 
 def _without_worthless(data: SelectionInput, chosen: set[int]) -> set[int]:
-    """Drop projects that add no value unless they must be in or a chosen project requires
-    them: a solver may keep them at no cost, but funding them buys nothing."""
+    """Drop projects that add no value unless they must be in (committed, mandatory, forced
+    in) or a chosen project requires them: a solver may keep them at no cost, but funding
+    them buys nothing."""
     by_id, chosen = data.by_id(), set(chosen)
+    keep = data.forced_in | data.committed
     while True:
         required = {r for pid in chosen for r in by_id[pid].requires}
         worthless = {
@@ -407,7 +496,7 @@ def _without_worthless(data: SelectionInput, chosen: set[int]) -> set[int]:
             for pid in chosen
             if by_id[pid].value <= 0
             and not by_id[pid].mandatory
-            and pid not in data.forced_in
+            and pid not in keep
             and pid not in required
         }
         if not worthless:
@@ -428,6 +517,7 @@ def build_selection(data: SelectionInput, status: str, chosen, budget, seconds=0
         reasons=explain_rejections(data, chosen, budget),
         usage=usage_by_constraint(data, chosen),
         solve_seconds=seconds,
+        over_commitments=data.over_commitments(budget),
     )
 
 
@@ -440,7 +530,8 @@ class SelectionModel:
 
     Constraints are built from pre-grouped term lists (one LpAffineExpression per row), never
     by `+=` in loops, and capacity cells that every candidate together cannot overflow are
-    left out: they can never bind."""
+    left out: they can never bind. Committed projects are fixed to 1 and left out of the
+    budget and capacity rows, whose right-hand sides are what they leave (`room`)."""
 
     def __init__(self, data: SelectionInput):
         started = time.perf_counter()
@@ -466,12 +557,15 @@ class SelectionModel:
         )
         terms: dict[Key, list] = defaultdict(list)
         totals: dict[Key, float] = defaultdict(float)
+        committed = data.committed
         for candidate in data.candidates:
+            if candidate.id in committed:
+                continue
             for key, amount in candidate.uses.items():
                 if amount > 0:
                     terms[key].append((x[candidate.id], amount))
                     totals[key] += amount
-        limits = data.limits()
+        limits = data.room()
         self.budget_constraints: dict[str, pulp.LpConstraint] = {}
         for number, (key, row) in enumerate(sorted(terms.items(), key=lambda kv: kv[0])):
             if key[0] == CAPACITY and fits(totals[key], 0.0, limits.get(key, 0.0)):
@@ -497,7 +591,7 @@ class SelectionModel:
                         )
                     )
             for other in sorted(candidate.excludes):
-                if other in x and candidate.id < other:
+                if other in x and candidate.id < other and not {candidate.id, other} <= committed:
                     self.problem.addConstraint(
                         pulp.LpConstraint(
                             pulp.LpAffineExpression([(x[candidate.id], 1), (x[other], 1)]),
@@ -522,12 +616,16 @@ class SelectionModel:
         if infeasibility is None and budget != data.budget:
             infeasibility = forced_projects(data.with_budget(budget))[1]
         if infeasibility is not None:
-            return Selection.infeasible(budget, infeasibility)
+            return replace(
+                Selection.infeasible(budget, infeasibility),
+                over_commitments=data.over_commitments(budget),
+            )
         if not data.candidates:
             return build_selection(data, OPTIMAL, (), budget)
+        room = data.room(budget)
         for year in data.years:
             if year.label in self.budget_constraints:
-                self.budget_constraints[year.label].changeRHS(data.budget_limit(year, budget))
+                self.budget_constraints[year.label].changeRHS(room[(BUDGET, year.label)])
         with tempfile.TemporaryDirectory(prefix="slate-selection-") as directory:
             log = log_path or os.path.join(directory, "cbc.log")
             # gapRel=0: CBC stops only when the slate is proven optimal (or at the time limit).
@@ -560,7 +658,12 @@ class SelectionModel:
                 f"{time_limit:g} s ({pulp.LpStatus[self.problem.status]}).",
                 solve_seconds=seconds,
             )
-        chosen = [pid for pid, var in self.variables.items() if (var.varValue or 0) > 0.5]
+        # A fixed project that is in no row and adds no value is not in the LP at all.
+        chosen = [
+            pid
+            for pid, var in self.variables.items()
+            if pid in self.forced or (var.varValue or 0) > 0.5
+        ]
         proven = self.problem.sol_status == pulp.LpSolutionOptimal
         result = build_selection(data, OPTIMAL if proven else FEASIBLE, chosen, budget, seconds)
         return result if proven else replace(result, bound=bound)

@@ -1,6 +1,7 @@
 """What the selection pages show: the optimal slate beside the greedy one, each rejected
 project with what keeps it out, the spend per planning year, the load per role, the
-constraints that bind, and the efficient frontier of a portfolio."""
+constraints that bind, what committed work alone overflows, what committing a scenario
+would do to each project, and the efficient frontier of a portfolio."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from portfolio.selection.model import (
     BUDGET,
     CAPACITY,
     Candidate,
+    OverCommitment,
     Reason,
     Selection,
     SelectionInput,
@@ -26,14 +28,68 @@ from portfolio.selection.model import (
     optimise,
 )
 from portfolio.selection.rank_by_score import greedy, greedy_order
+from projects.querysets import Stage
+
+# --- What committing does to a project ------------------------------------------------------
+
+APPROVE, TO_CANDIDATE, DEFER, STOP = "approve", "to_candidate", "defer", "stop"
+KEEP, SKIP = "keep", "skip"
+
+
+@dataclass(frozen=True)
+class CommitMove:
+    """What committing a scenario does to one project: `kind` (approve, to_candidate,
+    defer, stop; keep and skip change nothing), the stage it leaves the project in, and why
+    it goes no further when the slate chose it."""
+
+    kind: str
+    to_stage: str = ""
+    note: str = ""
+
+    @property
+    def changes(self) -> bool:
+        return self.kind in (APPROVE, TO_CANDIDATE, DEFER, STOP)
+
+
+def commit_move(candidate: Candidate, *, chosen: bool, stopped: bool) -> CommitMove:
+    """The one rule of what a commit may do (docs/formulas.md, "Optimised selection"): a
+    slate never takes a project past a gate it has not passed. A chosen candidate with a
+    priority score is approved; a chosen idea only becomes a candidate (idea → candidate
+    needs no gate, approval does); a chosen candidate without a score stays where it is.
+    Ideas and candidates left out are deferred (on hold). A committed project is stopped only
+    when the scenario says so; the rest is left as it is."""
+    if stopped:
+        return CommitMove(STOP, Stage.CANCELLED)
+    stage = candidate.pipeline_stage
+    if not stage:
+        return CommitMove(KEEP)
+    if not chosen:
+        if candidate.deferred:
+            return CommitMove(KEEP)
+        return CommitMove(DEFER, Stage.ON_HOLD)
+    if stage == Stage.IDEA:
+        return CommitMove(
+            TO_CANDIDATE,
+            Stage.CANDIDATE,
+            "an idea is moved to candidate, not approved: approval is the candidate's own "
+            "gate, with its business case and priority score",
+        )
+    if not candidate.scored:
+        return CommitMove(
+            SKIP,
+            note="not approved: it has no priority score (the slate used the median score); "
+            "score it, then decide its gate",
+        )
+    return CommitMove(APPROVE, Stage.APPROVED)
 
 
 @dataclass(frozen=True)
 class YearBudget:
     label: str
     limit: float
-    committed: float
-    optimised: float
+    committed: float  # closing projects' spend, outside the selection
+    reserved: float  # what is left of the committed projects' budgets, reserved first
+    optimised: float  # the slate's spend, the reserved part included
     greedy: float
 
     @property
@@ -61,6 +117,7 @@ def year_budgets(data: SelectionInput, optimised: Selection, greedy_choice: Sele
             label=year.label,
             limit=data.budget_limit(year, optimised.budget),
             committed=year.committed,
+            reserved=data.reserved.get((BUDGET, year.label), 0.0),
             optimised=optimised.usage.get((BUDGET, year.label), 0.0),
             greedy=greedy_choice.usage.get((BUDGET, year.label), 0.0),
         )
@@ -142,6 +199,40 @@ def binding_constraints(data: SelectionInput, selection: Selection) -> list[Bind
 
 
 @dataclass(frozen=True)
+class OverCommitmentRow:
+    """A budget year, or a role over the months its committed work overflows."""
+
+    label: str
+    months: tuple[str, ...]
+    needed: float
+    available: float
+    worst: float  # the largest excess in one year or month
+    unit: str  # "" (money) or "h"
+
+    @property
+    def months_label(self) -> str:
+        return Binding(self.label, 0, self.months).months_label
+
+
+def over_commitment_rows(over: tuple[OverCommitment, ...]) -> list[OverCommitmentRow]:
+    """Committed work beyond a limit, the budget years first, capacity grouped by role."""
+    groups: dict[str, list[OverCommitment]] = defaultdict(list)
+    for item in over:
+        groups[item.label if item.kind == BUDGET else f"{CAPACITY} {item.key[1]}"].append(item)
+    return [
+        OverCommitmentRow(
+            label=label,
+            months=tuple(item.key[2] for item in items if item.kind == CAPACITY),
+            needed=sum(item.needed for item in items),
+            available=sum(item.available for item in items),
+            worst=max(item.excess for item in items),
+            unit="h" if items[0].kind == CAPACITY else "",
+        )
+        for label, items in groups.items()
+    ]
+
+
+@dataclass(frozen=True)
 class SelectionRow:
     candidate: Candidate
     optimised: bool
@@ -149,6 +240,9 @@ class SelectionRow:
     greedy_rank: int
     reasons: tuple[Reason, ...] = ()  # why the optimiser left it out
     greedy_reasons: tuple[Reason, ...] = ()  # why the greedy ranking left it out
+    committed: bool = False  # approved or in progress, not stopped: reserved first
+    stopped: bool = False  # a running project the scenario stops
+    move: CommitMove = CommitMove(KEEP)  # what committing the slate would do to it
 
     @property
     def first_reasons(self) -> tuple[Reason, ...]:
@@ -171,6 +265,15 @@ class SelectionReport:
     years: list[YearBudget]
     loads: list[RoleLoad]
     binding: list[Binding]
+    over_commitments: list[OverCommitmentRow]
+
+    @property
+    def committed_value(self) -> float:
+        return sum(row.candidate.value for row in self.chosen if row.committed)
+
+    @property
+    def committed_count(self) -> int:
+        return sum(1 for row in self.chosen if row.committed)
 
     @property
     def value_gap(self) -> float:
@@ -213,6 +316,9 @@ def build_report(data: SelectionInput, optimised: Selection | None = None) -> Se
             greedy_rank=rank[c.id],
             reasons=optimised.reasons.get(c.id, ()),
             greedy_reasons=greedy_choice.reasons.get(c.id, ()),
+            committed=c.id in data.committed,
+            stopped=c.id in data.stopped,
+            move=commit_move(c, chosen=c.id in optimised.chosen, stopped=c.id in data.stopped),
         )
         for c in data.candidates
     ]
@@ -228,6 +334,7 @@ def build_report(data: SelectionInput, optimised: Selection | None = None) -> Se
         years=year_budgets(data, optimised, greedy_choice) if optimised.ok else [],
         loads=role_loads(data, optimised) if optimised.ok else [],
         binding=binding_constraints(data, optimised) if optimised.ok else [],
+        over_commitments=over_commitment_rows(optimised.over_commitments),
     )
 
 

@@ -186,6 +186,7 @@ def scenario_detail(request, code, pk):
         portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
     )
     forced_in, forced_out = selectors.forced_projects(scenario=scenario)
+    stopped = selectors.stopped_projects(scenario=scenario)
     return render(
         request,
         "portfolio/scenario_detail.html",
@@ -196,6 +197,7 @@ def scenario_detail(request, code, pk):
             "capacity_changes": scenarios.capacity_change_ranges(scenario.capacity_changes),
             "forced_in": forced_in,
             "forced_out": forced_out,
+            "stopped": stopped,
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
@@ -212,11 +214,7 @@ def scenario_commit(request, code, pk):
             form, lambda: scenarios.scenario_commit(scenario=scenario, by=request.user)
         )
         if outcome:
-            messages.success(
-                request,
-                f"Scenario “{scenario.name}” committed: {len(outcome.approved)} project(s) "
-                f"approved, {len(outcome.deferred)} deferred (on hold).",
-            )
+            _report_commit(request, outcome)
             return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
     plan = scenarios.scenario_commit_plan(scenario=scenario, as_of=timezone.localdate())
     return render(
@@ -224,6 +222,25 @@ def scenario_commit(request, code, pk):
         "portfolio/scenario_commit.html",
         {"portfolio": portfolio, "scenario": scenario, "plan": plan, "form": form},
     )
+
+
+def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
+    """What the commit did, and what in the slate it did not approve and why."""
+    done = [
+        f"{len(outcome.approved)} project(s) approved",
+        f"{len(outcome.to_candidate)} idea(s) moved to candidate" if outcome.to_candidate else "",
+        f"{len(outcome.deferred)} deferred (on hold)",
+        f"{len(outcome.stopped)} stopped (no-go: {', '.join(outcome.stopped)})"
+        if outcome.stopped
+        else "",
+    ]
+    messages.success(
+        request,
+        f"Scenario “{outcome.scenario.name}” committed: {', '.join(d for d in done if d)}.",
+    )
+    if outcome.skipped:
+        skipped = "; ".join(f"{code}: {why}" for code, why in outcome.skipped)
+        messages.warning(request, f"In the slate but not approved: {skipped}.")
 
 
 @login_required

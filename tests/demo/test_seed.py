@@ -9,14 +9,17 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from demo import scale as scale_data
 from demo import seed as demo_data
+from portfolio import scenarios
 from portfolio.models import (
     GateDecision,
     Portfolio,
     PortfolioMembership,
+    Scenario,
     ScoringCriterion,
     StrategicObjective,
 )
@@ -233,6 +236,74 @@ def test_over_allocation_and_late_dependency(demo):
     assert ProjectDependency.objects.filter(
         kind="shared_deliverable", deliverable="Data architecture v2"
     ).exists()
+
+
+def test_every_demo_portfolio_has_scenarios_whose_slates_compare_with_ticks(demo, client):
+    """Each demo portfolio seeds two scenarios or more; each has a slate on today's data with
+    every running project in it (unless the scenario stops it), and the compare page ticks
+    exactly the projects each slate funds."""
+    client.force_login(get_user_model().objects.get(username="pmo"))
+    for portfolio in Portfolio.objects.filter(code__in=DEMO_CODES).order_by("code"):
+        seeded = list(portfolio.scenarios.order_by("name"))
+        assert len(seeded) >= 2, portfolio.code
+        response = client.get(
+            reverse("portfolio:scenario-compare", args=[portfolio.code]),
+            {"s": [s.pk for s in seeded]},
+        )
+        assert response.status_code == 200
+        comparison = response.context["comparison"]
+        running = set(
+            portfolio.projects.filter(stage__in=["approved", "in_progress"]).values_list(
+                "pk", flat=True
+            )
+        )
+        ticks = 0
+        for column, outcome in enumerate(comparison.outcomes):
+            label = (portfolio.code, outcome.scenario.name)
+            assert outcome.selection.ok, (*label, outcome.selection.message)
+            chosen, stopped = outcome.selection.chosen, outcome.data.stopped
+            assert chosen - running, label  # candidates too, not only the committed work
+            assert running - stopped <= chosen, label
+            for row in comparison.projects:
+                cell = row.cells[column]
+                assert (cell in ("chosen", "committed")) == (row.project_id in chosen), label
+                assert (cell == "stop") == (row.project_id in stopped), label
+                ticks += cell in ("chosen", "committed")
+        assert response.content.decode().count('class="tick"') == ticks
+
+
+def test_committing_a_seeded_scenario_changes_no_running_project_unless_it_stops_it(demo):
+    """Commit every seeded scenario in turn: approved and in-progress projects keep their
+    stage, version and gate decisions unless the scenario stops them (a no-go), and every
+    approval is of a scored candidate."""
+    pmo = get_user_model().objects.get(username="pmo")
+    stops = 0
+    for scenario in Scenario.objects.filter(portfolio__code__in=DEMO_CODES).order_by("pk"):
+        running = scenario.portfolio.projects.filter(stage__in=["approved", "in_progress"])
+        before = {p.pk: (p.stage, p.version, p.updated_at) for p in running}
+        decided = set(GateDecision.objects.values_list("pk", flat=True))
+        stopped = set(scenario.stopped.values_list("pk", flat=True))
+        outcome = scenarios.scenario_commit(scenario=scenario, by=pmo)
+        after = {p.pk: p for p in Project.objects.filter(pk__in=before)}
+        new = GateDecision.objects.exclude(pk__in=decided).select_related("project")
+        for pk, (stage, version, updated_at) in before.items():
+            project = after[pk]
+            if pk in stopped:
+                assert project.stage == "cancelled", project.code
+                assert new.get(project=project).outcome == "no_go"
+                stops += 1
+                continue
+            assert (project.stage, project.version, project.updated_at) == (
+                stage,
+                version,
+                updated_at,
+            ), project.code
+            assert not new.filter(project=project).exists(), project.code
+        for decision in new.filter(outcome="go", to_stage="approved"):
+            assert decision.from_stage in ("candidate", "on_hold"), decision.project.code
+            assert decision.project.scores.exists(), decision.project.code
+        assert len(outcome.stopped) == len(stopped)
+    assert stops  # the demo shows a stop
 
 
 # -- seed_scale --------------------------------------------------------------------------------

@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from core.months import month_end
 from portfolio import scenarios
-from portfolio.models import GateDecision, ObjectiveContribution, Scenario
+from portfolio.models import GateDecision, ObjectiveContribution, ProjectScore, Scenario
 from projects.models import Project
-from tests.factories import ObjectiveFactory, PortfolioFactory, ProjectFactory, RoleFactory
+from tests.factories import (
+    ObjectiveFactory,
+    PortfolioFactory,
+    ProjectFactory,
+    RoleFactory,
+    score_equally,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +49,7 @@ def pipeline(portfolio):
         projects[key].save()
     portfolio.budget_envelope = Decimal("260000")
     portfolio.save()
+    score_equally(portfolio, projects.values())
     return projects
 
 
@@ -117,18 +124,20 @@ def test_commit_approves_the_slate_and_defers_the_rest(portfolio, pipeline, memb
     manager = member_of(portfolio, "portfolio_manager")
     scenario = _save(portfolio, manager, name="Fund the best two")
     outcome = scenarios.scenario_commit(scenario=scenario, by=manager)
-    assert outcome.approved == ("BEST", "GOOD")
+    assert outcome.approved == ("BEST",)
+    assert outcome.to_candidate == ("GOOD",)  # an idea passes the candidate gate first
     assert outcome.deferred == ("WEAK",)
     stages = dict(Project.objects.values_list("code", "stage"))
     assert stages == {
         "BEST": "approved",
-        "GOOD": "approved",
+        "GOOD": "candidate",
         "WEAK": "on_hold",
         "LIVE": "in_progress",
     }
     decisions = {d.project.code: d for d in GateDecision.objects.select_related("project")}
     assert set(decisions) == {"BEST", "GOOD", "WEAK"}
-    assert (decisions["GOOD"].from_stage, decisions["GOOD"].to_stage) == ("idea", "approved")
+    assert (decisions["GOOD"].from_stage, decisions["GOOD"].to_stage) == ("idea", "candidate")
+    assert decisions["GOOD"].outcome == "go"
     assert decisions["BEST"].outcome == "go" and decisions["WEAK"].outcome == "hold"
     assert decisions["WEAK"].to_stage == "approved"  # held at the gate to approved
     for decision in decisions.values():
@@ -143,12 +152,91 @@ def test_commit_approves_the_slate_and_defers_the_rest(portfolio, pipeline, memb
     assert scenario.committed_by == manager and scenario.committed_at is not None
 
 
+def test_commit_skips_unscored_candidates_and_ideas_with_a_reason(portfolio, pipeline, member_of):
+    """Neither the median score an unscored candidate is given for the optimisation nor a
+    place in the slate takes a project past a gate it has not passed."""
+    pmo = member_of(portfolio, "pmo")
+    ProjectScore.objects.filter(project=pipeline["best"]).delete()
+    scenario = _save(portfolio, pmo, name="Unscored")
+    plan = scenarios.scenario_commit_plan(scenario=scenario, as_of=timezone.localdate())
+    by_id = plan.data.by_id()
+    assert {by_id[pid].code for pid in plan.selection.chosen} >= {"BEST", "GOOD"}
+    outcome = scenarios.scenario_commit(scenario=scenario, by=pmo)
+    assert outcome.approved == ()
+    assert outcome.to_candidate == ("GOOD",)
+    skipped = dict(outcome.skipped)
+    assert set(skipped) == {"BEST", "GOOD"}
+    assert "no priority score" in skipped["BEST"]
+    assert "idea" in skipped["GOOD"] and "candidate" in skipped["GOOD"]
+    stages = dict(Project.objects.values_list("code", "stage"))
+    assert (stages["BEST"], stages["GOOD"]) == ("candidate", "candidate")
+    assert not GateDecision.objects.filter(project__code="BEST").exists()
+    (good,) = GateDecision.objects.filter(project__code="GOOD")
+    assert "not approved" in good.rationale and "idea" in good.rationale
+
+
+def test_commit_records_a_stop_as_a_no_go_gate_decision(portfolio, pipeline, member_of):
+    manager = member_of(portfolio, "portfolio_manager")
+    live = pipeline["live"]
+    version = live.version
+    scenario = _save(
+        portfolio,
+        manager,
+        name="Stop LIVE",
+        description="Its benefit no longer justifies the spend.",
+        stopped=[live],
+    )
+    assert list(scenario.stopped.all()) == [live]
+    outcome = scenarios.scenario_commit(scenario=scenario, by=manager)
+    assert outcome.stopped == ("LIVE",)
+    live.refresh_from_db()
+    assert live.stage == "cancelled" and live.version == version + 1
+    (decision,) = GateDecision.objects.filter(project=live)
+    assert (decision.from_stage, decision.to_stage, decision.outcome) == (
+        "in_progress",
+        "closing",
+        "no_go",
+    )
+    assert decision.decided_by == manager
+    assert decision.rationale.startswith("Committed scenario Stop LIVE")
+    assert "Its benefit no longer justifies the spend." in decision.rationale
+    assert live.history.order_by("-history_date").first().history_user == manager
+
+
+def test_save_refuses_stopping_a_pipeline_project_and_forcing_a_running_one(
+    portfolio, pipeline, member_of
+):
+    pmo = member_of(portfolio, "pmo")
+    with pytest.raises(ValidationError) as error:
+        _save(portfolio, pmo, stopped=[pipeline["best"]], forced_out=[pipeline["live"]])
+    assert "BEST" in " ".join(error.value.message_dict["stopped"])
+    assert "LIVE" in " ".join(error.value.message_dict["forced_out"])
+    Project.objects.filter(pk=pipeline["live"].pk).update(is_mandatory=True)
+    with pytest.raises(ValidationError) as error:
+        _save(portfolio, pmo, stopped=[pipeline["live"]])
+    assert "mandatory project: LIVE" in " ".join(error.value.message_dict["stopped"])
+    assert not Scenario.objects.exists()
+
+
+def test_comparison_shows_a_stop_and_ticks_committed_projects(portfolio, pipeline, member_of):
+    pmo = member_of(portfolio, "pmo")
+    keep = _save(portfolio, pmo, name="Keep")
+    stop = _save(portfolio, pmo, name="Stop", stopped=[pipeline["live"]])
+    comparison = scenarios.scenario_comparison(
+        portfolio=portfolio, scenarios=[keep, stop], as_of=timezone.localdate()
+    )
+    cells = {row.label.split()[0]: row.cells for row in comparison.projects}
+    assert cells["LIVE"] == ["committed", "stop"]
+    assert cells["BEST"] == ["chosen", "chosen"]
+
+
 def test_a_later_commit_approves_a_deferred_project(portfolio, pipeline, member_of):
     pmo = member_of(portfolio, "pmo")
     scenarios.scenario_commit(scenario=_save(portfolio, pmo, name="Tight"), by=pmo)
     bigger = _save(portfolio, pmo, name="Bigger", budget_limit=Decimal("400000"))
     outcome = scenarios.scenario_commit(scenario=bigger, by=pmo)
-    assert outcome.approved == ("WEAK",)
+    # GOOD, an idea, became a candidate at the first commit; it passes its next gate now.
+    assert outcome.approved == ("GOOD", "WEAK")
     assert Project.objects.get(code="WEAK").stage == "approved"
     assert GateDecision.objects.filter(project__code="WEAK").count() == 2
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.months import add_months, month_end, month_start
-from portfolio.models import GateDecision, Scenario
+from portfolio.models import GateDecision, ProjectScore, Scenario
 from projects.models import Project
 from tests.factories import (
     AllocationFactory,
@@ -21,6 +21,7 @@ from tests.factories import (
     ResourceFactory,
     RoleFactory,
     UserFactory,
+    score_equally,
 )
 from tests.permissions import REFUSED_STATUS, ROLES, check_write_access, rows, user_in_role
 
@@ -67,6 +68,7 @@ def slate(portfolio):
         expected_benefit=10,
         **{**common, "budget": 12000},
     )
+    score_equally(portfolio, projects.values())
     return projects
 
 
@@ -262,7 +264,8 @@ def test_scenario_commit_permissions(client, role, portfolio, slate):
     )
     if role in ("pmo", "portfolio_manager"):
         stages = dict(Project.objects.values_list("code", "stage"))
-        assert stages["ALPHA"] == stages["BETA"] == "approved"
+        assert stages["ALPHA"] == "approved"
+        assert stages["BETA"] == "candidate"  # an idea is not approved by a scenario
         assert stages["GAMMA"] == stages["HEAVY"] == "on_hold"
         assert (
             GateDecision.objects.filter(rationale__startswith="Committed scenario Go").count() == 4
@@ -275,10 +278,27 @@ def test_commit_page_lists_the_moves_before_committing(client, portfolio, slate,
     response = client.get(reverse("portfolio:scenario-commit", args=[portfolio.code, scenario.pk]))
     assert response.status_code == 200
     plan = response.context["plan"]
-    assert [c.code for c in plan.approve] == ["ALPHA", "BETA"]
+    assert [c.code for c in plan.approve] == ["ALPHA"]
+    assert [c.code for c in plan.to_candidate] == ["BETA"]
     assert sorted(c.code for c in plan.defer) == ["GAMMA", "HEAVY"]
-    assert "Commit: approve 2, defer 2" in response.content.decode()
+    assert "Commit: approve 1, move 1 to candidate, defer 2" in response.content.decode()
     assert not GateDecision.objects.exists()
+
+
+def test_commit_says_what_it_skipped_and_stops(client, portfolio, slate, member_of):
+    _login(client, portfolio, member_of, "portfolio_manager")
+    ProjectScore.objects.filter(project=slate["ALPHA"]).delete()
+    scenario = Scenario.objects.create(portfolio=portfolio, name="Go", budget_limit=300000)
+    scenario.stopped.add(slate["LIVE"])
+    url = reverse("portfolio:scenario-commit", args=[portfolio.code, scenario.pk])
+    page = client.get(url).content.decode()
+    assert "LIVE" in page and "Stop" in page and "no priority score" in page
+    response = client.post(url, {}, follow=True)
+    html = response.content.decode()
+    assert "ALPHA" in html and "no priority score" in html
+    assert "stopped 1" in html or "1 stopped" in html
+    assert Project.objects.get(code="LIVE").stage == "cancelled"
+    assert Project.objects.get(code="ALPHA").stage == "candidate"
 
 
 @pytest.mark.parametrize("role", ["executive", "viewer", "resource_manager"])
@@ -310,6 +330,10 @@ def test_compare_shows_two_scenarios_side_by_side(client, portfolio, slate, memb
     assert comparison.outcomes[0].selection.value < comparison.outcomes[1].selection.value
     html = response.content.decode()
     assert "Resource load" in html and "Projects funded" in html
+    stop = Scenario.objects.create(portfolio=portfolio, name="Stop", budget_limit=600000)
+    stop.stopped.add(slate["LIVE"])
+    html = client.get(url, {"s": [wide.pk, stop.pk]}).content.decode()
+    assert html.count('class="pill pill-stop"') == 1
     one = client.get(url, {"s": [tight.pk]})
     assert one.status_code == 302 and one.url == reverse(
         "portfolio:scenarios", args=[portfolio.code]

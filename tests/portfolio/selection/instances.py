@@ -7,13 +7,16 @@ import itertools
 import random
 
 from portfolio.selection.model import Candidate, PlanningYear, SelectionInput
+from projects.querysets import Stage
 
 YEARS = (PlanningYear("2027"), PlanningYear("2028"))
 
 
-def random_instance(seed: int) -> SelectionInput:
+def random_instance(seed: int, *, committed: bool = False) -> SelectionInput:
     """A random instance of at most 15 projects: two budget years, two roles over four
-    months, a few "requires" and "excludes" links and sometimes a mandatory project."""
+    months, a few "requires" and "excludes" links and sometimes a mandatory project. With
+    `committed`, one to four of them are in progress or approved, and sometimes the scenario
+    stops one."""
     rng = random.Random(seed)
     n = rng.randint(6, 15)
     roles, months = ("Analyst", "Engineer"), ("2027-01", "2027-02", "2027-03", "2027-04")
@@ -28,6 +31,8 @@ def random_instance(seed: int) -> SelectionInput:
         excludes[a].add(b)
         excludes[b].add(a)
     mandatory = set(rng.sample(ids, rng.choice([0, 0, 1, 2])))
+    running = set(rng.sample(ids, rng.randint(1, 4))) if committed else set()
+    stopped = set(rng.sample(sorted(running), rng.choice([0, 1]))) if running else set()
     candidates = []
     for pid in ids:
         demand = {}
@@ -46,6 +51,9 @@ def random_instance(seed: int) -> SelectionInput:
                 mandatory=pid in mandatory,
                 requires=frozenset(requires[pid]),
                 excludes=frozenset(excludes[pid]),
+                stage=rng.choice([Stage.IN_PROGRESS, Stage.APPROVED])
+                if pid in running
+                else Stage.CANDIDATE,
             )
         )
     return SelectionInput(
@@ -53,24 +61,44 @@ def random_instance(seed: int) -> SelectionInput:
         budget=float(rng.randint(40, 200)),
         years=YEARS,
         capacity={(r, m): float(rng.choice([40, 80, 120, 160])) for r in roles for m in months},
+        stopped=frozenset(stopped),
     )
 
 
 def feasible(data: SelectionInput, chosen: set[int]) -> bool:
+    """Written out from docs/formulas.md, independently of the model: committed projects (in
+    progress or approved, not stopped) are in every slate and hold their budget and hours
+    first, even beyond the limits; the other chosen projects share what is left."""
     by_id = data.by_id()
+    running = {
+        c.id
+        for c in data.candidates
+        if c.stage in (Stage.IN_PROGRESS, Stage.APPROVED) and c.id not in data.stopped
+    }
+    if not running <= chosen or chosen & data.stopped:
+        return False
     if any(c.mandatory and c.id not in chosen for c in data.candidates):
         return False
-    if chosen & data.forced_out or not data.forced_in <= chosen:
+    if chosen & data.forced_out or not data.forced_in - running <= chosen:
         return False
     for pid in chosen:
-        if not by_id[pid].requires <= chosen or by_id[pid].excludes & chosen:
+        partners = by_id[pid].excludes & chosen
+        if pid in running:
+            partners -= running
+        if not by_id[pid].requires <= chosen or partners:
             return False
     limits = data.limits()
+    reserved: dict = {}
     used: dict = {}
     for pid in chosen:
         for key, amount in by_id[pid].uses.items():
-            used[key] = used.get(key, 0.0) + amount
-    return all(amount <= limits.get(key, 0.0) + 1e-9 for key, amount in used.items())
+            bucket = reserved if pid in running else used
+            bucket[key] = bucket.get(key, 0.0) + amount
+    return all(
+        amount <= max(0.0, limits.get(key, 0.0) - reserved.get(key, 0.0)) + 1e-9
+        for key, amount in used.items()
+        if amount > 0
+    )
 
 
 def brute_force(data: SelectionInput) -> float | None:

@@ -15,6 +15,7 @@ from portfolio.selection.loader import selection_input
 from portfolio.selection.model import optimise
 from tests.factories import (
     AllocationFactory,
+    CostEntryFactory,
     PortfolioFactory,
     ProjectFactory,
     ResourceFactory,
@@ -190,6 +191,109 @@ def test_deferred_projects_are_on_hold_after_a_gate_from_the_pipeline(planning):
     assert by_id[deferred.pk].deferred and by_id[deferred.pk].is_pipeline
     assert by_id[deferred.pk].stage_label == "Deferred"
     assert not by_id[paused.pk].deferred and not by_id[paused.pk].is_pipeline
+
+
+def test_committed_projects_reserve_their_remaining_cost(planning):
+    """Budget less the actual cost to date, spread over the months left: 120k over July 2026
+    to June 2027 with 80k spent by mid-January leaves 40k over January to June."""
+    portfolio, _ = planning
+    running = ProjectFactory(
+        portfolio=portfolio,
+        stage="in_progress",
+        start_date=date(2026, 7, 1),
+        end_date=date(2027, 6, 30),
+        budget=Decimal("120000"),
+    )
+    late = ProjectFactory(
+        portfolio=portfolio,
+        stage="in_progress",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 10, 31),
+        budget=Decimal("50000"),
+    )
+    CostEntryFactory(project=running, date=date(2026, 12, 20), amount=Decimal("70000"))
+    CostEntryFactory(project=running, date=AS_OF, amount=Decimal("10000"))
+    CostEntryFactory(project=running, date=date(2027, 2, 1), amount=Decimal("5000"))  # later
+    CostEntryFactory(project=late, date=date(2026, 9, 1), amount=Decimal("45000"))
+    by_id = _load(portfolio).by_id()
+    assert by_id[running.pk].costs == pytest.approx({"2027": 40000})
+    # Past its end and not closed: what is left of its budget falls due this month.
+    assert by_id[late.pk].costs == pytest.approx({"2027": 5000})
+
+
+def _short_of_qa(portfolio):
+    """An in-progress project worth nothing (RET-UAT in the demo) that needs 2 h more QA in
+    January than the QA analyst has, a candidate that needs an hour of QA then, and one that
+    needs none."""
+    qa = RoleFactory(name="QA / test analyst")
+    ResourceFactory(role=qa, start_date=date(2020, 1, 1))
+    hours = _load(portfolio).capacity[("QA / test analyst", "2027-01")]
+    projects = {}
+    for code, stage, benefit, qa_hours, status in (
+        ("UAT", "in_progress", 0, hours + 2, "confirmed"),
+        ("NEEDS-QA", "candidate", 90000, 1, "requested"),
+        ("NO-QA", "candidate", 10000, 0, ""),
+    ):
+        projects[code] = ProjectFactory(
+            portfolio=portfolio,
+            code=code,
+            stage=stage,
+            start_date=date(2026, 10, 1) if stage == "in_progress" else date(2027, 1, 1),
+            end_date=date(2027, 3, 31),
+            expected_benefit=Decimal(benefit),
+            budget=Decimal("40000"),
+        )
+        if qa_hours:
+            AllocationFactory(
+                project=projects[code],
+                role=qa,
+                start_month=_month(2027, 1),
+                end_month=_month(2027, 1),
+                unit="hours",
+                amount=Decimal(str(qa_hours)),
+                status=status,
+            )
+    return projects["UAT"]
+
+
+def test_a_running_project_short_of_two_hours_of_qa_stays_chosen(planning):
+    portfolio, _ = planning
+    running = _short_of_qa(portfolio)
+    data = _load(portfolio)
+    result = optimise(data)
+    codes = {c.id: c.code for c in data.candidates}
+    assert {codes[pid] for pid in result.chosen} == {"UAT", "NO-QA"}
+    assert running.pk in data.committed
+    (over,) = result.over_commitments
+    assert over.label == "capacity QA / test analyst 2027-01"
+    assert over.needed - over.available == pytest.approx(2)
+    (reason,) = result.reasons[next(pid for pid, code in codes.items() if code == "NEEDS-QA")]
+    assert reason.constraint == "capacity QA / test analyst 2027-01"
+
+
+def test_forcing_running_projects_in_is_no_longer_infeasible(planning):
+    """A scenario saved before running projects were committed may force them in: that is
+    what happens anyway, whatever their shortfall."""
+    portfolio, _ = planning
+    running = _short_of_qa(portfolio)
+    scenario = portfolio.scenarios.create(name="Everything running", budget_limit=Decimal("1"))
+    scenario.forced_in.add(running)
+    result = optimise(_load(portfolio, scenario=scenario))
+    assert result.ok
+    assert running.pk in result.chosen
+    assert {o.label for o in result.over_commitments} >= {"capacity QA / test analyst 2027-01"}
+
+
+def test_a_scenario_stops_running_projects_only(planning):
+    portfolio, _ = planning
+    running = ProjectFactory(portfolio=portfolio, stage="in_progress")
+    idea = ProjectFactory(portfolio=portfolio, stage="idea")
+    scenario = portfolio.scenarios.create(name="Stop it", budget_limit=Decimal("500000"))
+    scenario.stopped.add(running, idea)
+    data = _load(portfolio, scenario=scenario)
+    assert data.stopped == {running.pk}
+    assert running.pk not in data.committed
+    assert running.pk not in optimise(data).chosen
 
 
 def _populate(portfolio, developer, count):

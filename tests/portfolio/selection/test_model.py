@@ -8,6 +8,7 @@ import pytest
 from portfolio.selection.model import INFEASIBLE, SelectionInput, optimise
 from portfolio.selection.rank_by_score import greedy
 from portfolio.selection.report import Binding, binding_constraints
+from projects.querysets import Stage
 from tests.portfolio.selection.instances import (
     YEARS,
     brute_force,
@@ -32,6 +33,31 @@ def test_optimiser_matches_brute_force(seed):
         greedy_slate = greedy(data)
         assert feasible(data, set(greedy_slate.chosen))
         assert greedy_slate.value <= result.value + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_optimiser_matches_brute_force_with_committed_projects(seed):
+    data = random_instance(seed, committed=True)
+    expected = brute_force(data)
+    result = optimise(data)
+    if expected is None:
+        assert result.status == INFEASIBLE
+    else:
+        assert result.proven_optimal
+        assert result.value == pytest.approx(expected)
+        assert feasible(data, set(result.chosen))
+        assert data.committed <= result.chosen
+        assert not result.chosen & data.stopped
+        greedy_slate = greedy(data)
+        assert feasible(data, set(greedy_slate.chosen))
+        assert greedy_slate.value <= result.value + 1e-9
+
+
+def test_the_committed_brute_force_cases_cover_over_commitment_and_stops():
+    instances = [random_instance(seed, committed=True) for seed in range(30)]
+    assert any(data.stopped for data in instances)
+    assert any(optimise(data).over_commitments for data in instances)
+    assert sum(brute_force(data) is not None for data in instances) >= 15
 
 
 def test_the_brute_force_cases_cover_every_constraint_kind():
@@ -129,6 +155,86 @@ def test_committed_work_already_over_capacity_blocks_the_cell_not_the_model():
     result = optimise(data)
     assert result.chosen == {2}
     assert [r.constraint for r in result.reasons[1]] == ["capacity QA 2027-01"]
+
+
+# --- Committed projects --------------------------------------------------------------------
+
+
+def test_a_running_project_short_of_two_hours_stays_chosen_as_an_over_commitment():
+    """Committed work is reserved first: a running project worth nothing that needs 2 h more
+    QA than there is stays in the slate; the shortfall is a warning, candidates needing QA
+    that month get no room, and the rest of the selection goes on."""
+    qa = ("QA", "2027-01")
+    data = SelectionInput(
+        candidates=(
+            project(1, value=0.0, stage=Stage.IN_PROGRESS, demand={qa: 160.0}),
+            project(2, value=50.0, demand={qa: 1.0}),
+            project(3, value=20.0, costs={"2027": 10.0}),
+        ),
+        budget=100.0,
+        years=YEARS,
+        capacity={qa: 158.0},
+    )
+    result = optimise(data)
+    assert result.ok
+    assert result.chosen == {1, 3}
+    assert [str(r) for r in result.reasons[2]] == ["capacity QA 2027-01 (needs 1 h, 0 h left)"]
+    (over,) = result.over_commitments
+    assert (over.label, over.needed, over.available) == ("capacity QA 2027-01", 160.0, 158.0)
+    assert greedy(data).chosen == {1, 3}
+
+
+def test_forcing_a_running_project_in_is_not_infeasible_when_committed_work_overflows():
+    data = SelectionInput(
+        candidates=(
+            project(1, stage=Stage.IN_PROGRESS, costs={"2027": 150.0}),
+            project(2, stage=Stage.APPROVED, mandatory=True, demand={("QA", "2027-01"): 9.0}),
+            project(3, costs={"2027": 1.0}),
+        ),
+        budget=100.0,
+        years=YEARS,
+        capacity={("QA", "2027-01"): 8.0},
+        forced_in=frozenset({1}),
+    )
+    result = optimise(data)
+    assert result.ok and result.chosen == {1, 2}
+    assert {o.label for o in result.over_commitments} == {"budget 2027", "capacity QA 2027-01"}
+    assert [r.kind for r in result.reasons[3]] == ["budget"]
+
+
+def test_a_stopped_project_frees_its_budget_and_a_running_one_keeps_what_it_requires():
+    data = SelectionInput(
+        candidates=(
+            project(1, stage=Stage.IN_PROGRESS, value=90.0, costs={"2027": 80.0}),
+            project(2, value=60.0, costs={"2027": 70.0}),
+            project(3, stage=Stage.IN_PROGRESS, value=5.0, requires=frozenset({4})),
+            project(4, value=0.0, costs={"2027": 10.0}),
+            project(5, stage=Stage.IN_PROGRESS, value=5.0, excludes=frozenset({6})),
+            project(6, stage=Stage.IN_PROGRESS, value=5.0),
+        ),
+        budget=100.0,
+        years=YEARS,
+        stopped=frozenset({1}),
+    )
+    result = optimise(data)
+    assert result.chosen == {2, 3, 4, 5, 6}
+    assert [str(r) for r in result.reasons[1]] == ["stopped by the scenario"]
+    assert not result.over_commitments
+
+
+def test_stopping_a_project_a_running_one_requires_is_named():
+    data = SelectionInput(
+        candidates=(
+            project(1, stage=Stage.IN_PROGRESS, requires=frozenset({2})),
+            project(2, stage=Stage.IN_PROGRESS),
+        ),
+        budget=100.0,
+        stopped=frozenset({2}),
+    )
+    result = optimise(data)
+    assert result.status == INFEASIBLE
+    assert result.infeasibility.constraint == "required by P1 P2"
+    assert "stopped by the scenario" in result.message
 
 
 # --- Explanations ---------------------------------------------------------------------------
