@@ -17,7 +17,8 @@ Every figure follows docs/formulas.md, as projects/evm.py and reporting/kpis.py 
   forecast (or today, once the baseline passed) is after it. Late dependencies: the
   predecessor's milestone (else the predecessor's end) is after the successor's need date.
 - Open risk exposure: probability level 1–5 → 10/30/50/70/90 % × cost impact, over the open
-  risks of the projects plus the portfolio's own (project-less) risks, each counted once.
+  risks of the projects plus the portfolio's own (project-less) risks, each counted once; a
+  project risk escalated into a portfolio risk counts in that portfolio risk only.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ exposure AS (
     SELECT project_id,
            sum(cost_impact * (ARRAY[0.10, 0.30, 0.50, 0.70, 0.90])[probability]) AS exposure
     FROM risks_risk
-    WHERE project_id {in_scope} AND status <> 'closed'
+    WHERE project_id {in_scope} AND status <> 'closed' AND escalated_to_id IS NULL
     GROUP BY project_id
 ),
 late_dependencies AS (
@@ -314,7 +315,7 @@ DASHBOARD_LISTS = {
     "risk heat map": """
         SELECT probability, impact, count(*)
         FROM risks_risk
-        WHERE portfolio_id = %(portfolio)s AND status <> 'closed'
+        WHERE portfolio_id = %(portfolio)s AND status <> 'closed' AND escalated_to_id IS NULL
         GROUP BY probability, impact
     """,
     "roadmap milestones (first page of the table)": """

@@ -60,6 +60,7 @@ from resources.models import (
     Role,
     Skill,
 )
+from risks import selectors as risk_selectors
 from risks.models import Risk
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -1175,6 +1176,10 @@ class DemoBuilder:
             )
 
     def build_risks(self, portfolio, spec):
+        # Owned as escalation would own them, so the owner sees them (docs/formulas.md, "Risks").
+        owner = risk_selectors.default_portfolio_risk_owner(
+            portfolio=portfolio, escalated_by=self.users["pmo"]
+        )
         portfolio_risks = {}
         for index, (title, category, p, i, cost, response, status, threatened, plan) in enumerate(
             spec["risks"]
@@ -1190,7 +1195,7 @@ class DemoBuilder:
                     "response": response,
                     "status": status,
                     "response_plan": plan,
-                    "owner": self.users["portfolio_manager"],
+                    "owner": owner,
                     "due_date": self.today + timedelta(days=30 + 15 * index),
                 },
             )

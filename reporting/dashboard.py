@@ -491,7 +491,12 @@ def _escalated_risks(risks: QuerySet[Risk]) -> list[Risk]:
 
 
 def _heat_map_cells(risks: QuerySet[Risk]) -> dict[tuple[int, int], int]:
-    rows = risks.open().order_by().values("probability", "impact").annotate(count=Count("pk"))
+    rows = (
+        risks.counted_in_exposure()
+        .order_by()
+        .values("probability", "impact")
+        .annotate(count=Count("pk"))
+    )
     return {(row["probability"], row["impact"]): row["count"] for row in rows}
 
 

@@ -184,7 +184,7 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
     ):
         milestones[project_id].append(MilestoneDates(*milestone))
     exposure = dict(
-        Risk.objects.open()
+        Risk.objects.counted_in_exposure()
         .filter(project__in=scope)
         .values("project")
         .annotate(total=Sum(risk_exposure_expression()))
@@ -305,7 +305,11 @@ def rollup(rows: Iterable[ProjectKpis], *, portfolio_risk_exposure: Decimal = ZE
 
 def portfolio_risk_exposure(*, risks: QuerySet[Risk]) -> Decimal:
     """Open portfolio-level risks' exposure, each counted once."""
-    total = risks.open().portfolio_level().aggregate(total=Sum(risk_exposure_expression()))["total"]
+    total = (
+        risks.counted_in_exposure()
+        .portfolio_level()
+        .aggregate(total=Sum(risk_exposure_expression()))["total"]
+    )
     return total or ZERO
 
 
@@ -438,7 +442,7 @@ def portfolios_kpis(
     for row in project_kpis(projects=scope.projects, as_of=as_of):
         rows_by_portfolio[row.project.portfolio_id].append(row)
     exposure = dict(
-        scope.risks.open()
+        scope.risks.counted_in_exposure()
         .portfolio_level()
         .values("portfolio_id")
         .annotate(total=Sum(risk_exposure_expression()))

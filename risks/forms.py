@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from projects.forms import DATE, VersionedForm
-from risks import scoring
+from risks import scoring, selectors
 from risks.models import Risk
 from risks.services import RISK_FIELDS
 
@@ -42,6 +42,11 @@ class RiskForm(VersionedForm):
             ]
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
 class EscalateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     portfolio_risk = forms.ModelChoiceField(
@@ -50,15 +55,29 @@ class EscalateForm(forms.Form):
         empty_label="Create a new portfolio risk from this one",
         help_text="Or link to a portfolio risk that already covers it.",
     )
+    owner = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label="Owner of the new portfolio risk",
+        help_text="Someone who sees the portfolio's risks; a linked portfolio risk keeps its "
+        "owner.",
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the portfolio should own this risk.",
     )
 
-    def __init__(self, *args, risk, **kwargs):
+    def __init__(self, *args, risk, by, **kwargs):
         super().__init__(*args, **kwargs)
+        portfolio = risk.project.portfolio
         self.fields["portfolio_risk"].queryset = Risk.objects.filter(
             portfolio_id=risk.portfolio_id, project__isnull=True
         ).exclude(status="closed")
+        self.fields["owner"].queryset = selectors.portfolio_risk_owners(
+            portfolio=portfolio, project=risk.project
+        )
         if not self.is_bound:
             self.initial["version"] = risk.version
+            self.initial["owner"] = selectors.default_portfolio_risk_owner(
+                portfolio=portfolio, escalated_by=by
+            ).pk

@@ -23,6 +23,11 @@ class RiskQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=RiskStatus.CLOSED)
 
+    def counted_in_exposure(self):
+        """The risks every exposure total and open-risk count adds up (docs/formulas.md,
+        "Risks"): open, and not escalated into a portfolio risk, which stands for them."""
+        return self.open().filter(escalated_to__isnull=True)
+
     def portfolio_level(self):
         return self.filter(project__isnull=True)
 

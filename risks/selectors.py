@@ -1,7 +1,8 @@
 """Reads for the risk pages: a project's risk register, the portfolio risks threatening the
-project, the probability × impact counts behind the heat map, and the portfolio risk
-register with its exposure totals. Every function takes the
-user and starts from `Risk.objects.visible_to(user)`."""
+project, the probability × impact counts behind the heat map, the portfolio risk
+register with its exposure totals, and who may own a portfolio risk. Every register function
+takes the user and starts from `Risk.objects.visible_to(user)`; every count and total adds
+`Risk.objects.counted_in_exposure()` (docs/formulas.md, "Risks")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DecimalField,
@@ -20,9 +22,10 @@ from django.db.models import (
     Sum,
 )
 
+from core import access
 from core.money import MONEY
 from core.queries import scalar_subquery
-from portfolio.models import Portfolio, Program
+from portfolio.models import Portfolio, PortfolioMembership, Program, Role
 from projects.models import Project
 from risks.models import Risk, RiskStatus
 from risks.scoring import (
@@ -128,11 +131,12 @@ def threatening_risks(*, project: Project, user) -> QuerySet[Risk]:
 
 
 def heat_map_cells(*, project: Project, user) -> dict[tuple[int, int], int]:
-    """(probability, impact) → number of the project's open risks, in one aggregate query.
-    Counted distinct: `visible_to` may join the threatened projects."""
+    """(probability, impact) → number of the project's open risks, in one aggregate query; an
+    escalated one counts in its portfolio risk, not here. Counted distinct: `visible_to` may
+    join the threatened projects."""
     rows = (
         Risk.objects.visible_to(user)
-        .open()
+        .counted_in_exposure()
         .filter(project=project)
         .order_by()
         .values("probability", "impact")
@@ -213,7 +217,8 @@ class PortfolioRegisterFilters:
 
 @dataclass(frozen=True)
 class ExposureTotals:
-    """Open risks and their exposure, each risk once however many projects it threatens."""
+    """Open risks and their exposure, each risk once however many projects it threatens; a
+    project risk escalated into a portfolio risk is counted in that portfolio risk."""
 
     open_risk_count: int
     exposure: Decimal
@@ -256,8 +261,9 @@ def portfolio_risk_register(*, portfolio: Portfolio, user, filters=None) -> Port
     QueryDict or dict: status, level, probability, impact, program).
 
     The heat map counts the open risks under the level and program filters (a cell opens
-    the open risks in it); the exposure totals are the whole portfolio's open risks. Four
-    queries besides the page of risks (count, rows, threatened projects)."""
+    the open risks in it, escalated project risks among them, marked: they count in their
+    portfolio risk); the exposure totals are the whole portfolio's. Four queries besides the
+    page of risks (count, rows, threatened projects)."""
     data = {key: (filters or {}).get(key) for key in PORTFOLIO_FILTER_KEYS}
     if data["status"] not in dict(STATUS_CHOICES):
         data["status"] = DEFAULT_STATUS
@@ -276,7 +282,7 @@ def portfolio_risk_register(*, portfolio: Portfolio, user, filters=None) -> Port
             program=int(cleaned["program"]) if cleaned.get("program") else None,
         ),
         risks=_register_rows(risks, user=user),
-        heat_map_cells=_cells(in_cells),
+        heat_map_cells=_cells(in_cells.counted_in_exposure()),
         totals=exposure_totals(risks=visible),
         programs=program_exposures(portfolio=portfolio, risks=visible, user=user),
     )
@@ -304,10 +310,10 @@ def _cells(risks: QuerySet[Risk]) -> dict[tuple[int, int], int]:
 
 
 def exposure_totals(*, risks: QuerySet[Risk]) -> ExposureTotals:
-    """One aggregate over the open ones of `risks` (one row per risk)."""
+    """One aggregate over the ones of `risks` counted in exposure (one row per risk)."""
     exposure = risk_exposure_expression()
     portfolio_level = Q(project__isnull=True)
-    totals = risks.open().aggregate(
+    totals = risks.counted_in_exposure().aggregate(
         open_risk_count=Count("pk"),
         exposure=Sum(exposure),
         portfolio_level_count=Count("pk", filter=portfolio_level),
@@ -323,10 +329,12 @@ def exposure_totals(*, risks: QuerySet[Risk]) -> ExposureTotals:
 
 def program_exposures(*, portfolio: Portfolio, risks: QuerySet[Risk], user) -> list[Program]:
     """The portfolio's programs, each annotated with `open_risk_count` and `risk_exposure`
-    over the open ones of `risks` that touch it: its projects' risks and the portfolio risks
-    threatening any of its projects, each once however many of them it threatens. One
-    query."""
-    touching = risks.open().filter(pk__in=_touching_program(OuterRef(OuterRef("pk"))))
+    over the ones of `risks` counted in exposure that touch it: its projects' risks and the
+    portfolio risks threatening any of its projects, each once however many of them it
+    threatens. One query."""
+    touching = risks.counted_in_exposure().filter(
+        pk__in=_touching_program(OuterRef(OuterRef("pk")))
+    )
     return list(
         Program.objects.visible_to(user)
         .filter(portfolio=portfolio)
@@ -346,3 +354,40 @@ def program_exposures(*, portfolio: Portfolio, risks: QuerySet[Risk], user) -> l
         )
         .order_by("name", "pk")
     )
+
+
+# --- Who owns a portfolio risk made by escalation -------------------------------------------
+
+DEFAULT_OWNER_ROLES = (Role.PORTFOLIO_MANAGER, Role.PMO)  # in order of preference
+
+
+def portfolio_risk_owners(*, portfolio: Portfolio, project: Project) -> QuerySet:
+    """The active people who see a portfolio risk of `portfolio` that threatens `project`
+    (`core.access.filter_visible_risks`): PMO admins, the portfolio's members and the
+    project's manager; by name. A sponsor, or another project's manager, sees the portfolio
+    but not its portfolio risks, so cannot own one."""
+    users = get_user_model().objects
+    members = PortfolioMembership.objects.filter(portfolio=portfolio).values("user_id")
+    return users.filter(
+        Q(pk__in=users.with_perm(access.PMO_ADMIN_PERMISSION).values("pk"))
+        | Q(pk__in=members)
+        | Q(pk=project.manager_id),
+        is_active=True,
+    ).order_by("first_name", "last_name", "username")
+
+
+def default_portfolio_risk_owner(*, portfolio: Portfolio, escalated_by):
+    """The owner a portfolio risk made by escalation gets unless told otherwise: the
+    portfolio's portfolio manager, else its PMO (the earliest appointed active one), else the
+    person escalating. One query."""
+    memberships = (
+        PortfolioMembership.objects.filter(
+            portfolio=portfolio, role__in=DEFAULT_OWNER_ROLES, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    by_role = {}
+    for membership in memberships:
+        by_role.setdefault(membership.role, membership.user)
+    return next((by_role[r] for r in DEFAULT_OWNER_ROLES if r in by_role), escalated_by)

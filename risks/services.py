@@ -9,6 +9,7 @@ from django.utils import timezone
 from core import access
 from core.concurrency import save_versioned
 from projects.models import Project
+from risks import selectors
 from risks.models import Risk, RiskStatus
 
 RISK_FIELDS = (
@@ -75,17 +76,26 @@ def risk_escalate(
     by,
     reason: str,
     portfolio_risk: Risk | None = None,
+    owner=None,
     expected_version: int,
 ) -> Risk:
-    """Escalate a project risk to the portfolio: link it to an existing portfolio risk, or
-    create one from it. Records who escalated and why; the portfolio risk then threatens the
-    project. Returns the portfolio risk."""
+    """Escalate a project risk to the portfolio: link it to an existing portfolio risk (which
+    keeps its owner), or create one from it, owned by `owner` (default:
+    `selectors.default_portfolio_risk_owner`). Records who escalated and why; the portfolio
+    risk then threatens the project and stands for the project risk in every exposure total
+    (docs/formulas.md, "Risks"). Returns the portfolio risk."""
     _require_project_editor(by, risk.project)
     if risk.is_portfolio_level:
         raise ValidationError("This is already a portfolio risk.")
     if not reason.strip():
         raise ValidationError({"escalation_reason": "Say why the portfolio should own this risk."})
     if portfolio_risk is None:
+        portfolio = risk.project.portfolio
+        if owner is None:
+            owner = selectors.default_portfolio_risk_owner(portfolio=portfolio, escalated_by=by)
+        owners = selectors.portfolio_risk_owners(portfolio=portfolio, project=risk.project)
+        if not owners.filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": "Choose someone who sees the portfolio's risks."})
         portfolio_risk = Risk(
             portfolio_id=risk.portfolio_id,
             project=None,
@@ -95,6 +105,7 @@ def risk_escalate(
             probability=risk.probability,
             impact=risk.impact,
             cost_impact=risk.cost_impact,
+            owner=owner,
             response=risk.response,
             response_plan=risk.response_plan,
             due_date=risk.due_date,

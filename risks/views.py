@@ -138,7 +138,7 @@ def risk_close(request, pk):
 @login_required
 def risk_escalate(request, pk):
     risk = _editable_risk(request, pk)
-    form = EscalateForm(posted(request), risk=risk)
+    form = EscalateForm(posted(request), risk=risk, by=request.user)
     if request.method == "POST" and form.is_valid():
         portfolio_risk = run_service(
             form,
@@ -147,14 +147,17 @@ def risk_escalate(request, pk):
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 portfolio_risk=form.cleaned_data["portfolio_risk"],
+                owner=form.cleaned_data["owner"],
                 expected_version=form.cleaned_data["version"],
             ),
         )
         if portfolio_risk:
+            owner = portfolio_risk.owner
+            owned_by = f" ({owner.get_full_name() or owner.get_username()})" if owner else ""
             messages.success(
                 request,
                 f"Risk “{risk.title}” escalated to the portfolio risk “{portfolio_risk.title}”; "
-                f"the portfolio now owns it.",
+                f"the portfolio now owns it{owned_by}.",
             )
             return redirect("risks:project-register", pk=risk.project_id)
     return _page(

@@ -209,6 +209,20 @@ def test_risks_portfolio_level_and_escalated(demo):
         assert risk.escalated_by_id and risk.escalated_at and risk.escalation_reason
 
 
+def test_every_risk_owner_sees_the_risk(demo):
+    """Portfolio risks are owned as escalation would own them (risks.selectors
+    `default_portfolio_risk_owner`): Finance has no portfolio manager, so its PMO owns them."""
+    risks = Risk.objects.select_related("owner", "portfolio")
+    assert risks.filter(owner__isnull=True).count() == 0
+    for risk in risks:
+        assert Risk.objects.visible_to(risk.owner).filter(pk=risk.pk).exists(), risk
+    assert set(
+        risks.filter(portfolio__code="finance", project=None).values_list(
+            "owner__username", flat=True
+        )
+    ) == {"pmo"}
+
+
 def test_over_allocation_and_late_dependency(demo):
     load = defaultdict(Decimal)
     for allocation in Allocation.objects.filter(unit="fte", resource__isnull=False).exclude(

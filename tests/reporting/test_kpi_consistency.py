@@ -11,16 +11,21 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+import charts
 from core.months import add_months, month_end
 from portfolio.models import Portfolio, Program
 from projects import evm
 from projects.models import Project
 from projects.selectors import project_performance
-from reporting import reviews, services
+from reporting import digests, reviews, services
+from reporting.models import DigestSubscription
+from risks import services as risk_services
+from risks.models import Risk
 from tests.factories import CostEntryFactory, ProjectFactory, StatusReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +227,134 @@ def test_a_project_exactly_on_plan_shows_no_change_since_the_previous_period(
     }
     assert changes["cost_performance_index"] == changes["schedule_performance_index"] == 0
     assert changes["actual_cost"] == board.kpis.actual_cost - board.previous_kpis.actual_cost
+
+
+# --- An escalated project risk and its portfolio risk are one exposure ------------------------
+
+
+@pytest.fixture
+def drawn_heat_maps(monkeypatch):
+    """The cells of every risk heat map a page draws, in order (the dashboard's heat map is
+    its count of open risks)."""
+    drawn = []
+    draw = charts.risk_heat_map
+
+    def recording(cells, **kwargs):
+        drawn.append(dict(cells))
+        return draw(cells, **kwargs)
+
+    monkeypatch.setattr(charts, "risk_heat_map", recording)
+    return drawn
+
+
+def _exposure_everywhere(client, api, portfolio, drawn_heat_maps) -> dict:
+    """(open risk exposure, open risks) of the portfolio on each page that shows them."""
+    drawn_heat_maps.clear()
+    rollup = client.get(reverse("portfolio:detail", args=[portfolio.code])).context["rollup"]
+    [dashboard_cells] = drawn_heat_maps
+    drawn_heat_maps.clear()
+    register = client.get(reverse("risks:portfolio-register", args=[portfolio.code])).context[
+        "register"
+    ]
+    [register_cells] = drawn_heat_maps
+    [overview] = [
+        row.kpis
+        for row in client.get(reverse("portfolio:list")).context["overview"].rows
+        if row.portfolio == portfolio
+    ]
+    return {
+        "dashboard": (rollup.risk_exposure, sum(dashboard_cells.values())),
+        "register": (register.totals.exposure, register.totals.open_risk_count),
+        "register heat map": (register.totals.exposure, sum(register_cells.values())),
+        "overview": (overview.risk_exposure, None),
+        "api": (_api_kpis(api, portfolio)["risk_exposure"], None),
+    }
+
+
+def _assert_the_review_and_digest_show(portfolio, exposure) -> None:
+    """A review run now stores `exposure`, and its digest says so."""
+    review = services.run_review(portfolio=portfolio, kind="monthly", period=timezone.localdate())
+    assert Decimal(review.kpis["risk_exposure"]) == exposure
+    subscription = DigestSubscription.objects.filter(portfolio=portfolio, kind="monthly").first()
+    body = digests.digest_message(review, subscription).body
+    assert f"Risk exposure: {review.kpis['risk_exposure']} " in body
+
+
+def _clients(executive):
+    client, api = Client(), APIClient()
+    client.force_login(executive)
+    api.force_login(executive)
+    return client, api
+
+
+@pytest.mark.parametrize(
+    ("code", "project", "title", "default_owner"),
+    [
+        # Finance has no portfolio manager: its PMO takes the risk.
+        ("finance", "FIN-CORE", "Mainframe skills retiring", "pmo"),
+        ("retail", "RET-WEB", "Search relevance below target", "portfolio_manager"),
+    ],
+)
+def test_escalating_a_project_risk_leaves_the_exposure_and_open_risks_unchanged(
+    executive, drawn_heat_maps, code, project, title, default_owner
+):
+    portfolio = Portfolio.objects.get(code=code)
+    risk = Risk.objects.get(project__code=project, title=title)
+    assert risk.status == "open" and risk.escalated_to is None
+    client, api = _clients(executive)
+    before = _exposure_everywhere(client, api, portfolio, drawn_heat_maps)
+    [exposure] = {figure for figure, _ in before.values()}  # every page agrees
+    assert exposure > 0
+
+    # The project's manager escalates it through the page, keeping the owner it offers.
+    manager = Client()
+    manager.force_login(risk.project.manager)
+    url = reverse("risks:escalate", args=[risk.pk])
+    form = manager.get(url).context["form"]
+    response = manager.post(
+        url,
+        {"version": risk.version, "portfolio_risk": "", "owner": form["owner"].value(),
+         "reason": "Threatens the whole portfolio."},
+    )  # fmt: skip
+    assert response.status_code == 302
+
+    risk.refresh_from_db()
+    portfolio_risk = risk.escalated_to
+    assert portfolio_risk.is_portfolio_level and portfolio_risk.exposure == risk.exposure
+    assert portfolio_risk.owner.username == default_owner
+    assert _exposure_everywhere(client, api, portfolio, drawn_heat_maps) == before
+    _assert_the_review_and_digest_show(portfolio, exposure)
+
+
+def test_two_project_risks_escalated_into_one_portfolio_risk_count_once(executive, drawn_heat_maps):
+    finance = Portfolio.objects.get(code="finance")
+    shared = Risk.objects.get(portfolio=finance, project=None, title="Data architecture v2 delay")
+    owner = shared.owner
+    escalated = [
+        Risk.objects.get(project__code="FIN-DATA", title="Source system extracts late"),
+        Risk.objects.get(project__code="FIN-MOB", title="App-store release timing"),
+    ]
+    client, api = _clients(executive)
+    before = _exposure_everywhere(client, api, finance, drawn_heat_maps)
+    [(exposure, open_risks)] = {(e, n) for e, n in before.values() if n is not None}
+    pmo = get_user_model().objects.get(username="pmo")
+    for risk in escalated:
+        risk_services.risk_escalate(
+            risk=risk,
+            by=pmo,
+            reason="Same root cause: the v2 model.",
+            portfolio_risk=shared,
+            expected_version=risk.version,
+        )
+
+    # The shared risk already counted; the two project risks now count in it, not again.
+    after = _exposure_everywhere(client, api, finance, drawn_heat_maps)
+    removed = sum(risk.exposure for risk in escalated)
+    assert removed > 0
+    assert after == {
+        page: (exposure - removed, None if count is None else open_risks - 2)
+        for page, (_, count) in before.items()
+    }
+    shared.refresh_from_db()
+    assert shared.owner == owner  # a linked portfolio risk keeps its owner
+    _assert_the_review_and_digest_show(finance, exposure - removed)

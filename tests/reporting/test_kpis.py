@@ -16,6 +16,7 @@ from risks.models import Risk
 from tests.factories import (
     CostEntryFactory,
     MilestoneFactory,
+    ProgramFactory,
     ProjectFactory,
     RiskFactory,
     StatusReportFactory,
@@ -77,6 +78,40 @@ def test_rollup_is_ratio_of_sums_and_counts_a_shared_risk_once(portfolio):
     assert total.risk_exposure == Decimal("95000.00")  # 90,000 once + 5,000
     assert total.budget == Decimal("1000000")
     assert total.computed_health_counts == {"green": 1, "red": 1}
+
+
+def test_an_escalated_project_risk_counts_once_as_its_portfolio_risk(portfolio):
+    """Two project risks escalated into one portfolio risk (90 % × 100,000): the projects'
+    rows drop them, and every roll-up adds the portfolio risk once, beside the open 5,000."""
+    program = ProgramFactory(portfolio=portfolio)
+    first, second = (ProjectFactory(portfolio=portfolio, program=program) for _ in "ab")
+    shared = RiskFactory(
+        portfolio=portfolio, project=None, probability=5, cost_impact=Decimal("100000")
+    )
+    shared.threatened_projects.add(first, second)
+    for project in (first, second):
+        RiskFactory(
+            portfolio=portfolio,
+            project=project,
+            probability=4,
+            cost_impact=Decimal("80000"),
+            status="escalated",
+            escalated_to=shared,
+        )
+    RiskFactory(portfolio=portfolio, project=second, probability=1, cost_impact=Decimal("50000"))
+    today = date(2026, 7, 2)
+
+    rows = kpis.project_kpis(projects=Project.objects.all(), as_of=today)
+    assert {row.project.pk: row.risk_exposure for row in rows} == {
+        first.pk: Decimal("0"),
+        second.pk: Decimal("5000.00"),
+    }
+    whole = kpis.portfolio_kpis(portfolio=portfolio, user=None, as_of=today)
+    [overview] = kpis.portfolios_kpis(portfolios=[portfolio], user=None, as_of=today).values()
+    of_program = kpis.program_kpis(program=program, user=None, as_of=today)
+    for rollup in (whole, overview, of_program):
+        assert rollup.portfolio_risk_exposure == Decimal("90000.00")
+        assert rollup.risk_exposure == Decimal("95000.00")
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from risks import selectors
+from risks import selectors, services
 from tests.factories import ProgramFactory, ProjectFactory, RiskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +246,65 @@ def test_a_shared_risk_counts_once_in_the_portfolio_and_program_totals(
     by_program = {p.name: (p.open_risk_count, p.risk_exposure) for p in register.programs}
     assert by_program == {
         "Data": (2, Decimal("104000.00")),
+        "Digital": (2, Decimal("95000.00")),
+    }
+
+
+def _figures(register):
+    return (
+        register.totals,
+        register.heat_map_cells,
+        {p.name: (p.open_risk_count, p.risk_exposure) for p in register.programs},
+    )
+
+
+def test_a_project_risk_escalated_into_a_new_portfolio_risk_counts_once(
+    client, portfolio, world, pmo_admin
+):
+    """WEB's risk becomes a portfolio risk threatening WEB: the portfolio and Digital keep
+    their totals and heat map; the portfolio risk now holds the exposure."""
+    client.force_login(pmo_admin)
+    before = client.get(register_url(portfolio)).context["register"]
+    services.risk_escalate(
+        risk=world["web_risk"], by=pmo_admin, reason="Shared provider", expected_version=1
+    )
+    response = client.get(register_url(portfolio))
+    after = response.context["register"]
+    totals, cells, programs = _figures(after)
+    assert (totals.open_risk_count, totals.exposure) == (3, Decimal("109000.00"))
+    assert (totals.portfolio_level_count, totals.portfolio_level_exposure) == (
+        2,
+        Decimal("95000.00"),
+    )
+    assert (totals.project_level_count, totals.project_level_exposure) == (
+        1,
+        Decimal("14000.00"),
+    )
+    assert (cells, programs) == _figures(before)[1:]
+    # Still listed among the open risks, marked.
+    assert titles(response).count("Payment provider certification") == 2
+    assert "Escalated to “Payment provider certification”, which counts its exposure" in (
+        response.content.decode()
+    )
+
+
+def test_a_project_risk_escalated_into_an_existing_portfolio_risk_adds_nothing(
+    client, portfolio, world, pmo_admin
+):
+    """LAKE's 14,000 risk joins the shared 90,000 one, which already counted."""
+    services.risk_escalate(
+        risk=world["lake_risk"],
+        by=pmo_admin,
+        reason="Same cause",
+        portfolio_risk=world["shared"],
+        expected_version=1,
+    )
+    client.force_login(pmo_admin)
+    totals, cells, programs = _figures(client.get(register_url(portfolio)).context["register"])
+    assert (totals.open_risk_count, totals.exposure) == (2, Decimal("95000.00"))
+    assert cells == {(5, 5): 1, (3, 4): 1}
+    assert programs == {
+        "Data": (1, Decimal("90000.00")),
         "Digital": (2, Decimal("95000.00")),
     }
 

@@ -107,3 +107,82 @@ def test_escalation_needs_a_reason_and_a_portfolio_risk_of_the_same_portfolio(
         )
     risk.refresh_from_db()
     assert risk.escalated_to is None and risk.version == 1
+
+
+# --- The owner of a portfolio risk made by escalation -----------------------------------------
+
+
+def _escalate(risk, by, **kwargs):
+    return services.risk_escalate(
+        risk=risk, by=by, reason="Threatens the portfolio", expected_version=risk.version, **kwargs
+    )
+
+
+def test_the_new_portfolio_risk_is_owned_by_the_portfolio_manager(
+    portfolio, managed, manager, member_of
+):
+    member_of(portfolio, "pmo")
+    portfolio_manager = member_of(portfolio, "portfolio_manager")
+    member_of(portfolio, "portfolio_manager")  # appointed later
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    assert _escalate(risk, manager).owner == portfolio_manager
+
+
+def test_without_a_portfolio_manager_the_pmo_owns_it_else_whoever_escalates(
+    portfolio, managed, manager, member_of
+):
+    first, second = (services.risk_create(project=managed, data=GOOD, by=manager) for _ in "ab")
+    assert _escalate(first, manager).owner == manager  # no portfolio manager, no PMO
+    pmo = member_of(portfolio, "pmo")
+    member_of(portfolio, "executive")
+    assert _escalate(second, manager).owner == pmo
+
+
+def test_an_inactive_portfolio_manager_is_passed_over(portfolio, managed, manager, member_of):
+    gone = member_of(portfolio, "portfolio_manager")
+    gone.is_active = False
+    gone.save()
+    pmo = member_of(portfolio, "pmo")
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    assert _escalate(risk, manager).owner == pmo
+
+
+def test_the_escalating_person_may_choose_another_owner(portfolio, managed, manager, member_of):
+    member_of(portfolio, "portfolio_manager")
+    viewer = member_of(portfolio, "viewer")
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    assert _escalate(risk, manager, owner=viewer).owner == viewer
+
+
+def test_an_owner_who_cannot_see_the_portfolio_risk_is_refused(
+    portfolio, managed, manager, other_portfolio, member_of
+):
+    outsider = member_of(other_portfolio, "portfolio_manager")
+    # A sponsor sees the portfolio, but not its portfolio risks.
+    sponsor = ProjectFactory(portfolio=portfolio, sponsor=UserFactory()).sponsor
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    for owner in (outsider, sponsor):
+        with pytest.raises(ValidationError) as error:
+            _escalate(risk, manager, owner=owner)
+        assert "owner" in error.value.message_dict
+    risk.refresh_from_db()
+    assert risk.escalated_to is None and not Risk.objects.portfolio_level().exists()
+
+
+def test_a_linked_portfolio_risk_keeps_its_owner(portfolio, managed, manager, member_of):
+    member_of(portfolio, "portfolio_manager")
+    keeper = member_of(portfolio, "viewer")
+    shared = RiskFactory(portfolio=portfolio, project=None, owner=keeper)
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    assert _escalate(risk, manager, portfolio_risk=shared).owner == keeper
+
+
+def test_escalating_copies_the_figures_so_the_exposure_moves_unchanged(managed, manager):
+    risk = services.risk_create(project=managed, data=GOOD, by=manager)
+    portfolio_risk = _escalate(risk, manager)
+    assert (portfolio_risk.probability, portfolio_risk.impact, portfolio_risk.cost_impact) == (
+        risk.probability,
+        risk.impact,
+        risk.cost_impact,
+    )
+    assert list(Risk.objects.counted_in_exposure()) == [portfolio_risk]

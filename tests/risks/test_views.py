@@ -199,6 +199,20 @@ def test_heat_map_counts_open_risks_per_cell_and_links_to_them(client, project, 
     assert '"?probability=4&impact=5"' in page
 
 
+def test_an_escalated_risk_is_listed_but_counts_as_its_portfolio_risk(client, project, risk):
+    client.force_login(project.manager)
+    client.post(
+        risk_url("escalate", risk),
+        {"version": 1, "portfolio_risk": "", "reason": "Hits three projects."},
+    )
+    response = client.get(register_url(project))
+    register = response.context["register"]
+    assert [r.title for r in register.risks] == ["Vendor certification late"]
+    assert [r.title for r in register.threatening_risks] == ["Vendor certification late"]
+    assert (register.heat_map_cells, register.open_risk_count) == ({}, 0)
+    assert "counted in the portfolio risk" in response.content.decode()
+
+
 def test_heat_map_cell_filter_lists_the_risks_of_that_cell(client, project, risk):
     RiskFactory(portfolio=project.portfolio, project=project, title="Small", probability=1)
     client.force_login(project.manager)
@@ -273,6 +287,39 @@ def test_escalate_creates_a_portfolio_risk(client, project, risk):
     page = response.content.decode()
     assert "escalated to the portfolio risk “Vendor certification late”" in page
     assert f'href="#risk-{portfolio_risk.pk}"' in page  # the escalated-to link
+
+
+def test_escalate_offers_an_owner_pre_filled_with_the_portfolio_manager(
+    client, project, risk, member_of, other_portfolio
+):
+    portfolio_manager = member_of(project.portfolio, "portfolio_manager")
+    viewer = member_of(project.portfolio, "viewer")
+    member_of(other_portfolio, "pmo")
+    client.force_login(project.manager)
+    form = client.get(risk_url("escalate", risk)).context["form"]
+    assert form["owner"].value() == portfolio_manager.pk
+    assert set(form.fields["owner"].queryset) == {portfolio_manager, viewer, project.manager}
+
+    response = client.post(
+        risk_url("escalate", risk),
+        {"version": 1, "portfolio_risk": "", "owner": viewer.pk, "reason": "Shared supplier."},
+        follow=True,
+    )
+    risk.refresh_from_db()
+    assert risk.escalated_to.owner == viewer
+    assert f"the portfolio now owns it ({viewer.get_username()})" in response.content.decode()
+
+
+def test_escalate_refuses_an_owner_outside_the_choices(client, project, risk):
+    outsider = UserFactory()
+    client.force_login(project.manager)
+    response = client.post(
+        risk_url("escalate", risk),
+        {"version": 1, "portfolio_risk": "", "owner": outsider.pk, "reason": "Shared."},
+    )
+    assert response.status_code == 200 and "owner" in response.context["form"].errors
+    risk.refresh_from_db()
+    assert risk.escalated_to is None
 
 
 def test_escalate_links_an_existing_portfolio_risk(client, project, risk):
