@@ -1,4 +1,4 @@
-"""Resolving capacity conflicts: the two options the conflict page offers, each one
+"""Resolving capacity conflicts: the options the conflict page offers, each one
 transaction that checks who may decide, requires a reason, records a `ConflictResolution` and
 stamps the allocation with who decided, when and why.
 
@@ -9,8 +9,11 @@ stamps the allocation with who decided, when and why.
   would, for the project manager to re-plan.
 - Release: take hours from the allocation in the conflict month (it is split around that
   month, the month itself becoming an hours allocation), or reject the allocation outright.
+- Reassign: hand the allocation's months from the conflict month on to another person of the
+  same role who has those hours free in every one of them (earlier months stay, as for a
+  shift).
 
-Both refuse, and change nothing, when the month is no longer over-allocated (the conflict was
+All refuse, and change nothing, when the month is no longer over-allocated (the conflict was
 resolved meanwhile, or the same form was posted twice).
 """
 
@@ -33,6 +36,7 @@ from resources.models import (
     AllocationUnit,
     ConflictAction,
     ConflictResolution,
+    Resource,
 )
 
 MAX_SHIFT_MONTHS = 24
@@ -75,6 +79,7 @@ def _decide(allocation: Allocation, *, by, at, note: str) -> None:
     allocation.decided_by = by
     allocation.decided_at = at
     allocation.decision_reason = note
+    allocation._history_user = by
 
 
 def _save(*allocations: Allocation) -> None:
@@ -93,12 +98,12 @@ def _copy(allocation: Allocation, **changes) -> Allocation:
 
 
 def _record(*, allocation: Allocation, month: date, action: str, by, at, reason, **extra):
+    extra.setdefault("person", allocation.resource.name if allocation.resource_id else "")
     resolution = ConflictResolution(
         role=allocation.role,
         month=month,
         project=allocation.project,
         allocation=allocation,
-        person=allocation.resource.name if allocation.resource_id else "",
         action=action,
         decided_by=by,
         decided_at=at,
@@ -211,4 +216,64 @@ def conflict_release_allocation(
         at=now,
         reason=reason,
         hours_released=released.quantize(CENT),
+    )
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+@transaction.atomic
+def conflict_reassign_allocation(
+    *, allocation: Allocation, to_person: Resource, month: date, by, reason: str
+) -> ConflictResolution:
+    """Hand the allocation's months from `month` (the conflict month) on to `to_person`, who
+    must hold its role and have its hours free (capacity − confirmed demand, FTE on their
+    calendar) in every one of those months, checked again here under a lock on them."""
+    locked, reason = _check(allocation=allocation, month=month, by=by, reason=reason)
+    to_person = (
+        Resource.objects.select_for_update(of=("self",)).select_related("role").get(pk=to_person.pk)
+    )
+    if to_person.pk == locked.resource_id:
+        raise ValidationError({"person": f"{to_person.name} already holds this allocation."})
+    if to_person.role_id != locked.role_id:
+        raise ValidationError(
+            {"person": f"{to_person.name} holds the role {to_person.role}, not {locked.role}."}
+        )
+    candidate = selectors.reassignment_check(
+        allocation=locked, to_person=to_person, from_month=month
+    )
+    if not candidate.fits:
+        short = ", ".join(
+            f"{moved:%b %Y} ({_hours(free)} h free, {_hours(needed)} h needed)"
+            for moved, free, needed in candidate.short_months
+        )
+        raise ValidationError(
+            {"person": f"{to_person.name} does not have the hours free in {short}."}
+        )
+    now = timezone.now()
+    previous = locked.resource.name if locked.resource_id else ""
+    note = (
+        f"Reassigned from {previous or f'any {locked.role}'} to {to_person.name} from "
+        f"{month:%b %Y} to resolve the over-allocation: {reason}"
+    )
+    if locked.start_month < month:
+        moved = _copy(locked, start_month=month)
+        locked.end_month = add_months(month, -1)
+        _decide(locked, by=by, at=now, note=note)
+        _save(locked)
+    else:
+        moved = locked
+    moved.resource = to_person
+    _decide(moved, by=by, at=now, note=note)
+    _save(moved)
+    return _record(
+        allocation=moved,
+        month=month,
+        action=ConflictAction.REASSIGN,
+        by=by,
+        at=now,
+        reason=reason,
+        person=previous,
+        reassigned_to=to_person.name,
     )

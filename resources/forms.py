@@ -168,7 +168,29 @@ class AllocationRequestForm(forms.Form):
         )
 
 
-class AllocationChangeForm(forms.Form):
+class OverrideFields(forms.Form):
+    """Over-allocating on purpose: refused unless ticked, with a reason (the service decides
+    whether the request over-allocates, and says so on `override`)."""
+
+    override = forms.BooleanField(
+        required=False,
+        label="Over-allocate anyway",
+        help_text="Confirm although it puts the person over capacity in the months shown.",
+    )
+    override_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=REASON,
+        label="Why over-allocate (recorded)",
+    )
+
+    def drop_override(self):
+        """Nothing would be over capacity: no override to offer."""
+        for name in ("override", "override_reason"):
+            self.fields.pop(name, None)
+
+
+class AllocationChangeForm(OverrideFields):
     """Confirm with changes: another person of the role, other months, another amount."""
 
     resource = PersonChoiceField(label="Person")
@@ -179,8 +201,11 @@ class AllocationChangeForm(forms.Form):
     reason = forms.CharField(
         required=False, widget=REASON, help_text="Required for a change: the requester sees it."
     )
+    field_order = ["resource", "start_month", "end_month", "amount", "reason"]
 
-    def __init__(self, *args, allocation, people: Iterable[Resource] = (), **kwargs):
+    def __init__(
+        self, *args, allocation, people: Iterable[Resource] = (), with_override=True, **kwargs
+    ):
         kwargs.setdefault(
             "initial",
             {
@@ -198,6 +223,8 @@ class AllocationChangeForm(forms.Form):
             label="Person", people=people, empty_label=f"Anyone: {allocation.role}"
         )
         self.fields["amount"].label = f"Amount ({allocation.get_unit_display()})"
+        if not with_override:  # the queue: the override belongs beside the preview
+            self.drop_override()
 
 
 class AllocationRejectForm(forms.Form):
@@ -207,8 +234,18 @@ class AllocationRejectForm(forms.Form):
     )
 
 
-class AllocationConfirmForm(forms.Form):
+class AllocationConfirmForm(OverrideFields):
     reason = forms.CharField(required=False, widget=REASON, label="Note (optional)")
+    field_order = ["reason"]
+
+
+class AllocationUndoForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=REASON,
+        label="Why (recorded; the requester sees it)",
+        error_messages={"required": "Say why you undo the confirmation: it is recorded."},
+    )
 
 
 # --- Resolving a capacity conflict ----------------------------------------------------------
@@ -239,3 +276,12 @@ class ReleaseForm(forms.Form):
         if data.get("release") == "reduce" and not data.get("hours"):
             raise forms.ValidationError("Say how many hours to release.")
         return data
+
+
+class ReassignForm(forms.Form):
+    scope = forms.CharField(widget=forms.HiddenInput, required=False)
+    allocation = forms.IntegerField(widget=forms.HiddenInput)
+    person = forms.IntegerField(
+        label="Colleague", error_messages={"required": "Choose who takes it over."}
+    )
+    reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")

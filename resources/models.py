@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from core import access
 from projects.querysets import ProjectScopedQuerySet
@@ -209,8 +210,15 @@ class Allocation(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    override_reason = models.TextField(
+        blank=True,
+        help_text="Why it was confirmed although it puts the person (or the role) over "
+        "capacity; blank when it did not.",
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
+    # Every decision (confirm, override, undo, conflict resolutions) keeps the previous state.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "start_month"]
@@ -260,6 +268,7 @@ class ConflictAction(models.TextChoices):
     SHIFT = "shift", "Shifted later"
     REDUCE = "reduce", "Hours released"
     REJECT = "reject", "Allocation rejected"
+    REASSIGN = "reassign", "Reassigned"
 
 
 class ConflictResolution(models.Model):
@@ -284,6 +293,11 @@ class ConflictResolution(models.Model):
     action = models.CharField(max_length=10, choices=ConflictAction.choices)
     months_shifted = models.PositiveSmallIntegerField(null=True, blank=True)
     hours_released = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    reassigned_to = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who took the allocation over, as they were named then.",
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -308,6 +322,10 @@ class ConflictResolution(models.Model):
             models.CheckConstraint(
                 condition=~Q(action="reduce") | Q(hours_released__gt=0),
                 name="conflict_resolution_reduce_has_hours",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="reassign") | ~Q(reassigned_to=""),
+                name="conflict_resolution_reassign_names_someone",
             ),
             models.CheckConstraint(
                 condition=~Q(reason=""), name="conflict_resolution_reason_given"

@@ -61,6 +61,8 @@ class CapacityRow:
 class CapacityGrid:
     months: list[date]
     rows: list[CapacityRow]
+    # Per person grid: each row's working calendar, which converts FTE into their hours.
+    calendars: dict[int, CalendarRules] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> list[tuple[CapacityRow, date, CapacityCell]]:
@@ -185,6 +187,7 @@ def person_capacity_grid(*, role: Role, first_month: date, month_count: int = 12
             CapacityRow(pk, name, cells[pk])
             for pk, _role, name, _p in sorted(people, key=lambda p: p[2])
         ],
+        calendars={pk: person.calendar for pk, _role, _name, person in people},
     )
 
 
@@ -207,6 +210,7 @@ class RoleBreakdown:
     total: CapacityRow
     people: list[CapacityRow]
     unassigned: CapacityRow
+    calendars: dict[int, CalendarRules] = field(default_factory=dict)  # of `people`
 
     def index(self, month: date) -> int | None:
         first = self.months[0]
@@ -247,6 +251,7 @@ def role_capacity_breakdown(
         total=CapacityRow(role.pk, role.name, total),
         people=grid.rows,
         unassigned=CapacityRow(0, "Not assigned to a person", unassigned[0]),
+        calendars=grid.calendars,
     )
 
 
@@ -266,6 +271,104 @@ def over_allocation_in_month(*, allocation: Allocation, month: date) -> Decimal:
     return max(
         (cell.confirmed - cell.capacity for cell in cells if cell.is_conflict),
         default=formulas.ZERO,
+    )
+
+
+# ---- Confirming a request: its months against the person's (else the role's) capacity ------
+
+
+@dataclass(frozen=True)
+class PreviewMonth:
+    month: date
+    capacity: Decimal
+    confirmed: Decimal  # confirmed demand there already
+    request: Decimal  # what confirming adds
+
+    @property
+    def resulting(self) -> Decimal:
+        return self.confirmed + self.request
+
+    @property
+    def after(self) -> CapacityCell:
+        """The month once confirmed, judged by the heat map's own rules."""
+        return CapacityCell(capacity=self.capacity, confirmed=self.resulting)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return self.after.utilisation
+
+    @property
+    def is_over(self) -> bool:
+        return self.after.is_conflict
+
+
+@dataclass(frozen=True)
+class ConfirmationPreview:
+    """What confirming a request would do, month by month, to the named person (to the role as
+    a whole when nobody is named): only the months from this month on are confirmed; earlier
+    ones have passed (`passed_from`–`passed_to`) and are left out (docs/formulas.md, "Capacity,
+    demand, utilisation")."""
+
+    label: str
+    for_person: bool
+    months: list[PreviewMonth]
+    passed_from: date | None = None
+    passed_to: date | None = None
+
+    @property
+    def over(self) -> list[PreviewMonth]:
+        return [month for month in self.months if month.is_over]
+
+    @property
+    def first_month(self) -> date | None:
+        return self.months[0].month if self.months else None
+
+
+CONFIRMABLE_FIELDS = ("resource", "start_month", "end_month", "amount")
+
+
+def confirmation_preview(
+    *, allocation: Allocation, today: date, changes: dict | None = None
+) -> ConfirmationPreview:
+    """The preview of confirming `allocation` as it stands, or with `changes` (person, first
+    and last month, amount) that are not saved. The allocation's own hours count as this
+    request only: a request is no confirmed demand yet."""
+    values = {name: getattr(allocation, name) for name in CONFIRMABLE_FIELDS}
+    values.update({k: v for k, v in (changes or {}).items() if k in CONFIRMABLE_FIELDS})
+    person, start, end = values["resource"], values["start_month"], values["end_month"]
+    this_month = month_start(today)
+    passed = (start, min(end, add_months(this_month, -1))) if start < this_month else (None, None)
+    label = person.name if person else f"{allocation.role.name} (anyone of the role)"
+    first = max(start, this_month)
+    if first > end:
+        return ConfirmationPreview(label, person is not None, [], *passed)
+    count = month_count(first, end)
+    if person is not None:
+        grid = person_capacity_grid(role=person.role_id, first_month=first, month_count=count)
+        row = next((row for row in grid.rows if row.key == person.pk), None)
+        cells = row.cells if row else [CapacityCell() for _ in grid.months]
+        months, rules = grid.months, grid.calendars.get(person.pk, DEFAULT_CALENDAR)
+    else:
+        breakdown = role_capacity_breakdown(
+            role=allocation.role, first_month=first, month_count=count
+        )
+        cells, months, rules = breakdown.total.cells, breakdown.months, DEFAULT_CALENDAR
+    return ConfirmationPreview(
+        label=label,
+        for_person=person is not None,
+        months=[
+            PreviewMonth(
+                month=month,
+                capacity=cell.capacity,
+                confirmed=cell.confirmed,
+                request=formulas.allocation_hours(
+                    allocation.unit, values["amount"], rules.standard_hours(month)
+                ),
+            )
+            for month, cell in zip(months, cells, strict=True)
+        ],
+        passed_from=passed[0],
+        passed_to=passed[1],
     )
 
 
@@ -322,6 +425,89 @@ class ReleaseOption:
 
 
 @dataclass(frozen=True)
+class ReassignCandidate:
+    """Another person of the role, with their free hours (capacity − confirmed demand) and the
+    hours the allocation would ask of them (FTE on their own calendar) in each month."""
+
+    person_id: int
+    name: str
+    months: list[date]
+    free: list[Decimal]
+    needed: list[Decimal]
+
+    @property
+    def fits(self) -> bool:
+        return all(free >= needed for free, needed in zip(self.free, self.needed, strict=True))
+
+    @property
+    def short_months(self) -> list[tuple[date, Decimal, Decimal]]:
+        """(month, free, needed) where they lack the hours."""
+        return [
+            (month, free, needed)
+            for month, free, needed in zip(self.months, self.free, self.needed, strict=True)
+            if free < needed
+        ]
+
+    @property
+    def spare(self) -> Decimal:
+        """Hours left in their tightest month once they take it over."""
+        return min(free - needed for free, needed in zip(self.free, self.needed, strict=True))
+
+    @property
+    def cells(self) -> list[tuple[date, Decimal, Decimal]]:
+        return list(zip(self.months, self.free, self.needed, strict=True))
+
+
+@dataclass(frozen=True)
+class ReassignOption:
+    """Hand the allocation's months from the conflict month on to a colleague of the same role
+    who has the hours free in every one of them."""
+
+    moved_from: date
+    months: list[date]
+    hours: list[Decimal]  # the allocation's hours in those months, as its person works them
+    keeps_earlier_months: bool
+    candidates: list[ReassignCandidate]  # fitting ones only, most room first
+    still_over: Decimal  # the person's over-allocation left in the conflict month
+
+
+def reassign_candidate(
+    row: CapacityRow, *, rules: CalendarRules, unit: str, amount: Decimal, months, index
+) -> ReassignCandidate:
+    """`row`'s person against an allocation of `unit`/`amount` in `months` (`index` gives a
+    month's position in the row's cells)."""
+    cells = [row.cells[index(month)] for month in months]
+    return ReassignCandidate(
+        person_id=row.key,
+        name=row.label,
+        months=list(months),
+        free=[cell.capacity - cell.confirmed for cell in cells],
+        needed=[formulas.allocation_hours(unit, amount, rules.standard_hours(m)) for m in months],
+    )
+
+
+def reassignment_check(
+    *, allocation: Allocation, to_person: Resource, from_month: date
+) -> ReassignCandidate:
+    """`to_person` against `allocation`'s months from `from_month` on, as they stand now."""
+    moved = months_between(max(allocation.start_month, from_month), allocation.end_month)
+    breakdown = role_capacity_breakdown(
+        role=allocation.role, first_month=moved[0], month_count=len(moved)
+    )
+    row = next((row for row in breakdown.people if row.key == to_person.pk), None)
+    if row is None:  # not active in any of these months
+        row = CapacityRow(to_person.pk, to_person.name, [CapacityCell() for _ in moved])
+    return reassign_candidate(
+        row,
+        rules=breakdown.calendars.get(to_person.pk, DEFAULT_CALENDAR),
+        unit=allocation.unit,
+        amount=allocation.amount,
+        months=moved,
+        index=breakdown.index,
+    )
+
+
+@dataclass(frozen=True)
 class ConflictScope:
     """What is over capacity in the month (the role as a whole, or one person), the confirmed
     allocations competing for it (lowest priority first) and the options the data supports
@@ -338,6 +524,8 @@ class ConflictScope:
     shift_blocked: str  # why there is no shift option
     release: ReleaseOption | None
     can_apply: bool
+    reassign: ReassignOption | None = None  # only for a person over capacity
+    reassign_blocked: str = ""  # why there is no colleague to offer
 
     @property
     def ident(self) -> str:
@@ -462,6 +650,47 @@ def _milestone_moves(milestones, target, moved_from: date, shift: int) -> list[M
     return moves
 
 
+def _reassign_option(target, *, month, over, breakdown, rules):
+    """(option, "") with the colleagues of the role who have the target's hours free in every
+    month from the conflict month on, or (None, why not)."""
+    moved = months_between(max(target.start_month, month), target.end_month)
+    if breakdown.index(moved[-1]) is None:
+        return None, "its months run too far ahead to check"
+    candidates = [
+        reassign_candidate(
+            row,
+            rules=breakdown.calendars.get(row.key, DEFAULT_CALENDAR),
+            unit=target.unit,
+            amount=target.amount,
+            months=moved,
+            index=breakdown.index,
+        )
+        for row in breakdown.people
+        if row.key != target.person_id
+    ]
+    fitting = sorted(
+        (candidate for candidate in candidates if candidate.fits),
+        key=lambda candidate: (-candidate.spare, candidate.name, candidate.person_id),
+    )
+    if not fitting:
+        return None, (
+            "nobody else of the role has these hours free in every one of its months"
+            if candidates
+            else "nobody else holds the role"
+        )
+    return ReassignOption(
+        moved_from=moved[0],
+        months=moved,
+        hours=[
+            formulas.allocation_hours(target.unit, target.amount, rules.standard_hours(m))
+            for m in moved
+        ],
+        keeps_earlier_months=target.start_month < month,
+        candidates=fitting,
+        still_over=max(over - target.hours, formulas.ZERO),
+    ), ""
+
+
 def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     """The over-allocation of `role` in `month`: the role's numbers; the confirmed allocations
     competing for it with their projects' priority scores; each over-allocated scope (the
@@ -490,9 +719,16 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     )
     role_cell = breakdown.total.cells[0]
 
+    over_people = {row.key for row in breakdown.people if row.cells[0].is_conflict}
     over_scopes = []
     if role_cell.is_conflict:
-        over_scopes.append(("role", role.pk, role.name, role_cell, allocations))
+        # Only what makes the role over may yield: the allocations of people over capacity
+        # that month and demand no active person of the role carries (role-only requests).
+        # Moving work off someone within capacity would leave them idle and the others over.
+        yielding = [
+            a for a in allocations if a.person_id in over_people or a.person_id not in person_rows
+        ]
+        over_scopes.append(("role", role.pk, role.name, role_cell, yielding))
     for row in sorted(breakdown.people, key=lambda r: r.cells[0].capacity - r.cells[0].confirmed):
         if row.cells[0].is_conflict:
             own = [a for a in allocations if a.person_id == row.key]
@@ -510,8 +746,8 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
     for kind, key, label, cell, own in over_scopes:
         over = cell.confirmed - cell.capacity
         target = own[0] if own else None
-        shift = release = None
-        blocked = "there is no confirmed allocation to move"
+        shift = release = reassign = None
+        blocked = reassign_blocked = "there is no confirmed allocation to move"
         if target:
             months, blocked = _smallest_shift(
                 target,
@@ -532,6 +768,14 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
                     milestones=_milestone_moves(
                         milestones[target.project_id], target, moved_from, months
                     ),
+                )
+            if kind == "person":
+                reassign, reassign_blocked = _reassign_option(
+                    target,
+                    month=month,
+                    over=over,
+                    breakdown=breakdown,
+                    rules=calendars[target.calendar_id],
                 )
             released = min(over, target.hours)
             release = ReleaseOption(
@@ -554,6 +798,8 @@ def capacity_conflict(*, role: Role, month: date, user) -> CapacityConflict:
                 shift_blocked=blocked,
                 release=release,
                 can_apply=bool(target) and may_apply[target.portfolio_id],
+                reassign=reassign,
+                reassign_blocked=reassign_blocked,
             )
         )
 

@@ -2,13 +2,14 @@
 transaction, checks the caller's right to do it (so views and API share the rule), and
 validates with field messages before `full_clean()` and the database constraints.
 
-Who may do what (portfolio/access.py):
+Who may do what (core/access.py):
 - resource managers (a PMO admin, or a `pmo` / `resource_manager` member of any portfolio)
   keep people, roles and capacity adjustments: people are organisation-wide;
 - a project's editors (its manager, its portfolio's PMO and portfolio managers) request
   allocations for it and may withdraw a request nobody has decided yet;
 - the resource managers of the project's portfolio, and PMO admins, confirm (possibly
-  changed) or reject a request, with a reason when they change or reject it.
+  changed) or reject a request, with a reason when they change or reject it, over-allocate
+  only on purpose (an override with a reason), and undo a confirmation (with a reason).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from core import access
-from core.months import month_end, months_between
+from core.months import add_months, month_end, month_start, months_between
 from projects.querysets import Stage
 from resources.models import (
     Allocation,
@@ -32,7 +33,7 @@ from resources.models import (
     Resource,
     Role,
 )
-from resources.selectors import person_capacity_grid
+from resources.selectors import CONFIRMABLE_FIELDS, confirmation_preview, person_capacity_grid
 
 RESOURCE_FIELDS = (
     "name",
@@ -47,7 +48,7 @@ RESOURCE_FIELDS = (
 ADJUSTMENT_FIELDS = ("kind", "start_date", "end_date", "hours_per_day", "note")
 ROLE_FIELDS = ("name", "description", "default_cost_rate")
 REQUEST_FIELDS = ("role", "resource", "start_month", "end_month", "unit", "amount")
-CHANGEABLE_FIELDS = ("resource", "start_month", "end_month", "amount")
+CHANGEABLE_FIELDS = CONFIRMABLE_FIELDS
 CLOSED_STAGES = (Stage.CLOSED, Stage.CANCELLED)
 # A confirmation's over-allocation warning looks at most this many months ahead.
 WARNING_MONTHS = 36
@@ -305,6 +306,10 @@ def allocation_request(*, project, data: dict, by) -> Allocation:
     return allocation
 
 
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 def _lock_pending(allocation: Allocation) -> Allocation:
     """Lock the row and make sure nobody decided or withdrew it in the meantime (two
     resource managers deciding the same request: the second one is told, not obeyed)."""
@@ -317,8 +322,7 @@ def _lock_pending(allocation: Allocation) -> Allocation:
     if current is None:
         raise ValidationError("This request was withdrawn in the meantime.")
     if current.status != AllocationStatus.REQUESTED:
-        decider = current.decided_by
-        who = (decider.get_full_name() or decider.get_username()) if decider else "someone"
+        who = _name(current.decided_by) if current.decided_by else "someone"
         raise ValidationError(
             f"This request was already {current.get_status_display().lower()} by {who}."
         )
@@ -330,17 +334,55 @@ def _decide(allocation: Allocation, *, status: str, by, reason: str):
     allocation.decided_by = by
     allocation.decided_at = timezone.now()
     allocation.decision_reason = reason
+    allocation._history_user = by
+
+
+def _month_span(first: date, last: date) -> str:
+    return _month(first) if first == last else f"{_month(first)} – {_month(last)}"
+
+
+def _over_message(preview) -> str:
+    """ "Confirming puts Elena Kowalski over capacity in …": the months and resulting %."""
+    over = [(month.month, month) for month in preview.over]
+    return (
+        f"Confirming puts {preview.label} over capacity in {_months_over(over)}. Tick "
+        "“Over-allocate anyway” and say why, or change the request."
+    )
+
+
+def _lock_capacity_holder(allocation: Allocation):
+    """Lock the person (else the role) whose capacity the decision uses, so two decisions
+    for the same person cannot both pass the over-allocation check on the same numbers."""
+    if allocation.resource_id:
+        Resource.objects.select_for_update().filter(pk=allocation.resource_id).first()
+    else:
+        Role.objects.select_for_update().filter(pk=allocation.role_id).first()
 
 
 @transaction.atomic
 def allocation_confirm(
-    *, allocation: Allocation, by, reason: str = "", changes: dict | None = None
+    *,
+    allocation: Allocation,
+    by,
+    reason: str = "",
+    changes: dict | None = None,
+    override: bool = False,
+    override_reason: str = "",
+    today: date | None = None,
 ) -> Allocation:
     """Confirm a request as asked, or with `changes` (person, first and last month, amount);
-    a change needs a reason, which the requester sees."""
+    a change needs a reason, which the requester sees.
+
+    A confirmation promises months from this month on: months of the request that have passed
+    are left out (the allocation starts this month, and the note says so), and a request
+    wholly in the past cannot be confirmed. If the result puts the named person (else the
+    role) over capacity in any month, it is refused unless `override` with a reason, which is
+    recorded on the allocation (docs/formulas.md, "Capacity, demand, utilisation")."""
     _require_resource_manager(by, allocation.project.portfolio_id)
     _lock_pending(allocation)
+    today = today or timezone.localdate()
     reason = (reason or "").strip()
+    override_reason = (override_reason or "").strip()
     changed = [
         field
         for field in CHANGEABLE_FIELDS
@@ -350,10 +392,95 @@ def allocation_confirm(
     if changed and not reason:
         problems["reason"] = "Say why you changed the request: the requester sees it."
     _apply(allocation, changes or {}, changed)
-    _decide(allocation, status=AllocationStatus.CONFIRMED, by=by, reason=reason)
     _validate_allocation(allocation, problems)
+    _lock_capacity_holder(allocation)
+    preview = confirmation_preview(allocation=allocation, today=today)
+    if not preview.months:
+        raise ValidationError(
+            {
+                "start_month" if changes else NON_FIELD_ERRORS: (
+                    f"All of its months ({_month_span(preview.passed_from, preview.passed_to)}) "
+                    f"have passed: confirm months from {_month(month_start(today))} on, "
+                    "or reject it."
+                )
+            }
+        )
+    if preview.over and not override:
+        raise ValidationError({"override": _over_message(preview)})
+    if preview.over and not override_reason:
+        raise ValidationError(
+            {"override_reason": f"Say why you over-allocate {preview.label}: it is recorded."}
+        )
+    notes = [reason] if reason else []
+    if preview.passed_from:
+        allocation.start_month = preview.first_month
+        notes.insert(
+            0,
+            f"Confirmed from {_month(preview.first_month)}: "
+            f"{_month_span(preview.passed_from, preview.passed_to)} had passed.",
+        )
+    _decide(allocation, status=AllocationStatus.CONFIRMED, by=by, reason=" ".join(notes))
+    allocation.override_reason = override_reason if preview.over else ""
     allocation.save()
     return allocation
+
+
+@transaction.atomic
+def allocation_undo_confirmation(
+    *, allocation: Allocation, by, reason: str, today: date | None = None
+) -> Allocation:
+    """Take a confirmation back: the allocation is a request again, waiting in the queue,
+    with who undid it, when and why (the confirmation stays in its history). As a
+    confirmation only promises months from this month on, undoing it leaves months that have
+    passed confirmed: those are split off and stay as they were. Returns the request."""
+    _require_resource_manager(by, allocation.project.portfolio_id)
+    current = (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("project", "role", "resource")
+        .filter(pk=allocation.pk)
+        .first()
+    )
+    if current is None or current.status != AllocationStatus.CONFIRMED:
+        raise ValidationError("This allocation is not confirmed (any more): nothing to undo.")
+    project = current.project
+    if project.stage in CLOSED_STAGES:
+        raise ValidationError(
+            f"{project.code} is {project.get_stage_display().lower()}: "
+            "its allocations are no longer changed."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you undo the confirmation: it is recorded."})
+    this_month = month_start(today or timezone.localdate())
+    if current.end_month < this_month:
+        raise ValidationError(
+            f"All of its months ({_month_span(current.start_month, current.end_month)}) have "
+            "passed: there is nothing left to undo."
+        )
+    request = current
+    if current.start_month < this_month:
+        request = Allocation(
+            **{
+                field.attname: getattr(current, field.attname)
+                for field in Allocation._meta.concrete_fields
+                if not field.primary_key
+            }
+        )
+        request.start_month = this_month
+        current.end_month = add_months(this_month, -1)
+        current._history_user = by
+        current.full_clean()
+        current.save()
+    _decide(
+        request,
+        status=AllocationStatus.REQUESTED,
+        by=by,
+        reason=f"Confirmation undone by {_name(by)}: {reason}",
+    )
+    request.override_reason = ""
+    request.full_clean()
+    request.save()
+    return request
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("allocations/<int:pk>/change/", allocations.allocation_change, name="allocation-change"),
     path("allocations/<int:pk>/reject/", allocations.allocation_reject, name="allocation-reject"),
+    path("allocations/<int:pk>/undo/", allocations.allocation_undo, name="allocation-undo"),
     path(
         "allocations/<int:pk>/withdraw/",
         allocations.allocation_withdraw,
@@ -55,5 +56,10 @@ urlpatterns = [
         "resources/capacity/roles/<int:pk>/<str:month>/release/",
         capacity.conflict_release,
         name="conflict-release",
+    ),
+    path(
+        "resources/capacity/roles/<int:pk>/<str:month>/reassign/",
+        capacity.conflict_reassign,
+        name="conflict-reassign",
     ),
 ]

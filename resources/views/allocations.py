@@ -1,5 +1,6 @@
 """Allocations: a project's allocations with its request form, withdrawing a request, and
-the resource managers' queue with their decisions (confirm, confirm with changes, reject).
+the resource managers' queue with their decisions (confirm, confirm with changes, reject),
+each confirmation shown first against the person's months, and undoing a confirmation.
 
 Thin like the people views: look the object up through `visible_to` (404 when invisible),
 let a form parse the input, call one service through `run_service`, then Post/Redirect/Get."""
@@ -27,6 +28,7 @@ from resources.forms import (
     AllocationConfirmForm,
     AllocationRejectForm,
     AllocationRequestForm,
+    AllocationUndoForm,
     month_from_query,
     plain_decimal,
 )
@@ -151,7 +153,10 @@ def allocation_queue(request):
         QueueItem(
             allocation=a,
             change_form=AllocationChangeForm(
-                allocation=a, people=people_by_role[a.role_id], auto_id=f"a{a.pk}-%s"
+                allocation=a,
+                people=people_by_role[a.role_id],
+                with_override=False,
+                auto_id=f"a{a.pk}-%s",
             ),
             reject_form=AllocationRejectForm(auto_id=f"r{a.pk}-%s"),
         )
@@ -167,13 +172,16 @@ def allocation_queue(request):
     )
 
 
-def _decision_page(request, allocation, *, action, form):
+def _decision_page(request, allocation, *, action, form, preview=None):
+    if preview is not None and not preview.over:
+        form.drop_override()
     return people_section_page(
         request,
         "resources/allocation_decide.html",
         allocation=allocation,
         action=action,
         form=form,
+        preview=preview,
         section="queue",
         can_manage=True,
     )
@@ -194,31 +202,65 @@ def _require_decider(request, allocation):
     )
 
 
-@require_POST
-@login_required
-def allocation_confirm(request, pk):
-    allocation = _allocation(request, pk)
-    form = AllocationConfirmForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.allocation_confirm(
-            allocation=allocation, by=request.user, reason=form.cleaned_data["reason"]
-        ),
-    ):
-        return _decided(request, allocation)
+def _still_pending(allocation) -> bool:
+    return Allocation.objects.filter(pk=allocation.pk, status=AllocationStatus.REQUESTED).exists()
+
+
+def _back_to_queue(request, form):
+    """Someone decided or withdrew the request meanwhile: say so on the queue."""
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
     return redirect("resources:allocation-queue")
 
 
+def _confirm_kwargs(form) -> dict:
+    return {
+        "reason": form.cleaned_data["reason"],
+        "override": form.cleaned_data.get("override", False),
+        "override_reason": form.cleaned_data.get("override_reason", ""),
+    }
+
+
 @login_required
-def allocation_change(request, pk):
-    """Confirm with changes (person, months, amount) and a reason."""
+def allocation_confirm(request, pk):
+    """GET shows what confirming does to the person's months (their confirmed demand, this
+    request, the resulting utilisation, over 100 % highlighted); POST confirms, refused
+    without the override when it over-allocates (the page comes back with the message)."""
     allocation = _allocation(request, pk)
     _require_decider(request, allocation)
-    people = selectors.people_for_choices(today=timezone.localdate(), role_ids=[allocation.role_id])
+    today = timezone.localdate()
+    form = AllocationConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        decided = run_service(
+            form,
+            lambda: services.allocation_confirm(
+                allocation=allocation, by=request.user, today=today, **_confirm_kwargs(form)
+            ),
+        )
+        if decided:
+            return _decided(request, allocation)
+        if not _still_pending(allocation):
+            return _back_to_queue(request, form)
+        allocation.refresh_from_db()
+    preview = (
+        selectors.confirmation_preview(allocation=allocation, today=today)
+        if allocation.status == AllocationStatus.REQUESTED
+        else None
+    )
+    return _decision_page(request, allocation, action="confirm", form=form, preview=preview)
+
+
+@login_required
+def allocation_change(request, pk):
+    """Confirm with changes (person, months, amount) and a reason; the preview shows the
+    request as it stands, or as changed once the changes were sent and refused."""
+    allocation = _allocation(request, pk)
+    _require_decider(request, allocation)
+    today = timezone.localdate()
+    people = selectors.people_for_choices(today=today, role_ids=[allocation.role_id])
     form = AllocationChangeForm(posted(request), allocation=allocation, people=people)
+    changes = None
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.CHANGEABLE_FIELDS}
         decided = run_service(
@@ -226,14 +268,24 @@ def allocation_change(request, pk):
             lambda: services.allocation_confirm(
                 allocation=allocation,
                 by=request.user,
-                reason=form.cleaned_data["reason"],
                 changes=changes,
+                today=today,
+                **_confirm_kwargs(form),
             ),
         )
         if decided:
             return _decided(request, allocation)
+        if not _still_pending(allocation):
+            return _back_to_queue(request, form)
         allocation.refresh_from_db()  # show the request as it stands, not half-changed
-    return _decision_page(request, allocation, action="change", form=form)
+        if any(name in form.errors for name in services.CHANGEABLE_FIELDS):
+            changes = None  # changes that cannot be confirmed have no preview
+    preview = (
+        selectors.confirmation_preview(allocation=allocation, today=today, changes=changes)
+        if allocation.status == AllocationStatus.REQUESTED
+        else None
+    )
+    return _decision_page(request, allocation, action="change", form=form, preview=preview)
 
 
 @login_required
@@ -251,3 +303,28 @@ def allocation_reject(request, pk):
         if decided:
             return _decided(request, allocation)
     return _decision_page(request, allocation, action="reject", form=form)
+
+
+@login_required
+def allocation_undo(request, pk):
+    """Undo a confirmation (with a reason): the allocation is a request again."""
+    allocation = _allocation(request, pk)
+    _require_decider(request, allocation)
+    form = AllocationUndoForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        request_again = run_service(
+            form,
+            lambda: services.allocation_undo_confirmation(
+                allocation=allocation,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            ),
+        )
+        if request_again:
+            messages.success(
+                request,
+                f"Undid the confirmation: {_describe(request_again)} is a request again.",
+            )
+            return redirect("resources:project-allocations", pk=allocation.project_id)
+    return _decision_page(request, allocation, action="undo", form=form)

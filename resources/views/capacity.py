@@ -1,9 +1,9 @@
 """Capacity against demand: the role × month heat map with its table and CSV, the
 drill-down into the people of one role, and the conflict page with the resolution options
-the data supports. Anyone holding a role somewhere may read them (people are organisation-
-wide, docs/decisions.md §3), everyone else gets a 403; projects named on a conflict page follow
-their own visibility. Applying an option is the portfolio's resource managers' and the PMO's
-(the services check it again)."""
+the data supports (shift, release, reassign to a colleague with free hours). Anyone holding
+a role somewhere may read them (people are organisation-wide, docs/decisions.md §3), everyone
+else gets a 403; projects named on a conflict page follow their own visibility. Applying an
+option is the portfolio's resource managers' and the PMO's (the services check it again)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from core import access
 from core.months import add_months
 from core.views import run_service
 from resources import conflicts, selectors
-from resources.forms import ReleaseForm, ShiftForm
-from resources.models import Allocation, AllocationStatus, Role
+from resources.forms import ReassignForm, ReleaseForm, ShiftForm
+from resources.models import Allocation, AllocationStatus, Resource, Role
 
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 24
@@ -332,6 +332,35 @@ def conflict_release(request, pk, month):
         lambda: conflicts.conflict_release_allocation(
             allocation=allocation,
             hours_or_none=form.cleaned_data["hours"] if reduce else None,
+            month=month,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        ),
+    )
+
+
+@require_POST
+@login_required
+def conflict_reassign(request, pk, month):
+    role = _readable_role(request, pk)
+    month = _month_in_path(month)
+    allocation = _yielding_allocation(request, role)
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _applied(request, role, month, form, "reassign", lambda: None)
+    colleague = Resource.objects.filter(pk=form.cleaned_data["person"], role=role).first()
+    if colleague is None:
+        form.add_error("person", f"Choose someone who holds the role {role.name}.")
+        return _applied(request, role, month, form, "reassign", lambda: None)
+    return _applied(
+        request,
+        role,
+        month,
+        form,
+        "reassign",
+        lambda: conflicts.conflict_reassign_allocation(
+            allocation=allocation,
+            to_person=colleague,
             month=month,
             by=request.user,
             reason=form.cleaned_data["reason"],

@@ -1,12 +1,15 @@
 """Allocation pages: a project's allocations with the request form, withdrawing, and the
 resource managers' queue where requests are confirmed, changed or rejected."""
 
+import io
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from core.months import add_months
 from resources.models import Allocation
 from tests.factories import (
     AllocationFactory,
@@ -20,7 +23,7 @@ from tests.factories import (
 from tests.permissions import check_write_access, each_role, rows
 from tests.resources.test_people_views import check_resource_write_access
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 # Per request: session, user, and the user's and groups' permissions (access.is_pmo_admin).
 # Project allocations page: the project (with portfolio, program, manager, sponsor), may the
@@ -31,6 +34,14 @@ PROJECT_ALLOCATIONS_QUERIES = 11
 # Queue: may the user manage resources, the count and the page of requests (with project,
 # portfolio, role, person, requester), the people of those roles for the change forms.
 QUEUE_QUERIES = 8
+# Confirm page: the request (with project, portfolio, role, person, requester, decider), may
+# the user decide; the preview's person grid: calendars with holidays, leave, the people of
+# the role, their allocations.
+CONFIRM_QUERIES = 10
+# Change page: the confirm page's, and the people of the role for the form.
+CHANGE_QUERIES = 11
+# Undo page: the allocation, may the user decide.
+UNDO_QUERIES = 6
 
 
 @pytest.fixture
@@ -63,6 +74,28 @@ def pending(project, priya):
         end_month=date(2027, 4, 1),
         amount=D("0.5"),
         requested_by=project.manager,
+    )
+
+
+@pytest.fixture
+def confirmed(pending, resource_manager):
+    pending.status = "confirmed"
+    pending.decided_by = resource_manager
+    pending.save()
+    return pending
+
+
+@pytest.fixture
+def busy(project, priya):
+    """Priya at 0.6 FTE elsewhere in March: the 0.5 FTE request makes her 110 % (184 h)."""
+    return AllocationFactory(
+        project=ProjectFactory(portfolio=project.portfolio),
+        role=priya.role,
+        resource=priya,
+        start_month=date(2027, 3, 1),
+        end_month=date(2027, 3, 1),
+        amount=D("0.6"),
+        status="confirmed",
     )
 
 
@@ -172,6 +205,35 @@ def test_allocation_reject_permissions(client, role, project, pending):
     )
 
 
+@each_role
+def test_allocation_undo_permissions(client, role, project, confirmed):
+    """Only the portfolio's resource managers (and the PMO) undo a confirmation."""
+    check_resource_write_access(
+        client,
+        role,
+        outsider_status=404,
+        project=project,
+        url=url("allocation-undo", confirmed.pk),
+        data={"reason": "Confirmed by mistake"},
+        snapshot=rows(Allocation),
+        success_url=url("project-allocations", project.pk),
+    )
+
+
+@each_role
+def test_allocation_confirm_with_override_permissions(client, role, project, pending, busy):
+    check_resource_write_access(
+        client,
+        role,
+        outsider_status=404,
+        project=project,
+        url=url("allocation-confirm", pending.pk),
+        data={"override": "on", "override_reason": "Go-live"},
+        snapshot=rows(Allocation),
+        success_url=url("allocation-queue"),
+    )
+
+
 def test_project_manager_gets_403_requesting_for_a_project_they_only_see(client, project, engineer):
     """The manager of EPR sponsors TEL: they see it, but may not request for it."""
     other = ProjectFactory(portfolio=project.portfolio, code="TEL", sponsor=project.manager)
@@ -190,7 +252,9 @@ def test_project_manager_gets_404_for_a_project_they_cannot_see(client, project,
     assert not Allocation.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["allocation-change", "allocation-reject"])
+@pytest.mark.parametrize(
+    "name", ["allocation-change", "allocation-reject", "allocation-confirm", "allocation-undo"]
+)
 @pytest.mark.parametrize("role", ["manager", "portfolio_manager", "executive"])
 def test_decision_forms_are_403_on_get_for_non_deciders(client, project, pending, name, role):
     user = (
@@ -485,10 +549,202 @@ def test_confirm_warns_of_over_allocation(client, project, pending, resource_man
         status="confirmed",
     )
     client.force_login(resource_manager)
-    response = client.post(url("allocation-confirm", pending.pk), follow=True)
+    response = client.post(
+        url("allocation-confirm", pending.pk),
+        {"override": "on", "override_reason": "Go-live week"},
+        follow=True,
+    )
     assert ("warning", "Priya Nair is now over-allocated in Mar 2027 (110 %).") in [
         (m.level_tag, str(m)) for m in response.context["messages"]
     ]
+
+
+# --- Confirming: the preview, the override, months that have passed ----------------------------
+
+
+def test_confirm_page_shows_the_resulting_utilisation_month_by_month(
+    client, pending, resource_manager, busy
+):
+    """February 160 h (20 days), March 184 h, April 176 h; 0.5 FTE asks 80, 92 and 88 h."""
+    client.force_login(resource_manager)
+    response = client.get(url("allocation-confirm", pending.pk))
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert [
+        (m.month, m.confirmed, m.request, m.resulting, m.capacity, m.is_over)
+        for m in preview.months
+    ] == [
+        (date(2027, 2, 1), D("0"), D("80.0"), D("80.0"), D("160"), False),
+        (date(2027, 3, 1), D("110.4"), D("92.0"), D("202.4"), D("184"), True),
+        (date(2027, 4, 1), D("0"), D("88.0"), D("88.0"), D("176"), False),
+    ]
+    assert [round(m.utilisation) for m in preview.months] == [50, 110, 50]
+    html = response.content.decode()
+    assert "If you confirm: Priya Nair, month by month" in html
+    assert html.count('class="preview-over"') == 1
+    assert "110 %" in html and "1 month over 100 %" in html
+    assert 'name="override"' in html and 'name="override_reason"' in html
+
+
+def test_confirm_page_within_capacity_offers_no_override(client, pending, resource_manager):
+    client.force_login(resource_manager)
+    response = client.get(url("allocation-confirm", pending.pk))
+    assert not response.context["preview"].over
+    html = response.content.decode()
+    assert "Within capacity every month" in html
+    assert 'name="override"' not in html
+
+
+def test_over_allocating_without_the_override_is_refused_on_the_page(
+    client, pending, resource_manager, busy
+):
+    client.force_login(resource_manager)
+    response = client.post(url("allocation-confirm", pending.pk), {"reason": "ok"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["override"] == [
+        "Confirming puts Priya Nair over capacity in Mar 2027 (110 %). Tick “Over-allocate "
+        "anyway” and say why, or change the request."
+    ]
+    assert 'class="preview-over"' in response.content.decode()  # still shown beside it
+    response = client.post(url("allocation-confirm", pending.pk), {"override": "on"})
+    assert response.context["form"].errors["override_reason"] == [
+        "Say why you over-allocate Priya Nair: it is recorded."
+    ]
+    assert Allocation.objects.get(pk=pending.pk).status == "requested"
+
+
+def test_the_override_is_recorded_and_shown_to_the_requester(
+    client, project, pending, resource_manager, busy
+):
+    client.force_login(resource_manager)
+    response = client.post(
+        url("allocation-confirm", pending.pk),
+        {"override": "on", "override_reason": "Integration go-live: overtime agreed."},
+    )
+    assert response.url == url("allocation-queue")
+    pending.refresh_from_db()
+    assert (pending.status, pending.override_reason) == (
+        "confirmed",
+        "Integration go-live: overtime agreed.",
+    )
+    client.force_login(project.manager)
+    html = client.get(url("project-allocations", project.pk)).content.decode()
+    assert "Over-allocated on purpose" in html
+    assert "Integration go-live: overtime agreed." in html
+
+
+def test_a_change_that_over_allocates_shows_its_own_preview(
+    client, project, pending, resource_manager, priya
+):
+    """Priya is at 0.6 FTE elsewhere in May: the request as asked (Feb–Apr) fits, moved to
+    Mar–May it puts her at 110 % in May (84 + 100.8 h of 168 h)."""
+    AllocationFactory(
+        project=ProjectFactory(portfolio=project.portfolio),
+        role=priya.role,
+        resource=priya,
+        start_month=date(2027, 5, 1),
+        end_month=date(2027, 5, 1),
+        amount=D("0.6"),
+        status="confirmed",
+    )
+    client.force_login(resource_manager)
+    assert not client.get(url("allocation-change", pending.pk)).context["preview"].over
+    moved = change_post(priya, start_month="2027-03", end_month="2027-05", amount="0.5")
+    response = client.post(url("allocation-change", pending.pk), moved)
+    assert response.status_code == 200
+    assert "May 2027 (110 %)" in response.context["form"].errors["override"][0]
+    preview = response.context["preview"]
+    assert [m.month for m in preview.months] == [date(2027, m, 1) for m in (3, 4, 5)]
+    assert [m.month for m in preview.over] == [date(2027, 5, 1)]
+    assert response.context["allocation"].start_month == date(2027, 2, 1)  # as it stands
+    response = client.post(
+        url("allocation-change", pending.pk),
+        {**moved, "override": "on", "override_reason": "Cut-over"},
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.start_month, pending.override_reason) == (date(2027, 3, 1), "Cut-over")
+
+
+def test_the_queue_links_to_the_confirm_page(client, pending, resource_manager):
+    client.force_login(resource_manager)
+    html = client.get(url("allocation-queue")).content.decode()
+    assert f'href="{url("allocation-confirm", pending.pk)}"' in html
+    assert 'name="override"' not in html  # the override belongs beside the preview
+
+
+def test_confirm_page_leaves_out_months_that_have_passed(
+    client, project, priya, resource_manager, fixed_today
+):
+    now = fixed_today.replace(day=1)
+    request = AllocationFactory(
+        project=project,
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -2),
+        end_month=add_months(now, 1),
+    )
+    client.force_login(resource_manager)
+    response = client.get(url("allocation-confirm", request.pk))
+    preview = response.context["preview"]
+    assert [m.month for m in preview.months] == [now, add_months(now, 1)]
+    assert (preview.passed_from, preview.passed_to) == (add_months(now, -2), add_months(now, -1))
+    assert "the allocation will start then" in response.content.decode()
+
+
+def test_the_demo_data_engineer_request_is_previewed_and_needs_the_override(client, fixed_today):
+    """Elena Kowalski, 0.8 FTE on FIN-DATA, is requested at 0.4 more on FIN-CORE from a month
+    long past: confirming shows only the months from now on, over 100 %, and is refused
+    without an override."""
+    call_command("seed_demo", stdout=io.StringIO())
+    request = Allocation.objects.get(
+        project__code="FIN-CORE", resource__name="Elena Kowalski", status="requested"
+    )
+    assert request.start_month < fixed_today.replace(day=1)
+    client.force_login(UserFactory(username="pmo-check", is_superuser=True))
+    preview = client.get(url("allocation-confirm", request.pk)).context["preview"]
+    assert preview.months[0].month == fixed_today.replace(day=1)
+    assert preview.passed_from == request.start_month
+    assert preview.over and all(m.confirmed > 0 for m in preview.over)
+    response = client.post(url("allocation-confirm", request.pk))
+    assert (
+        "Confirming puts Elena Kowalski over capacity"
+        in (response.context["form"].errors["override"][0])
+    )
+    assert Allocation.objects.get(pk=request.pk).status == "requested"
+
+
+# --- Undoing a confirmation --------------------------------------------------------------------
+
+
+def test_undo_from_the_project_page(client, project, confirmed, resource_manager):
+    client.force_login(resource_manager)
+    html = client.get(url("project-allocations", project.pk)).content.decode()
+    assert url("allocation-undo", confirmed.pk) in html
+    response = client.post(url("allocation-undo", confirmed.pk), {"reason": ""})
+    assert response.context["form"].errors["reason"] == [
+        "Say why you undo the confirmation: it is recorded."
+    ]
+    response = client.post(
+        url("allocation-undo", confirmed.pk),
+        {"reason": "Confirmed the wrong request."},
+        follow=True,
+    )
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.decided_by) == ("requested", resource_manager)
+    assert (
+        "Undid the confirmation: Priya Nair at 0.5 FTE, Feb 2027–Apr 2027, on EPR is a "
+        "request again."
+    ) in [str(m) for m in response.context["messages"]]
+    queue = client.get(url("allocation-queue"))
+    assert [item.allocation for item in queue.context["items"]] == [confirmed]
+    assert "Confirmed the wrong request." in queue.content.decode()
+
+
+def test_project_page_offers_undo_to_deciders_only(client, project, confirmed):
+    client.force_login(project.manager)
+    html = client.get(url("project-allocations", project.pk)).content.decode()
+    assert url("allocation-undo", confirmed.pk) not in html
 
 
 # --- Query counts ---------------------------------------------------------------------------
@@ -537,3 +793,45 @@ def test_queue_query_count_is_constant(
     with django_assert_max_num_queries(QUEUE_QUERIES):
         response = client.get(url("allocation-queue"))
     assert len(response.context["items"]) == 2 * count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [
+        ("allocation-confirm", CONFIRM_QUERIES),
+        ("allocation-change", CHANGE_QUERIES),
+        ("allocation-undo", UNDO_QUERIES),
+    ],
+)
+def test_decision_pages_query_counts_are_constant(
+    client,
+    project,
+    pending,
+    priya,
+    resource_manager,
+    count,
+    name,
+    limit,
+    django_assert_max_num_queries,
+):
+    """`count` colleagues of Priya, each with confirmed work in the request's months, and as
+    many confirmed allocations of Priya herself: the pages ask the same whatever the count."""
+    for person in [priya, *_people(count, priya.role)]:
+        for _ in range(2 if person == priya else 1):
+            AllocationFactory(
+                project=ProjectFactory(portfolio=project.portfolio),
+                role=priya.role,
+                resource=person,
+                start_month=date(2027, 1, 1),
+                end_month=date(2027, 6, 1),
+                unit="hours",
+                amount=D("1"),
+                status="confirmed",
+            )
+    client.force_login(resource_manager)
+    with django_assert_max_num_queries(limit):
+        response = client.get(url(name, pending.pk))
+    assert response.status_code == 200
+    if name != "allocation-undo":
+        assert response.context["preview"].months[1].confirmed == D("2")

@@ -326,6 +326,64 @@ def test_who_may_apply(client, case, role, view):
     )
 
 
+def reassign_data(case, person, **extra):
+    return {
+        "allocation": case.pilot_allocation.pk,
+        "person": person.pk,
+        "reason": "Tomás is free",
+        **extra,
+    }
+
+
+@each_role
+def test_who_may_reassign(client, case, role):
+    tomas = ResourceFactory(name="Tomás", role=case.role)
+    check_write_access(
+        client,
+        role,
+        project=case.pilot,
+        url=reverse("resources:conflict-reassign", args=[case.role.pk, "2027-02"]),
+        data=reassign_data(case, tomas),
+        snapshot=rows(Allocation, ConflictResolution),
+        success_url=conflict_url(case),
+        allowed=RESOURCE_DECIDERS,
+    )
+
+
+def test_conflict_page_lists_colleagues_with_free_hours_and_reassigns(client, case):
+    tomas = ResourceFactory(name="Tomás", role=case.role)
+    ResourceFactory(name="Omar", role=RoleFactory(name="Business analyst"))
+    client.force_login(case.decider)
+    response = client.get(conflict_url(case))
+    html = response.content.decode()
+    assert "Option C · Reassign to a colleague" in html
+    assert f'id="candidate-person-{case.nadia.pk}-{tomas.pk}"' in html
+    assert "Omar" not in html
+    action = reverse("resources:conflict-reassign", args=[case.role.pk, "2027-02"])
+    assert f'action="{action}"' in html
+    response = client.post(action, reassign_data(case, tomas))
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert not page.context["conflict"].is_conflict
+    assert "Reassigned" in page.content.decode() and "to Tomás" in page.content.decode()
+    resolution = ConflictResolution.objects.get()
+    assert (resolution.action, resolution.reassigned_to) == ("reassign", "Tomás")
+
+
+@pytest.mark.parametrize("with_free_colleague", [True, False])
+def test_reassigning_to_someone_of_another_role_keeps_the_page(client, case, with_free_colleague):
+    if with_free_colleague:  # the option and its form are shown; else only why it is not
+        ResourceFactory(name="Tomás", role=case.role)
+    omar = ResourceFactory(name="Omar", role=RoleFactory(name="Business analyst"))
+    client.force_login(case.decider)
+    url = reverse("resources:conflict-reassign", args=[case.role.pk, "2027-02"])
+    before = rows(Allocation, ConflictResolution)()
+    response = client.post(url, reassign_data(case, omar, scope=f"person-{case.nadia.pk}"))
+    assert response.status_code == 400
+    assert "Choose someone who holds the role Integration engineer." in response.content.decode()
+    assert rows(Allocation, ConflictResolution)() == before
+
+
 # The demo -----------------------------------------------------------------------------------
 
 
@@ -343,6 +401,24 @@ def test_demo_integration_engineers_are_over_allocated(client):
     assert {a.project_code for a in scope.allocations} == {"HC-EPR", "HC-TEL"}
     assert scope.target.project_code == "HC-TEL"  # priority 66.25 against HC-EPR's 70
     assert scope.release.still_over == 0
+
+
+def test_demo_role_conflicts_only_move_work_of_people_who_are_over(client):
+    """On the demo, the integration engineers as a whole are over this month because Priya
+    is; Tomás, within capacity, is not the one asked to yield."""
+    call_command("seed_demo", stdout=io.StringIO())
+    user = UserFactory(username="pmo-check", is_superuser=True)
+    month = timezone.localdate().replace(day=1)
+    grid = selectors.role_capacity_grid(first_month=month, month_count=12)
+    role_conflicts = [(row.key, m) for row, m, _cell in grid.conflicts]
+    assert role_conflicts
+    for role_id, conflict_month in role_conflicts:
+        role = Role.objects.get(pk=role_id)
+        conflict = selectors.capacity_conflict(role=role, month=conflict_month, user=user)
+        over = {scope.key for scope in conflict.scopes if scope.kind == "person"}
+        for scope in conflict.scopes:
+            if scope.target and scope.target.person_id is not None:
+                assert scope.target.person_id in over, (role.name, conflict_month, scope.label)
 
 
 # Query counts and size ----------------------------------------------------------------------
@@ -430,3 +506,23 @@ def test_page_stays_under_a_megabyte_at_20_roles_by_24_months(client, viewer):
     response = client.get(heat_map_url(), {"from": "2027-01", "months": "24"})
     assert len(response.context["rows"]) == Role.objects.count() >= 20
     assert len(response.content) < 1_000_000, len(response.content)
+
+
+def test_conflict_page_query_count_does_not_grow_with_colleagues_free_to_take_over(client):
+    """The reassign option's candidates come from the same grid: free colleagues cost no
+    query, however many."""
+    counts = []
+    for size in (3, 30):
+        Allocation.objects.all().delete()
+        Resource.objects.all().delete()
+        role = populate(3)
+        ResourceFactory.create_batch(size, role=role)
+        client.force_login(MembershipFactory(role="viewer").user)
+        count, response = queries(
+            client, reverse("resources:conflict", args=[role.pk, "2027-02"]), WINDOW
+        )
+        counts.append(count)
+        person_scope = next(s for s in response.context["conflict"].scopes if s.kind == "person")
+        assert len(person_scope.reassign.candidates) == size
+        client.logout()
+    assert counts == [QUERIES["conflict"]] * 2

@@ -304,3 +304,160 @@ def test_a_shifted_allocation_no_longer_covers_the_month(case):
             by=case.decider,
             reason="r",
         )
+
+
+# Only people over capacity are asked to yield ------------------------------------------------
+
+
+def test_the_role_scope_offers_only_work_of_people_who_are_over(case):
+    """Tomás (same role) is at 0.9 FTE on an unscored project, the lowest priority of all, but
+    within his capacity: the role is over (336 h against 320 h) because Nadia is, so it is her
+    lowest-priority allocation that the role's options move, not his."""
+    tomas = ResourceFactory(name="Tomás", role=case.role)
+    unscored = AllocationFactory(
+        project=ProjectFactory(portfolio=case.portfolio, code="SIDE"),
+        role=case.role,
+        resource=tomas,
+        start_month=FEB,
+        end_month=FEB,
+        amount=D("0.9"),
+        status="confirmed",
+    )
+    conflict = conflict_of(case)
+    assert conflict.allocations[0].allocation_id == unscored.pk  # lowest priority overall
+    role_scope, nadia_scope = conflict.scopes
+    assert (role_scope.kind, role_scope.over_hours) == ("role", D("16"))
+    over_people = {s.key for s in conflict.scopes if s.kind == "person"}
+    assert over_people == {case.nadia.pk}
+    assert role_scope.target.person_id in over_people
+    assert role_scope.target.allocation_id == case.pilot_allocation.pk
+    assert tomas.pk not in {a.person_id for a in role_scope.allocations}
+    assert role_scope.shift is not None and role_scope.shift.months == 3
+    # Nor is the role offered a reassignment: moving work inside the role frees nothing.
+    assert role_scope.reassign is None
+    assert nadia_scope.reassign is None  # Tomás has 16 h free in February, not 96 h
+
+
+# Reassigning to a colleague ------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleagues(case):
+    """Tomás (same role) is free; Lena (same role) is at 0.5 FTE in March, too busy to take
+    PILOT's 0.6; Omar is free but a business analyst."""
+    tomas = ResourceFactory(name="Tomás", role=case.role)
+    lena = ResourceFactory(name="Lena", role=case.role)
+    AllocationFactory(
+        project=case.core,
+        role=case.role,
+        resource=lena,
+        start_month=MAR,
+        end_month=MAR,
+        amount=D("0.5"),
+        status="confirmed",
+    )
+    omar = ResourceFactory(name="Omar", role=RoleFactory(name="Business analyst"))
+    return SimpleNamespace(tomas=tomas, lena=lena, omar=omar)
+
+
+def test_reassign_candidates_hold_the_role_and_have_the_hours_free(case, colleagues):
+    """PILOT's Feb–Mar at 0.6 FTE: 96 h and 110.4 h. Tomás has 160 h and 184 h free; Lena
+    has 160 h in February but only 92 h in March."""
+    nadia_scope = next(s for s in conflict_of(case).scopes if s.kind == "person")
+    reassign = nadia_scope.reassign
+    assert reassign.months == [FEB, MAR]
+    assert reassign.hours == [D("96.0"), D("110.4")]
+    assert reassign.still_over == 0
+    assert [(c.name, c.free, c.needed) for c in reassign.candidates] == [
+        ("Tomás", [D("160"), D("184")], [D("96.0"), D("110.4")])
+    ]
+
+
+def test_no_reassign_option_when_nobody_has_the_hours(case):
+    ResourceFactory(name="Lena", role=case.role, fte=D("0.5"))  # 80 h: less than 96 h
+    nadia_scope = next(s for s in conflict_of(case).scopes if s.kind == "person")
+    assert nadia_scope.reassign is None
+    assert "nobody else of the role has these hours free" in nadia_scope.reassign_blocked
+
+
+def test_reassigning_clears_the_conflict_and_is_recorded(case, colleagues):
+    resolution = conflicts.conflict_reassign_allocation(
+        allocation=case.pilot_allocation,
+        to_person=colleagues.tomas,
+        month=FEB,
+        by=case.decider,
+        reason="Tomás knows PILOT's interfaces.",
+    )
+    case.pilot_allocation.refresh_from_db()
+    assert case.pilot_allocation.resource == colleagues.tomas
+    assert (case.pilot_allocation.start_month, case.pilot_allocation.end_month) == (FEB, MAR)
+    assert case.pilot_allocation.decided_by == case.decider
+    assert "Reassigned from Nadia to Tomás" in case.pilot_allocation.decision_reason
+    assert (resolution.action, resolution.person, resolution.reassigned_to) == (
+        "reassign",
+        "Nadia",
+        "Tomás",
+    )
+    assert (resolution.role, resolution.month, resolution.allocation) == (
+        case.role,
+        FEB,
+        case.pilot_allocation,
+    )
+    assert not conflict_of(case).is_conflict
+    assert not conflict_of(case, month=MAR).is_conflict
+
+
+def test_reassigning_keeps_the_months_before_the_conflict(portfolio):
+    case = build_case(portfolio, pilot_start=JAN)
+    tomas = ResourceFactory(name="Tomás", role=case.role)
+    conflicts.conflict_reassign_allocation(
+        allocation=case.pilot_allocation, to_person=tomas, month=FEB, by=case.decider, reason="r"
+    )
+    rows = list(
+        Allocation.objects.filter(project=case.pilot, status="confirmed")
+        .order_by("start_month")
+        .values_list("resource__name", "start_month", "end_month")
+    )
+    assert rows == [("Nadia", JAN, JAN), ("Tomás", FEB, MAR)]
+
+
+def test_reassigning_to_someone_without_the_hours_is_refused(case, colleagues):
+    with pytest.raises(ValidationError) as error:
+        conflicts.conflict_reassign_allocation(
+            allocation=case.pilot_allocation,
+            to_person=colleagues.lena,
+            month=FEB,
+            by=case.decider,
+            reason="r",
+        )
+    assert error.value.message_dict["person"] == [
+        "Lena does not have the hours free in Mar 2027 (92 h free, 110.4 h needed)."
+    ]
+    case.pilot_allocation.refresh_from_db()
+    assert case.pilot_allocation.resource == case.nadia
+    assert not ConflictResolution.objects.exists()
+
+
+def test_reassigning_to_another_role_is_refused(case, colleagues):
+    with pytest.raises(ValidationError, match="holds the role Business analyst"):
+        conflicts.conflict_reassign_allocation(
+            allocation=case.pilot_allocation,
+            to_person=colleagues.omar,
+            month=FEB,
+            by=case.decider,
+            reason="r",
+        )
+    assert not ConflictResolution.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["viewer", "executive", "portfolio_manager"])
+def test_only_resource_managers_and_the_pmo_may_reassign(case, colleagues, member_of, role):
+    with pytest.raises(PermissionDenied):
+        conflicts.conflict_reassign_allocation(
+            allocation=case.pilot_allocation,
+            to_person=colleagues.tomas,
+            month=FEB,
+            by=member_of(case.portfolio, role),
+            reason="r",
+        )
+    assert not ConflictResolution.objects.exists()

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.months import add_months
 from resources import services
 from resources.models import Allocation, Calendar, CapacityAdjustment, Resource, Role, Skill
 from tests.factories import (
@@ -19,7 +20,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 FEB, MAR, APR = date(2027, 2, 1), date(2027, 3, 1), date(2027, 4, 1)
 
@@ -518,7 +519,9 @@ def test_confirming_warns_of_over_allocation(pending, resource_manager, priya, p
         amount=D("0.6"),
         status="confirmed",
     )
-    services.allocation_confirm(allocation=pending, by=resource_manager)
+    services.allocation_confirm(
+        allocation=pending, by=resource_manager, override=True, override_reason="Go-live week"
+    )
     assert services.allocation_warnings(pending) == [
         "Priya Nair is now over-allocated in Mar 2027 (110 %)."
     ]
@@ -537,11 +540,288 @@ def test_many_over_allocated_months_are_summed_up(pending, resource_manager, pri
     )
     pending.end_month = date(2027, 5, 1)
     pending.save()
-    services.allocation_confirm(allocation=pending, by=resource_manager)
+    services.allocation_confirm(
+        allocation=pending, by=resource_manager, override=True, override_reason="Go-live"
+    )
     assert services.allocation_warnings(pending) == [
         "Priya Nair is now over-allocated in 4 months, Feb 2027 – May 2027, up to 150 % in "
         "Feb 2027."
     ]
+
+
+# --- Over-allocating on purpose ---------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_in_march(priya, project):
+    """Priya at 1 FTE: 0.6 confirmed elsewhere in March, so 0.5 more is 110 % (184 h)."""
+    return AllocationFactory(
+        project=ProjectFactory(portfolio=project.portfolio),
+        role=priya.role,
+        resource=priya,
+        start_month=MAR,
+        end_month=MAR,
+        amount=D("0.6"),
+        status="confirmed",
+    )
+
+
+def test_over_allocating_without_the_override_is_refused_naming_months_and_percent(
+    pending, resource_manager, busy_in_march
+):
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_confirm(allocation=pending, by=resource_manager)
+    assert errors_of(excinfo)["override"] == [
+        "Confirming puts Priya Nair over capacity in Mar 2027 (110 %). Tick “Over-allocate "
+        "anyway” and say why, or change the request."
+    ]
+    assert Allocation.objects.get(pk=pending.pk).status == "requested"
+
+
+def test_the_override_needs_a_reason(pending, resource_manager, busy_in_march):
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_confirm(
+            allocation=pending, by=resource_manager, override=True, override_reason=" "
+        )
+    assert errors_of(excinfo)["override_reason"] == [
+        "Say why you over-allocate Priya Nair: it is recorded."
+    ]
+    assert Allocation.objects.get(pk=pending.pk).status == "requested"
+
+
+def test_the_override_and_its_reason_are_recorded(pending, resource_manager, busy_in_march):
+    services.allocation_confirm(
+        allocation=pending,
+        by=resource_manager,
+        override=True,
+        override_reason="Go-live week: she works the extra hours.",
+    )
+    pending.refresh_from_db()
+    assert (pending.status, pending.decided_by, pending.override_reason) == (
+        "confirmed",
+        resource_manager,
+        "Go-live week: she works the extra hours.",
+    )
+    latest = pending.history.first()
+    assert (latest.status, latest.history_user, latest.override_reason) == (
+        "confirmed",
+        resource_manager,
+        "Go-live week: she works the extra hours.",
+    )
+
+
+def test_an_override_within_capacity_records_nothing(pending, resource_manager):
+    services.allocation_confirm(
+        allocation=pending, by=resource_manager, override=True, override_reason="Just in case"
+    )
+    pending.refresh_from_db()
+    assert (pending.status, pending.override_reason) == ("confirmed", "")
+
+
+def test_changes_that_over_allocate_need_the_override(pending, resource_manager):
+    """0.5 FTE is within capacity; 1 FTE plus 0.6 elsewhere in April is not (160 %)."""
+    AllocationFactory(
+        project=ProjectFactory(portfolio=pending.project.portfolio),
+        role=pending.role,
+        resource=pending.resource,
+        start_month=APR,
+        end_month=APR,
+        amount=D("0.6"),
+        status="confirmed",
+    )
+    changes = {"amount": D("1")}
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_confirm(
+            allocation=pending, by=resource_manager, reason="Full time", changes=changes
+        )
+    assert "over capacity in Apr 2027 (160 %)" in errors_of(excinfo)["override"][0]
+    services.allocation_confirm(
+        allocation=pending,
+        by=resource_manager,
+        reason="Full time",
+        changes=changes,
+        override=True,
+        override_reason="Cut-over month",
+    )
+    assert Allocation.objects.get(pk=pending.pk).override_reason == "Cut-over month"
+
+
+def test_a_role_request_over_the_role_capacity_needs_the_override(
+    project, manager, engineer, priya, resource_manager
+):
+    """Nobody named: the role as a whole (Priya, 160 h in February) is what fills up."""
+    request = AllocationFactory(
+        project=project, role=engineer, start_month=FEB, end_month=FEB, unit="hours", amount=200
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_confirm(allocation=request, by=resource_manager)
+    assert (
+        "Integration engineer (anyone of the role) over capacity in Feb 2027 (125 %)"
+        in (errors_of(excinfo)["override"][0])
+    )
+
+
+# --- Months that have passed ----------------------------------------------------------------
+
+
+def this_month(today):
+    return today.replace(day=1)
+
+
+def test_months_that_have_passed_are_not_confirmed(
+    project, priya, manager, resource_manager, fixed_today
+):
+    """Requested from three months ago: confirmed from this month on; the note says so."""
+    now = this_month(fixed_today)
+    request = AllocationFactory(
+        project=project,
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -3),
+        end_month=add_months(now, 2),
+        requested_by=manager,
+    )
+    services.allocation_confirm(allocation=request, by=resource_manager, reason="Welcome")
+    request.refresh_from_db()
+    assert (request.status, request.start_month, request.end_month) == (
+        "confirmed",
+        now,
+        add_months(now, 2),
+    )
+    assert request.decision_reason == (
+        f"Confirmed from {now:%b %Y}: {add_months(now, -3):%b %Y} – "
+        f"{add_months(now, -1):%b %Y} had passed. Welcome"
+    )
+
+
+def test_months_that_have_passed_never_need_the_override(
+    project, priya, manager, resource_manager, fixed_today
+):
+    """Priya was fully booked last month: that month is not confirmed again, so no override."""
+    now = this_month(fixed_today)
+    AllocationFactory(
+        project=ProjectFactory(portfolio=project.portfolio),
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -1),
+        end_month=add_months(now, -1),
+        amount=D("1"),
+        status="confirmed",
+    )
+    request = AllocationFactory(
+        project=project,
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -1),
+        end_month=add_months(now, 1),
+    )
+    services.allocation_confirm(allocation=request, by=resource_manager)
+    request.refresh_from_db()
+    assert (request.status, request.start_month, request.override_reason) == ("confirmed", now, "")
+
+
+def test_a_request_wholly_in_the_past_is_not_confirmed(
+    project, priya, resource_manager, fixed_today
+):
+    now = this_month(fixed_today)
+    request = AllocationFactory(
+        project=project,
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -4),
+        end_month=add_months(now, -2),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_confirm(allocation=request, by=resource_manager)
+    assert excinfo.value.messages == [
+        f"All of its months ({add_months(now, -4):%b %Y} – {add_months(now, -2):%b %Y}) have "
+        f"passed: confirm months from {now:%b %Y} on, or reject it."
+    ]
+    assert Allocation.objects.get(pk=request.pk).status == "requested"
+
+
+# --- Undoing a confirmation -------------------------------------------------------------------
+
+
+def test_a_resource_manager_undoes_a_confirmation(pending, resource_manager, pmo_admin):
+    services.allocation_confirm(allocation=pending, by=resource_manager)
+    request = services.allocation_undo_confirmation(
+        allocation=pending, by=pmo_admin, reason="Confirmed the wrong Priya request."
+    )
+    assert request.pk == pending.pk
+    pending.refresh_from_db()
+    assert (pending.status, pending.decided_by, pending.start_month, pending.end_month) == (
+        "requested",
+        pmo_admin,
+        FEB,
+        APR,
+    )
+    assert pending.decision_reason.endswith(": Confirmed the wrong Priya request.")
+    assert [(h.status, h.history_user) for h in pending.history.order_by("history_id")] == [
+        ("requested", None),
+        ("confirmed", resource_manager),
+        ("requested", pmo_admin),
+    ]
+    # A request again: it may be decided anew.
+    services.allocation_reject(allocation=pending, by=resource_manager, reason="Not needed")
+    assert Allocation.objects.get(pk=pending.pk).status == "rejected"
+
+
+def test_undo_needs_a_reason_and_a_confirmed_allocation(pending, resource_manager):
+    with pytest.raises(ValidationError, match="not confirmed"):
+        services.allocation_undo_confirmation(allocation=pending, by=resource_manager, reason="x")
+    services.allocation_confirm(allocation=pending, by=resource_manager)
+    with pytest.raises(ValidationError) as excinfo:
+        services.allocation_undo_confirmation(allocation=pending, by=resource_manager, reason="")
+    assert errors_of(excinfo)["reason"] == ["Say why you undo the confirmation: it is recorded."]
+    assert Allocation.objects.get(pk=pending.pk).status == "confirmed"
+
+
+def test_undo_clears_the_override(pending, resource_manager, busy_in_march):
+    services.allocation_confirm(
+        allocation=pending, by=resource_manager, override=True, override_reason="Go-live"
+    )
+    services.allocation_undo_confirmation(allocation=pending, by=resource_manager, reason="Oops")
+    pending.refresh_from_db()
+    assert (pending.status, pending.override_reason) == ("requested", "")
+    assert pending.history.filter(override_reason="Go-live").exists()  # kept in the history
+
+
+def test_undo_leaves_the_months_that_have_passed_confirmed(
+    project, priya, resource_manager, fixed_today
+):
+    now = this_month(fixed_today)
+    confirmed = AllocationFactory(
+        project=project,
+        role=priya.role,
+        resource=priya,
+        start_month=add_months(now, -2),
+        end_month=add_months(now, 3),
+        status="confirmed",
+        decided_by=resource_manager,
+    )
+    request = services.allocation_undo_confirmation(
+        allocation=confirmed, by=resource_manager, reason="Project paused"
+    )
+    rows = list(
+        Allocation.objects.filter(project=project)
+        .order_by("start_month")
+        .values_list("status", "start_month", "end_month")
+    )
+    assert rows == [
+        ("confirmed", add_months(now, -2), add_months(now, -1)),
+        ("requested", now, add_months(now, 3)),
+    ]
+    assert request.pk != confirmed.pk and request.status == "requested"
+
+
+@pytest.mark.parametrize("role", ["portfolio_manager", "executive", "viewer"])
+def test_only_resource_managers_undo(pending, resource_manager, member_of, manager, role):
+    services.allocation_confirm(allocation=pending, by=resource_manager)
+    for user in (member_of(pending.project.portfolio, role), manager):
+        with pytest.raises(PermissionDenied):
+            services.allocation_undo_confirmation(allocation=pending, by=user, reason="No")
+    assert Allocation.objects.get(pk=pending.pk).status == "confirmed"
 
 
 # --- Withdrawing ----------------------------------------------------------------------------
