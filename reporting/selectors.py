@@ -230,6 +230,7 @@ class ReviewTrends:
     (charts.review_trend_charts draws them)."""
 
     reviews: list
+    period_starts: list[date]  # where the charts draw each review: on its period's month
     period_ends: list[date]
     indices: dict[str, list]  # CPI and SPI
     money: dict[str, list]  # actual cost, earned value, planned value
@@ -250,6 +251,7 @@ def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
 
     return ReviewTrends(
         reviews=reviews,
+        period_starts=[review.period_start for review in reviews],
         period_ends=[review.period_end for review in reviews],
         indices={
             "CPI": series("cost_performance_index"),
