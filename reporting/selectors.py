@@ -32,6 +32,7 @@ from reporting.models import (
     ReviewKind,
     ReviewStatus,
 )
+from reporting.reviews import period_label
 from resources.models import Allocation
 from risks.models import Risk
 
@@ -351,6 +352,56 @@ def review_snapshots(*, review: PortfolioReview, user) -> QuerySet[ProjectSnapsh
         .select_related("project", "program")
         .order_by("project__code")
     )
+
+
+def visible_review_findings(*, review: PortfolioReview, user) -> dict:
+    """The review's findings as stored, without the items about projects the user may not see
+    (by project id, or by code for dependencies and risks). One query."""
+    visible = dict(
+        Project.objects.visible_to(user)
+        .filter(portfolio=review.portfolio)
+        .values_list("pk", "code")
+    )
+    codes = set(visible.values())
+    findings = {}
+    for name, items in (review.findings or {}).items():
+        if not isinstance(items, list):
+            findings[name] = items
+            continue
+        findings[name] = [
+            item
+            for item in items
+            if not isinstance(item, dict)
+            or (
+                ("project_id" not in item or item["project_id"] in visible)
+                and ("successor" not in item or item["successor"] in codes)
+                and (not item.get("project_code") or item["project_code"] in codes)
+            )
+        ]
+    return findings
+
+
+@dataclass(frozen=True)
+class ReviewsOfKind:
+    kind: str
+    label: str  # "Monthly portfolio review"
+    reviews: list[PortfolioReview]  # each with `.period_label`, newest first
+
+
+def portfolio_reviews(*, portfolio: Portfolio) -> list[ReviewsOfKind]:
+    """The portfolio's stored reviews of each kind (monthly, quarterly, annual), newest first,
+    in one query (the portfolio is visible, so its reviews are)."""
+    by_kind: dict[str, list[PortfolioReview]] = {kind: [] for kind in ReviewKind.values}
+    for review in (
+        PortfolioReview.objects.filter(portfolio=portfolio)
+        .only("kind", "period_start", "period_end", "status", "finished_at")
+        .order_by("-period_start", "-pk")
+    ):
+        review.period_label = period_label(review.kind, review.period_start)
+        by_kind.setdefault(review.kind, []).append(review)
+    return [
+        ReviewsOfKind(kind, ReviewKind(kind).label, reviews) for kind, reviews in by_kind.items()
+    ]
 
 
 def other_reviews(*, review: PortfolioReview) -> QuerySet[PortfolioReview]:

@@ -58,14 +58,10 @@ def _assert_titles(page, expected: dict[str, str]) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_chart_shows_its_title(live_server, browser_page):
+def test_every_chart_shows_its_title(live_server, browser_page, log_in):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "pmo")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in("pmo", DEMO_PASSWORD)
 
     project = Project.objects.get(code="FIN-CORE")
     role = Role.objects.order_by("name").first()

@@ -107,7 +107,8 @@ def test_project_charts_render_plotly_divs(portfolio):
     # January beside the February tick); cumulative cost 1,000 then 1,500.
     assert '"2026-01-01"' in result.percent_complete
     assert "2026-01-31" not in result.percent_complete
-    assert "2026-02-01" not in result.percent_complete and "2026-02-28" not in result.percent_complete
+    assert "2026-02-01" not in result.percent_complete
+    assert "2026-02-28" not in result.percent_complete
     assert "[1000.0,1500.0,null" in result.cost.replace(" ", "")
 
 
