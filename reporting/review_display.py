@@ -235,19 +235,15 @@ def _project_url(item: dict) -> str:
     return reverse("projects:detail", args=[pk]) if isinstance(pk, int) else ""
 
 
-def _project_row(item: dict) -> FindingRow:
+def _project_row(item: dict, _currency: str = "") -> FindingRow:
     code, name, detail = item.get("code", ""), item.get("name", ""), item.get("detail", "")
     url = _project_url(item)
     line = f"{code} {name}".strip() + (f": {detail}" if detail else "")
     return FindingRow([Cell(code, url), Cell(name), Cell(detail)], line, url)
 
 
-def _risk_row(item: dict) -> FindingRow:
-    title, project, detail = (
-        item.get("title", ""),
-        item.get("project_code", ""),
-        item.get("detail", ""),
-    )
+def _risk_row(item: dict, _currency: str = "") -> FindingRow:
+    title, project, detail = item.get("title", ""), item.get("project_code"), item.get("detail")
     where = f" ({project})" if project else ""
     return FindingRow(
         [Cell(title), Cell(project or "Portfolio"), Cell(detail)],
@@ -255,7 +251,7 @@ def _risk_row(item: dict) -> FindingRow:
     )
 
 
-def _role_row(item: dict) -> FindingRow:
+def _role_row(item: dict, _currency: str = "") -> FindingRow:
     role, pk = item.get("role", ""), item.get("role_id")
     url = reverse("resources:capacity-role", args=[pk]) if isinstance(pk, int) else ""
     used = percent_text(item.get("utilisation"))
@@ -264,14 +260,22 @@ def _role_row(item: dict) -> FindingRow:
     )
 
 
-def _dependency_row(item: dict) -> FindingRow:
+def _dependency_row(item: dict, _currency: str = "") -> FindingRow:
     successor, predecessor = item.get("successor", ""), item.get("predecessor", "")
-    deliverable = item.get("deliverable") or f"Finish of {predecessor}"
+    deliverable = item.get("deliverable") or ""
     needed = day_text(item.get("needed_by"))
     expected = day_text(item.get("expected_on")) or "not planned"
+    line = f"{successor} needs {deliverable or 'a delivery'} from {predecessor}"
+    line += f" by {needed}, expected {expected}" if needed else f", expected {expected}"
     return FindingRow(
-        [Cell(successor), Cell(predecessor), Cell(deliverable), Cell(needed), Cell(expected)],
-        f"{successor} needs {deliverable} from {predecessor} by {needed}, expected {expected}",
+        [
+            Cell(successor),
+            Cell(predecessor),
+            Cell(deliverable or EMPTY),
+            Cell(needed or EMPTY),
+            Cell(expected),
+        ],
+        line,
     )
 
 
@@ -294,7 +298,7 @@ def _objective_row(item: dict, currency: str) -> FindingRow:
     return FindingRow(cells, line)
 
 
-def _unserved_row(item: dict) -> FindingRow:
+def _unserved_row(item: dict, _currency: str = "") -> FindingRow:
     name = item.get("objective", "")
     return FindingRow([Cell(name)], name)
 
@@ -321,7 +325,7 @@ def _ranked_row(item: dict, currency: str) -> FindingRow:
     )
 
 
-def _other_row(item) -> FindingRow:
+def _other_row(item, _currency: str = "") -> FindingRow:
     """A finding of a kind this release does not know: its fields, as stored."""
     if not isinstance(item, dict):
         return FindingRow([Cell(str(item))], str(item))
@@ -329,56 +333,50 @@ def _other_row(item) -> FindingRow:
     return FindingRow([Cell(text)], text, _project_url(item))
 
 
+@dataclass(frozen=True)
+class FindingKind:
+    title: str
+    columns: list[tuple[str, bool]]  # (heading, numeric)
+    row: Callable[[dict, str], FindingRow]  # (item, currency) → its row
+
+
 PROJECT_COLUMNS = [("Project", False), ("Name", False), ("Finding", False)]
-Shaper = Callable[[dict, str], FindingRow]
 # Every kind of finding a review stores: its heading, its columns and how an item reads.
-SECTIONS: dict[str, tuple[str, list[tuple[str, bool]], Shaper]] = {
-    "red_projects": (
-        "Red projects (computed)", PROJECT_COLUMNS, lambda item, _: _project_row(item)
+KINDS = {
+    "red_projects": FindingKind("Red projects (computed)", PROJECT_COLUMNS, _project_row),
+    "watermelons": FindingKind(
+        "Watermelons: reported better than computed", PROJECT_COLUMNS, _project_row
     ),
-    "watermelons": (
-        "Watermelons: reported better than computed", PROJECT_COLUMNS,
-        lambda item, _: _project_row(item),
+    "slipping_milestones": FindingKind(
+        "Milestones slipping more than 30 days", PROJECT_COLUMNS, _project_row
     ),
-    "slipping_milestones": (
-        "Milestones slipping more than 30 days", PROJECT_COLUMNS,
-        lambda item, _: _project_row(item),
+    "overspend_forecasts": FindingKind("Forecast over budget", PROJECT_COLUMNS, _project_row),
+    "new_or_escalated_risks": FindingKind(
+        "New or escalated risks", [("Risk", False), ("Project", False), ("What", False)], _risk_row
     ),
-    "overspend_forecasts": (
-        "Forecast over budget", PROJECT_COLUMNS, lambda item, _: _project_row(item)
+    "over_allocated_roles": FindingKind(
+        "Over-allocated roles", [("Role", False), ("Utilisation", True)], _role_row
     ),
-    "new_or_escalated_risks": (
-        "New or escalated risks", [("Risk", False), ("Project", False), ("What", False)],
-        lambda item, _: _risk_row(item),
-    ),
-    "over_allocated_roles": (
-        "Over-allocated roles", [("Role", False), ("Utilisation", True)],
-        lambda item, _: _role_row(item),
-    ),
-    "late_dependencies": (
+    "late_dependencies": FindingKind(
         "Late cross-project dependencies",
         [("Project", False), ("Needs from", False), ("Deliverable", False),
          ("Needed by", False), ("Expected", False)],
-        lambda item, _: _dependency_row(item),
+        _dependency_row,
     ),
-    "missing_reports": (
-        "Status reports missing", PROJECT_COLUMNS, lambda item, _: _project_row(item)
-    ),
-    "objectives": (
+    "missing_reports": FindingKind("Status reports missing", PROJECT_COLUMNS, _project_row),
+    "objectives": FindingKind(
         "Spend and value per objective (strategic drift)",
         [("Objective", False), ("Weight", True), ("Spend", True), ("Share of spend", True),
          ("Share of value", True), ("Drift", True)],
         _objective_row,
     ),
-    "unaligned_projects": (
-        "Projects contributing to no active objective", PROJECT_COLUMNS,
-        lambda item, _: _project_row(item),
+    "unaligned_projects": FindingKind(
+        "Projects contributing to no active objective", PROJECT_COLUMNS, _project_row
     ),
-    "unserved_objectives": (
-        "Objectives no project serves", [("Objective", False)],
-        lambda item, _: _unserved_row(item),
+    "unserved_objectives": FindingKind(
+        "Objectives no project serves", [("Objective", False)], _unserved_row
     ),
-    "ranked": (
+    "ranked": FindingKind(
         "Candidate and active projects, ranked",
         [("Project", False), ("Name", False), ("Stage", False), ("Priority", True),
          ("Alignment", True), ("Budget", True)],
@@ -400,11 +398,11 @@ def finding_sections(findings: dict, *, currency: str) -> list[FindingSection]:
     for key, items in findings.items():
         if key in NOT_FINDINGS or not isinstance(items, list):
             continue
-        if key in SECTIONS:
-            title, columns, shape = SECTIONS[key]
-            rows = [shape(item if isinstance(item, dict) else {}, currency) for item in items]
-        else:
-            title, columns = _heading(key), [("Finding", False)]
-            rows = [_other_row(item) for item in items]
-        sections.append(FindingSection(key, title, columns, rows))
+        # A kind stored by a later release: under its key as a heading, field by field.
+        kind = KINDS.get(key) or FindingKind(_heading(key), [("Finding", False)], _other_row)
+        rows = [
+            kind.row(item, currency) if isinstance(item, dict) else _other_row(item)
+            for item in items
+        ]
+        sections.append(FindingSection(key, kind.title, kind.columns, rows))
     return sections
