@@ -392,24 +392,33 @@ def portfolio_reviews(*, portfolio: Portfolio) -> list[ReviewsOfKind]:
     """The portfolio's stored reviews of each kind (monthly, quarterly, annual), newest first,
     in one query (the portfolio is visible, so its reviews are)."""
     by_kind: dict[str, list[PortfolioReview]] = {kind: [] for kind in ReviewKind.values}
-    for review in (
+    for review in _labelled(
         PortfolioReview.objects.filter(portfolio=portfolio)
         .only("kind", "period_start", "period_end", "status", "finished_at")
         .order_by("-period_start", "-pk")
     ):
-        review.period_label = period_label(review.kind, review.period_start)
         by_kind.setdefault(review.kind, []).append(review)
     return [
         ReviewsOfKind(kind, ReviewKind(kind).label, reviews) for kind, reviews in by_kind.items()
     ]
 
 
-def other_reviews(*, review: PortfolioReview) -> QuerySet[PortfolioReview]:
-    """The latest reviews of the review's portfolio and kind, itself included, newest first
-    (the review is visible, so its portfolio is)."""
-    return PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind).order_by(
-        "-period_start"
-    )[:OTHER_REVIEWS_SHOWN]
+def other_reviews(*, review: PortfolioReview) -> list[PortfolioReview]:
+    """The latest reviews of the review's portfolio and kind, itself included, newest first,
+    each with its `.period_label` (the review is visible, so its portfolio is)."""
+    return _labelled(
+        PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind)
+        .only("kind", "period_start")
+        .order_by("-period_start")[:OTHER_REVIEWS_SHOWN]
+    )
+
+
+def _labelled(reviews) -> list[PortfolioReview]:
+    """The reviews, each named for the reader: "October 2026", "Q3 2026", "Fiscal year…"."""
+    reviews = list(reviews)
+    for review in reviews:
+        review.period_label = period_label(review.kind, review.period_start)
+    return reviews
 
 
 def review_run_portfolios(*, user) -> QuerySet[Portfolio]:
