@@ -2,6 +2,14 @@
 defaults and the one click-to-navigate handler), the colours, and small label helpers.
 plotly.min.js itself is served from static/ (see settings.STATICFILES_DIRS), never a CDN.
 
+Titles are Plotly title objects (`plot_title("…")`, `{"text": …}`) on the chart and on every axis:
+Plotly.js 3 (the bundled plotly.min.js) draws nothing for a title given as a plain string, so
+`render` turns any string title it still finds into an object.
+
+Time runs along month axes (`month_axis`): a period's point sits on the first day of its month
+(`on_month`), under that month's tick, so the October review is drawn at "Oct 2026" and not at
+31 October, a day before the "Nov 2026" tick.
+
 Clicking a chart mark opens the page behind it, always the same way: the trace carries the
 target URL in `customdata` (the URL itself, or a list whose first item is the URL) and
 `render(..., navigate=True)` adds the one click handler, `_navigate_on_click`.
@@ -18,6 +26,8 @@ from datetime import date
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from core.months import month_count, month_start
+
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "": "#b0bec5"}
 BAND_COLOURS = {"low": "#c8e6c9", "medium": "#fff59d", "high": "#ffcc80", "critical": "#ef9a9a"}
 HEALTH_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "": "No data"}
@@ -27,6 +37,10 @@ INK = "#37474f"
 LATE = RAG_COLOURS["red"]
 ON_TIME = "#90a4ae"
 TODAY = "#2d5a87"
+# The title's row at the top of the chart, and the legend's row under it (`top_legend`): a
+# chart with a legend on top keeps a top margin of at least LEGEND_TOP_PX + 26.
+TITLE_PAD_PX = 12
+LEGEND_TOP_PX = 34
 CONFIG = {
     "displaylogo": False,
     "responsive": True,
@@ -40,7 +54,16 @@ LAYOUT = {
         "size": 12,
         "color": "#1d2630",
     },
-    "title": {"font": {"size": 14}, "x": 0.01, "xanchor": "left"},
+    # Pinned to the top whatever the margin, so a legend or a top axis fits under it.
+    "title": {
+        "font": {"size": 14},
+        "x": 0.01,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": TITLE_PAD_PX},
+    },
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "legend": {"orientation": "h", "y": -0.2},
@@ -70,16 +93,62 @@ TEMPLATE = go.layout.Template(
     }
 )
 TEMPLATE_JSON = TEMPLATE.to_plotly_json()
-# Above the plot, right-aligned beside the title: where it stays whatever the chart's height.
-TOP_LEGEND = {
-    "orientation": "h",
-    "yref": "container",
-    "y": 0.995,
-    "yanchor": "top",
-    "x": 1,
-    "xanchor": "right",
-    "font": {"size": 11},
-}
+
+
+def top_legend(height: int) -> dict:
+    """A one-row legend under the title, above the plot, for a chart `height` pixels high
+    (the container's fraction that puts it LEGEND_TOP_PX from the top)."""
+    return {
+        "orientation": "h",
+        "yref": "container",
+        "y": 1 - LEGEND_TOP_PX / height,
+        "yanchor": "top",
+        "x": 0,
+        "xanchor": "left",
+        "font": {"size": 11},
+    }
+
+
+# Month axes show at most this many ticks: one a month, else every 2, 3, 6 or 12 months.
+MONTH_TICKS = 12
+MONTH_STEPS = (1, 2, 3, 6, 12)
+
+
+def plot_title(text: str, **style) -> dict:
+    """A title object, for the chart (`layout.title`) or an axis (`xaxis.title`)."""
+    return {"text": text, **style}
+
+
+def on_month(days) -> list[str]:
+    """Each date as the first day of its month (ISO), where a month axis draws the period."""
+    return [month_start(day).isoformat() for day in days]
+
+
+def month_axis(text: str, *, first: date, last: date) -> dict:
+    """A date axis titled `text`, ticked on the first day of a month from `first`'s month,
+    labelled "Oct 2026": every month when up to MONTH_TICKS fit, else every few months."""
+    months = max(month_count(first, last), 1)
+    step = next((s for s in MONTH_STEPS if months / s <= MONTH_TICKS), MONTH_STEPS[-1])
+    return {
+        "title": plot_title(text),
+        "type": "date",
+        "tick0": month_start(first).isoformat(),
+        "dtick": f"M{step}",
+        "tickformat": "%b %Y",
+        "hoverformat": "%B %Y",
+    }
+
+
+def _title_objects(layout: dict) -> dict:
+    """The layout with every plain-string title (the chart's, each axis's) made an object."""
+    fixed = dict(layout)
+    if isinstance(fixed.get("title"), str):
+        fixed["title"] = plot_title(fixed["title"])
+    for key, value in layout.items():
+        is_axis = key.startswith(("xaxis", "yaxis")) and isinstance(value, dict)
+        if is_axis and isinstance(value.get("title"), str):
+            fixed[key] = {**value, "title": plot_title(value["title"])}
+    return fixed
 
 
 def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str:
@@ -87,9 +156,10 @@ def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str
     the figure wins. `navigate` makes a click on a mark open the URL in its customdata.
 
     Figures are built with `_validate=False` and merged and written as plain dicts without
-    validation: plotly's per-property validation cost most of a dashboard's server time."""
+    validation: plotly's per-property validation cost most of a dashboard's server time. So
+    nothing turns a string title into the object Plotly.js 3 needs but `_title_objects`."""
     spec = figure.to_plotly_json()
-    own = spec.get("layout", {})
+    own = _title_objects(spec.get("layout", {}))
     layout = {**LAYOUT, **own, "template": TEMPLATE_JSON}
     for key, default in LAYOUT.items():  # one level deep, as update_layout would merge
         if isinstance(default, dict) and isinstance(own.get(key), dict):

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import plotly.graph_objects as go
 
-from charts.base import render
+from charts.base import plot_title, render
 
 # Utilisation at or above this many percent gets the darkest red; the colour bar ends here.
 CEILING = 150
@@ -179,7 +179,7 @@ def capacity_heat_map(
         ),
     )
     figure.update_layout(
-        title=title,
+        title=plot_title(html.escape(title)),
         height=max(260, 110 + ROW_PX * len(rows)),
         margin={"l": 10, "r": 10, "t": 80, "b": 20},
         plot_bgcolor=EMPTY_CELL,

@@ -10,7 +10,16 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from charts.base import LATE, ON_TIME, TODAY, TOP_LEGEND, chart_height, day_label, render
+from charts.base import (
+    LATE,
+    ON_TIME,
+    TODAY,
+    chart_height,
+    day_label,
+    plot_title,
+    render,
+    top_legend,
+)
 
 
 def _slip(edge) -> str:
@@ -193,11 +202,12 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
     tallest = max(len(nodes) for nodes in columns.values())
     last_column = max(columns)
     hidden = {"visible": False, "fixedrange": False}
+    height = chart_height(tallest, 80, chrome=120)
     figure.update_layout(
-        title="Cross-project dependencies",
-        height=chart_height(tallest, 80, chrome=120),
-        margin={"l": 20, "r": 20, "t": 60, "b": 20},
-        legend=TOP_LEGEND,
+        title=plot_title("Cross-project dependencies"),
+        height=height,
+        margin={"l": 20, "r": 20, "t": 64, "b": 20},
+        legend=top_legend(height),
         hovermode="closest",
         annotations=annotations,
         xaxis={**hidden, "range": [-0.4, last_column + 0.4]},

@@ -19,12 +19,15 @@ from charts.base import (
     MONEY_COLOURS,
     RAG_COLOURS,
     TODAY,
-    TOP_LEGEND,
     annotate_no_data,
     chart_height,
     day_label,
+    month_axis,
+    on_month,
+    plot_title,
     render,
     short_label,
+    top_legend,
 )
 
 HEALTH_ORDER = ("green", "amber", "red", "")
@@ -111,16 +114,17 @@ def health_by_program_chart(programs: list[ProgramHealth], *, link_template: str
         )
     if not programs:
         annotate_no_data(figure, "No projects to show")
+    height = chart_height(len(programs), 34)
     figure.update_layout(
-        title="Computed health by program",
+        title=plot_title("Computed health by program"),
         barmode="stack",
         bargap=0.35,
-        height=chart_height(len(programs), 34),
-        margin={"l": 10, "r": 20, "t": 60, "b": 40},
-        legend={**TOP_LEGEND, "traceorder": "normal"},
+        height=height,
+        margin={"l": 10, "r": 20, "t": 64, "b": 40},
+        legend={**top_legend(height), "traceorder": "normal"},
         uniformtext={"minsize": 9, "mode": "hide"},
         xaxis={
-            "title": "Projects",
+            "title": plot_title("Projects"),
             "rangemode": "tozero",
             "tick0": 0,
             "dtick": _count_step(max(totals, default=0)),
@@ -186,15 +190,16 @@ def budget_by_program_chart(programs: list[ProgramBudget], *, link_template: str
         )
     if not programs:
         annotate_no_data(figure, "No projects to show")
+    height = chart_height(len(programs), 54)
     figure.update_layout(
-        title="Budget, actual cost and forecast by program",
+        title=plot_title("Budget, actual cost and forecast by program"),
         barmode="group",
         bargap=0.3,
         bargroupgap=0.08,
-        height=chart_height(len(programs), 54),
-        margin={"l": 10, "r": 20, "t": 60, "b": 40},
-        legend={**TOP_LEGEND, "traceorder": "normal"},
-        xaxis={"title": "Amount", "tickformat": "~s", "rangemode": "tozero"},
+        height=height,
+        margin={"l": 10, "r": 20, "t": 64, "b": 40},
+        legend={**top_legend(height), "traceorder": "normal"},
+        xaxis={"title": plot_title("Amount"), "tickformat": "~s", "rangemode": "tozero"},
         yaxis=_program_axis([program.label for program in programs]),
     )
     return render(figure, element_id="chart-budget-by-program", navigate=True)
@@ -288,19 +293,19 @@ def value_risk_bubble_chart(points: list[BubblePoint]) -> str:
     if not points:
         annotate_no_data(figure, "No projects to show")
     figure.update_layout(
-        title="Value and risk: strategic alignment against open risk exposure",
+        title=plot_title("Value and risk: strategic alignment against open risk exposure"),
         height=440,
-        margin={"l": 60, "r": 30, "t": 60, "b": 50},
-        legend=TOP_LEGEND,
+        margin={"l": 60, "r": 30, "t": 64, "b": 50},
+        legend=top_legend(440),
         hovermode="closest",
         xaxis={
-            "title": "Strategic alignment (0–100)",
+            "title": plot_title("Strategic alignment (0–100)"),
             "range": [-6, 106],
             "dtick": 20,
             "zeroline": False,
         },
         yaxis={
-            "title": "Open risk exposure",
+            "title": plot_title("Open risk exposure"),
             "tickformat": "~s",
             "range": [-0.06 * highest, 1.1 * highest],
             "zeroline": True,
@@ -463,12 +468,13 @@ def roadmap_chart(
     )
     if not bars:
         annotate_no_data(figure, "No projects to show")
+    height = chart_height(len(ticks), ROADMAP_ROW_PX, chrome=100)
     figure.update_layout(
-        title="Roadmap by program",
+        title=plot_title("Roadmap by program"),
         barmode="overlay",
-        height=chart_height(len(ticks), ROADMAP_ROW_PX, chrome=100),
-        margin={"l": 10, "r": 20, "t": 80, "b": 20},
-        legend=TOP_LEGEND,
+        height=height,
+        margin={"l": 10, "r": 20, "t": 84, "b": 20},
+        legend=top_legend(height),
         hovermode="closest",
         shapes=shapes,
         xaxis={
@@ -500,22 +506,41 @@ def _date_range(bars: Sequence[RoadmapBar], today: date) -> list[str]:
     return [(first - air).isoformat(), (last + air).isoformat()]
 
 
+TREND_HEIGHT = 300
+
+
 def kpi_trend_chart(
-    periods: list[date],
+    periods: Sequence[date],
     series: dict[str, list],
     *,
     title: str,
     element_id: str,
-    percent: bool = False,
+    y_title: str,
+    y_format: str = "",
 ) -> str:
-    """Lines of stored review KPIs over review periods (one line per series)."""
+    """Lines of stored review KPIs over review periods (one line per series), each review on
+    its period's month. `periods` are dates inside each review's period, oldest first."""
     figure = go.Figure(_validate=False)
+    months = on_month(periods)
+    hover = f"%{{y:{y_format}}}" if y_format else "%{y}"
     for name, values in series.items():
         figure.add_scatter(
-            x=list(periods), y=[None if v is None else float(v) for v in values], name=name,
+            x=months,
+            y=[None if v is None else float(v) for v in values],
+            name=name,
             mode="lines+markers",
-        )  # fmt: skip
-    figure.update_layout(title=title, height=260, yaxis={"rangemode": "tozero"})
+            hovertemplate=f"<b>{html.escape(name)}</b> · %{{x}}<br>{hover}<extra></extra>",
+        )
+    figure.update_layout(
+        title=plot_title(title),
+        height=TREND_HEIGHT,
+        margin={"l": 60, "r": 20, "t": 64, "b": 50},
+        legend=top_legend(TREND_HEIGHT),
+        xaxis=month_axis("Review month", first=min(periods), last=max(periods))
+        if periods
+        else {"title": plot_title("Review month")},
+        yaxis={"title": plot_title(y_title), "rangemode": "tozero", "tickformat": y_format},
+    )
     return render(figure, element_id=element_id)
 
 
@@ -527,20 +552,25 @@ class ReviewTrendCharts:
 
 def review_trend_charts(trends) -> ReviewTrendCharts:
     """CPI/SPI and AC/EV/PV by stored monthly review (a `reporting.selectors.ReviewTrends`,
-    read by attribute); empty when there are no reviews yet."""
+    read by attribute), each review on its period's month; empty when there are no reviews
+    yet."""
     if not trends.reviews:
         return ReviewTrendCharts(indices="", money="")
     return ReviewTrendCharts(
         indices=kpi_trend_chart(
-            trends.period_ends,
+            trends.period_starts,
             trends.indices,
             title="CPI and SPI by monthly review",
             element_id="chart-trend-indices",
+            y_title="Index (1 = on plan)",
+            y_format=".2f",
         ),
         money=kpi_trend_chart(
-            trends.period_ends,
+            trends.period_starts,
             trends.money,
             title="Cost and value by monthly review",
             element_id="chart-trend-cost",
+            y_title="Amount to date",
+            y_format=",.0f",
         ),
     )

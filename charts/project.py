@@ -5,33 +5,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import plotly.graph_objects as go
 
-from charts.base import RAG_COLOURS, render
+from charts.base import (
+    RAG_COLOURS,
+    day_label,
+    month_axis,
+    on_month,
+    plot_title,
+    render,
+    top_legend,
+)
+
+PROJECT_CHART_HEIGHT = 320
 
 
 def percent_complete_chart(
-    periods: Sequence[date], planned: Sequence[Decimal], reported: Sequence[Decimal | None]
+    period_starts: Sequence[date],
+    planned: Sequence[Decimal],
+    reported: Sequence[Decimal | None],
 ) -> str:
+    """Planned against reported % complete at each submitted report, drawn at the start of
+    the report's period: a monthly report on its month's tick."""
     figure = go.Figure(_validate=False)
+    x = [day.isoformat() for day in period_starts]
     figure.add_scatter(
-        x=list(periods),
+        x=x,
         y=[float(v) for v in planned],
         name="Planned %",
         mode="lines",
         line={"dash": "dash", "color": "#546e7a"},
     )
     figure.add_scatter(
-        x=list(periods),
+        x=x,
         y=[None if v is None else float(v) for v in reported],
         name="Reported %",
         mode="lines+markers",
         line={"color": "#1565c0"},
     )
-    figure.update_layout(title="Planned vs reported % complete", yaxis={"range": [0, 105]})
+    figure.update_layout(
+        title=plot_title("Planned vs reported % complete"),
+        height=PROJECT_CHART_HEIGHT,
+        margin={"t": 64},
+        legend=top_legend(PROJECT_CHART_HEIGHT),
+        # Reports may be weekly: hover names the period's first day, not only its month.
+        xaxis={**_period_axis("Report period", period_starts), "hoverformat": "%-d %b %Y"},
+        yaxis={"title": plot_title("% complete"), "range": [0, 105], "ticksuffix": "%"},
+    )
     return render(figure, element_id="chart-percent-complete")
 
 
@@ -41,16 +64,19 @@ def cost_chart(
     cumulative_planned: Sequence[Decimal],
     budget: Decimal,
 ) -> str:
+    """Cumulative actual cost and planned value at the end of each month, each drawn on its
+    month, against the budget."""
     figure = go.Figure(_validate=False)
+    x = on_month(months)
     figure.add_scatter(
-        x=list(months),
+        x=x,
         y=[float(v) for v in cumulative_planned],
         name="Planned value",
         mode="lines",
         line={"dash": "dash", "color": "#546e7a"},
     )
     figure.add_scatter(
-        x=list(months),
+        x=x,
         y=[None if v is None else float(v) for v in cumulative_actual],
         name="Actual cost",
         mode="lines+markers",
@@ -58,14 +84,27 @@ def cost_chart(
     )
     if months:
         figure.add_scatter(
-            x=[months[0], months[-1]],
+            x=[x[0], x[-1]],
             y=[float(budget)] * 2,
             name="Budget (BAC)",
             mode="lines",
             line={"color": "#2e7d32"},
         )
-    figure.update_layout(title="Cumulative cost against budget")
+    figure.update_layout(
+        title=plot_title("Cumulative cost against budget"),
+        height=PROJECT_CHART_HEIGHT,
+        margin={"t": 64},
+        legend=top_legend(PROJECT_CHART_HEIGHT),
+        xaxis=_period_axis("Month", months),
+        yaxis={"title": plot_title("Cumulative amount"), "tickformat": "~s"},
+    )
     return render(figure, element_id="chart-cost")
+
+
+def _period_axis(text: str, days: Sequence[date]) -> dict:
+    if not days:
+        return {"title": plot_title(text)}
+    return month_axis(text, first=min(days), last=max(days))
 
 
 RAG_DIMENSIONS = (
@@ -81,7 +120,7 @@ RAG_VALUE = {"green": 0, "amber": 1, "red": 2}
 
 def rag_timeline_chart(reports: Sequence) -> str:
     """Rows are RAG dimensions, columns are periods (oldest first)."""
-    periods = [report.period_start.strftime("%Y-%m-%d") for report in reports]
+    periods = [_period_label(report) for report in reports]
     z = [[RAG_VALUE[getattr(r, field)] for r in reports] for field, _ in RAG_DIMENSIONS]
     text = [[getattr(r, field) for r in reports] for field, _ in RAG_DIMENSIONS]
     figure = go.Figure(
@@ -106,9 +145,19 @@ def rag_timeline_chart(reports: Sequence) -> str:
         ),
     )
     figure.update_layout(
-        title="RAG timeline", yaxis={"autorange": "reversed"}, xaxis={"type": "category"}
+        title=plot_title("RAG timeline"),
+        yaxis={"autorange": "reversed"},
+        xaxis={"type": "category", "title": plot_title("Report period")},
     )
     return render(figure, element_id="chart-rag-timeline")
+
+
+def _period_label(report) -> str:
+    """ "Oct 2026" for a calendar month's report, "5 Oct 2026" (its first day) for a week's."""
+    start, end = report.period_start, report.period_end
+    if start.day == 1 and (end + timedelta(days=1)).month != end.month:
+        return f"{start:%b %Y}"
+    return day_label(start)
 
 
 @dataclass(frozen=True)
@@ -124,7 +173,9 @@ def project_charts(series) -> ProjectCharts:
     `reporting.selectors.ProjectChartSeries`, read by attribute)."""
     return ProjectCharts(
         percent_complete=percent_complete_chart(
-            series.report_ends, series.planned_percent_at_reports, series.reported_percent
+            [report.period_start for report in series.reports],
+            series.planned_percent_at_reports,
+            series.reported_percent,
         ),
         cost=cost_chart(
             series.month_ends, series.cumulative_actual_cost, series.planned_value, series.budget

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
-from charts.base import BAND_COLOURS, render
+from charts.base import BAND_COLOURS, plot_title, render
 
 LEVELS = (1, 2, 3, 4, 5)
 BAND_INDEX = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -61,9 +61,9 @@ def risk_heat_map(
         ),
     )
     figure.update_layout(
-        title="Risk heat map (open risks)",
-        xaxis={"title": "Impact", "dtick": 1},
-        yaxis={"title": "Probability", "dtick": 1},
+        title=plot_title("Risk heat map (open risks)"),
+        xaxis={"title": plot_title("Impact"), "dtick": 1},
+        yaxis={"title": plot_title("Probability"), "dtick": 1},
         height=320,
     )
     return render(figure, element_id=element_id, navigate=bool(link_template))

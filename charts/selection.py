@@ -3,11 +3,9 @@ year. `points` are portfolio.selection.frontier.FrontierPoint rows, read by attr
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
 
-from charts.base import INK, TODAY, render
+from charts.base import INK, TODAY, plot_title, render
 
 
 def frontier_chart(points, *, url, currency: str) -> str:
@@ -63,13 +61,17 @@ def frontier_chart(points, *, url, currency: str) -> str:
             showarrow=False,
         )
     figure.update_layout(
-        title=html.escape("Total priority-weighted value by budget per year"),
+        title=plot_title("Total priority-weighted value by budget per year"),
         height=380,
         margin={"l": 80, "r": 30, "t": 50, "b": 50},
         showlegend=False,
         hovermode="closest",
         shapes=shapes,
-        xaxis={"title": f"Budget per year ({currency})", "tickformat": "~s"},
-        yaxis={"title": f"Total value ({currency})", "tickformat": "~s", "rangemode": "tozero"},
+        xaxis={"title": plot_title(f"Budget per year ({currency})"), "tickformat": "~s"},
+        yaxis={
+            "title": plot_title(f"Total value ({currency})"),
+            "tickformat": "~s",
+            "rangemode": "tozero",
+        },
     )
     return render(figure, element_id="chart-frontier", navigate=True)

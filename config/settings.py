@@ -150,6 +150,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # file backend only
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Slate <slate@localhost>")
+# Where Slate is reached from outside (scheme and host, any trailing slash ignored): digests
+# are read in a mail client, so every link in them is absolute, on this address. The default
+# is `make demo`'s runserver address.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process.

@@ -1,9 +1,12 @@
 """Review digests by e-mail: one delivery per (review, subscriber), each showing only what
-that recipient may see, with links into the dashboards and a one-click unsubscribe."""
+that recipient may see, with absolute links (settings.SITE_URL) into the dashboards and a
+one-click unsubscribe. Figures and findings read as on the review page
+(`reporting.review_display`)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
@@ -14,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Project
+from reporting import review_display, selectors
 from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewStatus
 from reporting.reviews import period_label
 
@@ -35,59 +38,50 @@ def subscription_from_token(token: str) -> DigestSubscription | None:
 
 
 def absolute(path: str) -> str:
+    """`path` as a link that works from a mail client: on SITE_URL (settings, from the
+    environment)."""
     return settings.SITE_URL.rstrip("/") + path
 
 
-def visible_findings(review: PortfolioReview, user) -> dict:
-    """The review's findings with every project-level item the user may not see removed."""
-    visible = set(
-        Project.objects.visible_to(user)
-        .filter(portfolio=review.portfolio)
-        .values_list("pk", flat=True)
-    )
-    codes = set(Project.objects.filter(pk__in=visible).values_list("code", flat=True))
-    findings = {}
-    for name, items in review.findings.items():
-        if not isinstance(items, list):
-            findings[name] = items
-            continue
-        findings[name] = [
-            {**item, "url": _project_url(item), "label": _label(item)}
-            for item in items
-            if ("project_id" not in item or item["project_id"] in visible)
-            and ("successor" not in item or item["successor"] in codes)
-            and (not item.get("project_code") or item["project_code"] in codes)
-        ]
-    return findings
+@dataclass(frozen=True)
+class DigestItem:
+    line: str
+    url: str  # absolute ("" for none)
 
 
-def _label(item: dict) -> str:
-    """A one-line description of a finding, whatever its kind."""
-    if "successor" in item:
-        return (
-            f"{item['successor']} needs {item.get('deliverable') or 'a delivery'} from "
-            f"{item['predecessor']} by {item['needed_by']} (expected {item['expected_on']})"
+@dataclass(frozen=True)
+class DigestSection:
+    title: str
+    items: list[DigestItem]
+
+
+def digest_sections(review: PortfolioReview, user) -> list[DigestSection]:
+    """The findings the recipient may see, non-empty kinds only, each item one line with an
+    absolute link to what it is about."""
+    findings = selectors.visible_review_findings(review=review, user=user)
+    return [
+        DigestSection(
+            section.title,
+            [DigestItem(row.line, absolute(row.url) if row.url else "") for row in section.rows],
         )
-    for key in ("code", "objective", "title", "role"):
-        if item.get(key):
-            return f"{item[key]} {item.get('name', '')}".strip()
-    return ""
-
-
-def _project_url(item: dict) -> str:
-    if "project_id" not in item:
-        return ""
-    return absolute(reverse("projects:detail", args=[item["project_id"]]))
+        for section in review_display.finding_sections(findings, currency=review.portfolio.currency)
+        if section.rows
+    ]
 
 
 def digest_message(review: PortfolioReview, subscription: DigestSubscription):
+    """The digest of `review` for the subscriber: a plain-text and an HTML part with the same
+    figures, findings and links."""
     user = subscription.user
+    figures = review_display.key_figures(review)
     context = {
         "review": review,
         "user": user,
         "label": period_label(review.kind, review.period_start),
-        "findings": visible_findings(review, user),
-        "kpis": review.kpis,
+        "figures": figures,
+        "has_changes": any(figure.change for figure in figures),
+        "budget_figures": review_display.budget_figures(review),
+        "sections": digest_sections(review, user),
         "dashboard_url": absolute(reverse("portfolio:detail", args=[review.portfolio.code])),
         "review_url": absolute(reverse("reporting:review", args=[review.pk])),
         "unsubscribe_url": absolute(

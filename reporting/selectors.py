@@ -32,6 +32,7 @@ from reporting.models import (
     ReviewKind,
     ReviewStatus,
 )
+from reporting.reviews import period_label
 from resources.models import Allocation
 from risks.models import Risk
 
@@ -230,6 +231,7 @@ class ReviewTrends:
     (charts.review_trend_charts draws them)."""
 
     reviews: list
+    period_starts: list[date]  # where the charts draw each review: on its period's month
     period_ends: list[date]
     indices: dict[str, list]  # CPI and SPI
     money: dict[str, list]  # actual cost, earned value, planned value
@@ -250,6 +252,7 @@ def review_trends(*, portfolio, limit: int = TREND_REVIEWS) -> ReviewTrends:
 
     return ReviewTrends(
         reviews=reviews,
+        period_starts=[review.period_start for review in reviews],
         period_ends=[review.period_end for review in reviews],
         indices={
             "CPI": series("cost_performance_index"),
@@ -351,12 +354,71 @@ def review_snapshots(*, review: PortfolioReview, user) -> QuerySet[ProjectSnapsh
     )
 
 
-def other_reviews(*, review: PortfolioReview) -> QuerySet[PortfolioReview]:
-    """The latest reviews of the review's portfolio and kind, itself included, newest first
-    (the review is visible, so its portfolio is)."""
-    return PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind).order_by(
-        "-period_start"
-    )[:OTHER_REVIEWS_SHOWN]
+def visible_review_findings(*, review: PortfolioReview, user) -> dict:
+    """The review's findings as stored, without the items about projects the user may not see
+    (by project id, or by code for dependencies and risks). One query."""
+    visible = dict(
+        Project.objects.visible_to(user)
+        .filter(portfolio=review.portfolio)
+        .values_list("pk", "code")
+    )
+    codes = set(visible.values())
+    findings = {}
+    for name, items in (review.findings or {}).items():
+        if not isinstance(items, list):
+            findings[name] = items
+            continue
+        findings[name] = [
+            item
+            for item in items
+            if not isinstance(item, dict)
+            or (
+                ("project_id" not in item or item["project_id"] in visible)
+                and ("successor" not in item or item["successor"] in codes)
+                and (not item.get("project_code") or item["project_code"] in codes)
+            )
+        ]
+    return findings
+
+
+@dataclass(frozen=True)
+class ReviewsOfKind:
+    kind: str
+    label: str  # "Monthly portfolio review"
+    reviews: list[PortfolioReview]  # each with `.period_label`, newest first
+
+
+def portfolio_reviews(*, portfolio: Portfolio) -> list[ReviewsOfKind]:
+    """The portfolio's stored reviews of each kind (monthly, quarterly, annual), newest first,
+    in one query (the portfolio is visible, so its reviews are)."""
+    by_kind: dict[str, list[PortfolioReview]] = {kind: [] for kind in ReviewKind.values}
+    for review in _labelled(
+        PortfolioReview.objects.filter(portfolio=portfolio)
+        .only("kind", "period_start", "period_end", "status", "finished_at")
+        .order_by("-period_start", "-pk")
+    ):
+        by_kind.setdefault(review.kind, []).append(review)
+    return [
+        ReviewsOfKind(kind, ReviewKind(kind).label, reviews) for kind, reviews in by_kind.items()
+    ]
+
+
+def other_reviews(*, review: PortfolioReview) -> list[PortfolioReview]:
+    """The latest reviews of the review's portfolio and kind, itself included, newest first,
+    each with its `.period_label` (the review is visible, so its portfolio is)."""
+    return _labelled(
+        PortfolioReview.objects.filter(portfolio=review.portfolio, kind=review.kind)
+        .only("kind", "period_start")
+        .order_by("-period_start")[:OTHER_REVIEWS_SHOWN]
+    )
+
+
+def _labelled(reviews) -> list[PortfolioReview]:
+    """The reviews, each named for the reader: "October 2026", "Q3 2026", "Fiscal year…"."""
+    reviews = list(reviews)
+    for review in reviews:
+        review.period_label = period_label(review.kind, review.period_start)
+    return reviews
 
 
 def review_run_portfolios(*, user) -> QuerySet[Portfolio]:

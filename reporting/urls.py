@@ -6,6 +6,7 @@ app_name = "reporting"
 urlpatterns = [
     path("reviews/runs/", reviews.review_runs, name="runs"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review"),
+    path("portfolios/<slug:code>/reviews/", reviews.portfolio_reviews, name="portfolio-reviews"),
     path("digests/", reviews.subscriptions, name="subscriptions"),
     path("digests/unsubscribe/<str:token>/", reviews.unsubscribe, name="unsubscribe"),
     path("portfolios/<slug:code>/subscribers/", reviews.portfolio_subscribers, name="subscribers"),

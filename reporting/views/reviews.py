@@ -1,5 +1,5 @@
-"""Review pages: a review "in the browser", the PMO's review runs, digest subscriptions and
-the one-click unsubscribe."""
+"""Review pages: a review "in the browser", a portfolio's stored reviews, the PMO's review
+runs, digest subscriptions and the one-click unsubscribe."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,38 +9,22 @@ from django.views.decorators.csrf import csrf_exempt
 from core import access
 from core.views import paginate, run_service
 from portfolio.shortcuts import visible_portfolio
-from reporting import digests, selectors, services
+from reporting import digests, review_display, selectors, services
 from reporting.forms import SubscriberForm, SubscriptionForm
 from reporting.models import PortfolioReview
 from reporting.reviews import period_label
 
-FINDING_TITLES = {
-    "red_projects": "Red projects (computed)",
-    "watermelons": "Watermelons: reported better than computed",
-    "slipping_milestones": "Milestones slipping more than 30 days",
-    "overspend_forecasts": "Forecast over budget",
-    "new_or_escalated_risks": "New or escalated risks",
-    "over_allocated_roles": "Over-allocated roles",
-    "late_dependencies": "Late cross-project dependencies",
-    "missing_reports": "Status reports missing",
-    "objectives": "Spend and value per objective (strategic drift)",
-    "unaligned_projects": "Projects contributing to no active objective",
-    "unserved_objectives": "Objectives no project serves",
-    "ranked": "Candidate and active projects, ranked",
-}
-
 
 @login_required
 def review_detail(request, pk):
+    """A stored review as it was stored, showing only what the reader may see; the digest's
+    "View in browser" link."""
     review = get_object_or_404(
         PortfolioReview.objects.visible_to(request.user).select_related("portfolio"), pk=pk
     )
-    findings = digests.visible_findings(review, request.user)
-    sections = [
-        (FINDING_TITLES.get(name, name.replace("_", " ").capitalize()), name, items)
-        for name, items in findings.items()
-        if isinstance(items, list)
-    ]
+    findings = selectors.visible_review_findings(review=review, user=request.user)
+    currency = review.portfolio.currency
+    figures = review_display.key_figures(review)
     return render(
         request,
         "reporting/review_detail.html",
@@ -48,12 +32,29 @@ def review_detail(request, pk):
             "review": review,
             "portfolio": review.portfolio,
             "label": period_label(review.kind, review.period_start),
-            "sections": sections,
-            "changes": findings.get("changes", {}),
+            "figures": figures,
+            "has_changes": any(figure.change for figure in figures),
+            "budget_figures": review_display.budget_figures(review),
+            "sections": review_display.finding_sections(findings, currency=currency),
             "page_obj": paginate(
                 request, selectors.review_snapshots(review=review, user=request.user)
             ),
             "other_reviews": selectors.other_reviews(review=review),
+        },
+    )
+
+
+@login_required
+def portfolio_reviews(request, code):
+    """Every stored review of the portfolio, monthly, quarterly and annual."""
+    portfolio = visible_portfolio(request, code)
+    return render(
+        request,
+        "reporting/portfolio_reviews.html",
+        {
+            "portfolio": portfolio,
+            "kinds": selectors.portfolio_reviews(portfolio=portfolio),
+            "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
 

@@ -34,6 +34,20 @@ def chromium_path():
 
 
 @pytest.fixture
+def log_in(live_server, browser_page):
+    """log_in(username, password): through the login form, waiting for the overview."""
+
+    def submit(username: str, password: str) -> None:
+        browser_page.goto(f"{live_server.url}/login/")
+        browser_page.fill("#id_username", username)
+        browser_page.fill("#id_password", password)
+        browser_page.click("button[type=submit]")
+        browser_page.wait_for_url(f"{live_server.url}/")
+
+    return submit
+
+
+@pytest.fixture
 def browser_page(chromium_path):
     """A fresh page, and the console errors it logs (a test asserts there are none)."""
     from playwright.sync_api import sync_playwright

@@ -22,15 +22,11 @@ def _plots(page) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_executive_drills_down_from_the_overview_to_a_project(live_server, browser_page):
+def test_executive_drills_down_from_the_overview_to_a_project(live_server, browser_page, log_in):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     page = browser_page
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "executive")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in("executive", DEMO_PASSWORD)
 
     # Overview: one row per portfolio, the watermelon counted in Finance's row.
     assert page.locator("h1").inner_text() == "Portfolios"

@@ -11,7 +11,7 @@ from tests.factories import PortfolioFactory, ProjectFactory, UserFactory
 
 
 @pytest.mark.django_db(transaction=True)
-def test_manager_submits_the_current_report(live_server, browser_page):
+def test_manager_submits_the_current_report(live_server, browser_page, log_in):
     page = browser_page
     manager = UserFactory(username="browser-pm", first_name="Bea", last_name="Rowser")
     today = timezone.localdate()
@@ -26,11 +26,7 @@ def test_manager_submits_the_current_report(live_server, browser_page):
         budget=Decimal("200000"),
     )
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "browser-pm")
-    page.fill("#id_password", "pass-word-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in("browser-pm", "pass-word-123")
 
     page.goto(f"{live_server.url}/projects/{project.pk}/reports/")
     period_start, _ = period_containing("monthly", today)

@@ -4,6 +4,7 @@ every mark to its page, survive empty input, and inline no Plotly bundle."""
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +18,8 @@ from charts.portfolio import (
     RoadmapMilestone,
     budget_by_program_chart,
     health_by_program_chart,
+    kpi_trend_chart,
+    review_trend_charts,
     roadmap_chart,
     value_risk_bubble_chart,
 )
@@ -228,3 +231,43 @@ def test_no_chart_inlines_a_plotly_bundle_or_a_cdn():
     html = roadmap_chart([roadmap_bar(1, "A")], [], today=TODAY)
     assert "cdn.plot.ly" not in html and len(html) < 20_000
     assert not re.search(r"<script[^>]+src=", html)
+
+
+# --- Trends across stored reviews ---------------------------------------------------------------
+
+
+def test_trend_points_sit_on_their_own_month_under_labelled_axes():
+    html = kpi_trend_chart(
+        [date(2026, 9, 1), date(2026, 10, 1)],
+        {"CPI": ["0.95", "0.97"], "SPI": ["1.01", None]},
+        title="CPI and SPI by monthly review",
+        element_id="chart-trend-indices",
+        y_title="Index (1 = on plan)",
+    )
+    spec = layout(html)
+    assert spec["title"]["text"] == "CPI and SPI by monthly review"
+    assert spec["xaxis"]["title"]["text"] == "Review month"
+    assert spec["yaxis"]["title"]["text"] == "Index (1 = on plan)"
+    # The October review sits on the October tick, not at 31 Oct beside the November one.
+    assert trace_named(html, "CPI")["x"] == ["2026-09-01", "2026-10-01"]
+    assert spec["xaxis"]["tick0"] == "2026-09-01" and spec["xaxis"]["dtick"] == "M1"
+    assert spec["xaxis"]["tickformat"] == "%b %Y"
+
+
+def test_review_trend_charts_plot_each_review_on_its_period_month():
+    trends = SimpleNamespace(
+        reviews=[1, 2],
+        period_starts=[date(2026, 9, 1), date(2026, 10, 1)],
+        period_ends=[date(2026, 9, 30), date(2026, 10, 31)],
+        indices={"CPI": ["0.95", "0.97"]},
+        money={"Actual cost": ["100.00", "400.00"]},
+    )
+    plotted = review_trend_charts(trends)
+    money = layout(plotted.money)
+    assert trace_named(plotted.money, "Actual cost")["x"] == ["2026-09-01", "2026-10-01"]
+    assert money["yaxis"]["title"]["text"] and money["xaxis"]["title"]["text"] == "Review month"
+    assert layout(plotted.indices)["yaxis"]["title"]["text"]
+
+
+def trace_named(html: str, name: str) -> dict:
+    return next(t for t in traces(html) if t.get("name") == name)

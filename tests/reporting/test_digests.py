@@ -2,8 +2,12 @@
 recipient may see, with a working one-click unsubscribe."""
 
 import email
+import re
 import socket
+from datetime import date
+from decimal import Decimal
 from email import policy
+from html import unescape
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -11,7 +15,13 @@ from django.urls import reverse
 
 from reporting import digests, services
 from reporting.models import DigestDelivery, DigestSubscription
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    CostEntryFactory,
+    MembershipFactory,
+    ProjectFactory,
+    StatusReportFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +139,63 @@ def test_review_page_and_runs_page_permissions(
     client.force_login(member_of(portfolio, "pmo"))
     runs = client.get(reverse("reporting:runs"))
     assert runs.status_code == 200 and b"Monthly portfolio review" in runs.content
+
+
+def _parts(message) -> tuple[str, str]:
+    html = next(content for content, mime in message.alternatives if mime == "text/html")
+    return message.body, html
+
+
+def _readable(html: str) -> str:
+    """The HTML part as a reader sees it: tags out, entities and spaces normalised."""
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", unescape(text)).replace("\u00a0", " ")
+
+
+def test_digest_reads_like_a_report_money_headings_signed_changes_absolute_links(
+    portfolio, settings
+):
+    settings.SITE_URL = "https://slate.example.com/"
+    project = ProjectFactory(portfolio=portfolio, code="RED-1", budget=Decimal("4850000"))
+    CostEntryFactory(project=project, date=date(2026, 9, 10), amount=Decimal("2000000"))
+    StatusReportFactory(
+        project=project, period_start=date(2026, 9, 1), period_end=date(2026, 9, 30),
+        percent_complete=Decimal("30"),
+    )  # fmt: skip
+    services.run_review(portfolio=portfolio, kind="monthly", period="2026-09")
+    CostEntryFactory(project=project, date=date(2026, 10, 10), amount=Decimal("1250000"))
+    StatusReportFactory(
+        project=project, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
+        percent_complete=Decimal("50"),
+    )  # fmt: skip
+    review = services.run_review(portfolio=portfolio, kind="monthly", period="2026-10")
+    reader = MembershipFactory(portfolio=portfolio, role="executive").user
+    subscription = DigestSubscription.objects.create(
+        user=reader, portfolio=portfolio, kind="monthly"
+    )
+    text, html = _parts(digests.digest_message(review, subscription))
+    changes = review.findings["changes"]
+    assert Decimal(changes["actual_cost"]) == Decimal("1250000")
+    cpi_change = Decimal(changes["cost_performance_index"])
+    assert cpi_change
+
+    for shown in (text.replace("\u00a0", " "), _readable(html)):
+        # Money: currency and thousands separators, never a raw stored amount.
+        assert "USD 4,850,000" in shown
+        assert not re.search(r"\d{5,}\.\d\d", shown), shown
+        # Headings: the sections' names, not their keys.
+        assert "Red projects (computed)" in shown
+        assert not re.search(r"Red_?projects|Red_Projects|_", shown.split("http")[0])
+        # Changes: signed, with a real minus sign and an explicit plus.
+        assert "+USD 1,250,000" in shown
+        sign = "+" if cpi_change > 0 else "\u2212"
+        assert f"{sign}{abs(cpi_change)}" in shown
+        assert not re.search(r"\(\d[\d.,]*\)|\(-", shown)
+    # Links: absolute, from SITE_URL, in both parts.
+    review_url = f"https://slate.example.com{reverse('reporting:review', args=[review.pk])}"
+    project_url = f"https://slate.example.com{reverse('projects:detail', args=[project.pk])}"
+    assert review_url in text and review_url in html
+    assert project_url in text and project_url in html
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs and all(href.startswith("https://slate.example.com/") for href in hrefs)
+    assert "127.0.0.1" not in text + html and "//reviews" not in text + html

@@ -103,8 +103,11 @@ def test_project_charts_render_plotly_divs(portfolio):
     assert result.has_reports
     assert 'id="chart-percent-complete"' in result.percent_complete
     assert 'id="chart-cost"' in result.cost and 'id="chart-rag-timeline"' in result.rag_timeline
-    # Only the submitted January report is plotted; cumulative cost 1,000 then 1,500.
-    assert '"2026-01-31"' in result.percent_complete
+    # Only the submitted January report is plotted, on its period's month (January, not 31
+    # January beside the February tick); cumulative cost 1,000 then 1,500.
+    assert '"2026-01-01"' in result.percent_complete
+    assert "2026-01-31" not in result.percent_complete
+    assert "2026-02-01" not in result.percent_complete
     assert "2026-02-28" not in result.percent_complete
     assert "[1000.0,1500.0,null" in result.cost.replace(" ", "")
 
