@@ -22,7 +22,7 @@ from portfolio.models import Portfolio, Program
 from projects import evm
 from projects.models import Project
 from projects.selectors import project_performance
-from reporting import digests, reviews, services
+from reporting import digests, review_display, reviews, services
 from reporting.models import DigestSubscription
 from risks import services as risk_services
 from risks.models import Risk
@@ -277,7 +277,8 @@ def _assert_the_review_and_digest_show(portfolio, exposure) -> None:
     assert Decimal(review.kpis["risk_exposure"]) == exposure
     subscription = DigestSubscription.objects.filter(portfolio=portfolio, kind="monthly").first()
     body = digests.digest_message(review, subscription).body
-    assert f"Risk exposure: {review.kpis['risk_exposure']} " in body
+    shown = review_display.money_text(review.kpis["risk_exposure"], portfolio.currency)
+    assert f"Open risk exposure: {shown}" in body
 
 
 def _clients(executive):
