@@ -271,6 +271,7 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
             "resources:allocation-confirm",
             "resources:allocation-reject",
             "resources:allocation-withdraw",
+            "resources:allocation-undo",
         )
     },
     "resources:capacity": lambda w: [Sample(reverse("resources:capacity"))],
@@ -280,6 +281,7 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "resources:conflict": lambda w: _role_month_samples("resources:conflict", w),
     "resources:conflict-shift": lambda w: _role_month_samples("resources:conflict-shift", w),
     "resources:conflict-release": lambda w: _role_month_samples("resources:conflict-release", w),
+    "resources:conflict-reassign": lambda w: _role_month_samples("resources:conflict-reassign", w),
     # Reviews and digests
     "reporting:review": lambda w: [
         Sample(reverse("reporting:review", args=[review.pk]), review.portfolio)
@@ -288,6 +290,7 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "reporting:runs": lambda w: [Sample(reverse("reporting:runs"))],
     "reporting:subscriptions": lambda w: [Sample(reverse("reporting:subscriptions"))],
     "reporting:subscribers": lambda w: _portfolio_samples("reporting:subscribers", w),
+    "reporting:portfolio-reviews": lambda w: _portfolio_samples("reporting:portfolio-reviews", w),
 }
 
 
@@ -443,7 +446,9 @@ def _working_month(pmo):
             break
     assert committed
     request = Allocation.objects.filter(status=AllocationStatus.REQUESTED).order_by("pk").first()
-    resource_services.allocation_confirm(allocation=request, by=pmo, reason="Crawl")
+    resource_services.allocation_confirm(
+        allocation=request, by=pmo, override=True, override_reason="The release needs the hours"
+    )
 
 
 @pytest.mark.django_db
