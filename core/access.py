@@ -19,6 +19,8 @@ models its rules read (memberships and projects) through Django's app registry, 
 `get_user_model()` reaches the user model, so every app's querysets can call it.
 """
 
+from dataclasses import dataclass
+
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -131,6 +133,29 @@ def portfolio_role(user, portfolio):
     return (
         _memberships().filter(user=user, portfolio=portfolio).values_list("role", flat=True).first()
     )
+
+
+def sees_every_project(user, portfolio) -> bool:
+    """PMO admins and the portfolio's members (any role) see every project in it; a project's
+    manager or sponsor without a membership sees only their own projects."""
+    return is_pmo_admin(user) or portfolio_role(user, portfolio) is not None
+
+
+@dataclass(frozen=True)
+class PortfolioAccess:
+    can_manage: bool
+    sees_every_project: bool
+
+    def as_context(self) -> dict:
+        return {"can_manage": self.can_manage, "sees_every_project": self.sees_every_project}
+
+
+def portfolio_access(user, portfolio) -> PortfolioAccess:
+    """What a portfolio's pages offer the user, from one membership lookup."""
+    if is_pmo_admin(user):
+        return PortfolioAccess(can_manage=True, sees_every_project=True)
+    role = portfolio_role(user, portfolio)
+    return PortfolioAccess(can_manage=role in EDITOR_ROLES, sees_every_project=role is not None)
 
 
 def can_manage_portfolio(user, portfolio) -> bool:

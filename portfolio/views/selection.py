@@ -2,8 +2,8 @@
 efficient frontier, and scenarios (list, create, edit, detail, compare, commit).
 
 Thin: look the portfolio up through `visible_to` (an invisible one is a 404), parse the input
-with a form, call one selector or service, render. Reading needs only to see the portfolio;
-writing needs `access.can_manage_portfolio` (PMO and portfolio managers), which the services
+with a form, call one selector or service, render. Reading needs to see every project of the
+portfolio (a member: the slate weighs them all, so a project lead gets a 403); writing needs `access.can_manage_portfolio` (PMO and portfolio managers), which the services
 check again."""
 
 from __future__ import annotations
@@ -27,14 +27,28 @@ from portfolio.models import Scenario
 from portfolio.shortcuts import visible_portfolio
 
 
+def _planning_portfolio(request, code):
+    """The portfolio, for a page that weighs every one of its projects: 404 when invisible,
+    403 for a project lead who sees only their own projects in it."""
+    portfolio = visible_portfolio(request, code)
+    access.require(
+        access.sees_every_project(request.user, portfolio),
+        "Selection and scenarios weigh every project of the portfolio: they are open to its "
+        "members.",
+    )
+    return portfolio
+
+
 def _scenario(request, code, pk) -> Scenario:
-    return get_object_or_404(
+    scenario = get_object_or_404(
         Scenario.objects.visible_to(request.user).select_related(
             "portfolio", "created_by", "committed_by"
         ),
         portfolio__code=code,
         pk=pk,
     )
+    _planning_portfolio(request, code)
+    return scenario
 
 
 def _managed(request, portfolio):
@@ -47,7 +61,7 @@ def _managed(request, portfolio):
 
 @login_required
 def selection_page(request, code):
-    portfolio = visible_portfolio(request, code)
+    portfolio = _planning_portfolio(request, code)
     form = BudgetForm(request.GET or None)
     budget = None
     if form.is_bound and form.is_valid():
@@ -71,7 +85,7 @@ def selection_page(request, code):
 
 @login_required
 def frontier_page(request, code):
-    portfolio = visible_portfolio(request, code)
+    portfolio = _planning_portfolio(request, code)
     points = selection.frontier_report(portfolio=portfolio, as_of=timezone.localdate())
     selection_url = reverse("portfolio:selection", args=[portfolio.code])
     rows, previous = [], None
@@ -105,7 +119,7 @@ def frontier_page(request, code):
 
 @login_required
 def scenario_list(request, code):
-    portfolio = visible_portfolio(request, code)
+    portfolio = _planning_portfolio(request, code)
     return render(
         request,
         "portfolio/scenario_list.html",
@@ -169,7 +183,7 @@ def _month(key: str) -> date:
 
 @login_required
 def scenario_create(request, code):
-    return _scenario_form_page(request, visible_portfolio(request, code))
+    return _scenario_form_page(request, _planning_portfolio(request, code))
 
 
 @login_required
@@ -245,7 +259,7 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
 
 @login_required
 def scenario_compare(request, code):
-    portfolio = visible_portfolio(request, code)
+    portfolio = _planning_portfolio(request, code)
     wanted = []
     for value in request.GET.getlist("s"):
         if value.isdigit() and int(value) not in wanted:

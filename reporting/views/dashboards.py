@@ -59,7 +59,7 @@ def portfolio_detail(request, code):
             "portfolio": portfolio,
             "trends": trends,
             "trend_charts": charts.review_trend_charts(trends),
-            "can_manage": access.can_manage_portfolio(request.user, portfolio),
+            **access.portfolio_access(request.user, portfolio).as_context(),
             **_dashboard_context(board),
         },
     )

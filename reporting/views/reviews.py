@@ -54,7 +54,7 @@ def portfolio_reviews(request, code):
         {
             "portfolio": portfolio,
             "kinds": selectors.portfolio_reviews(portfolio=portfolio),
-            "can_manage": access.can_manage_portfolio(request.user, portfolio),
+            **access.portfolio_access(request.user, portfolio).as_context(),
         },
     )
 

@@ -338,3 +338,27 @@ def test_compare_shows_two_scenarios_side_by_side(client, portfolio, slate, memb
     assert one.status_code == 302 and one.url == reverse(
         "portfolio:scenarios", args=[portfolio.code]
     )
+
+
+def test_a_project_lead_without_membership_gets_no_planning_pages(client, portfolio, slate):
+    """The slate weighs every project of the portfolio, so the selection and scenario pages are
+    for its members; a manager who sees only their own project there gets a 403, and the
+    portfolio's tabs do not offer those pages."""
+    lead = UserFactory()
+    project = ProjectFactory(portfolio=portfolio, manager=lead, code="MINE")
+    scenario = Scenario.objects.create(portfolio=portfolio, name="Look", budget_limit=300000)
+    client.force_login(lead)
+    code = portfolio.code
+    for url in (
+        reverse("portfolio:selection", args=[code]),
+        reverse("portfolio:frontier", args=[code]),
+        reverse("portfolio:scenarios", args=[code]),
+        reverse("portfolio:scenario", args=[code, scenario.pk]),
+        reverse("portfolio:scenario-compare", args=[code]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "GAMMA" not in response.content.decode()
+    dashboard = client.get(reverse("portfolio:detail", args=[code])).content.decode()
+    assert project.code in dashboard
+    assert reverse("portfolio:selection", args=[code]) not in dashboard
