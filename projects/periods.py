@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def period_containing(kind: str, day: date) -> tuple[date, date]:
@@ -28,6 +29,7 @@ def period_label(kind: str, period_start: date) -> str:
 REPORT_GRACE_DAYS = 5
 
 
+@lru_cache(maxsize=256)  # called once per project row of a roll-up, with a handful of dates
 def status_date_due(kind: str, as_of: date, grace_days: int = REPORT_GRACE_DAYS) -> date:
     """The status date a project should have reached by `as_of`: the end of the latest period
     whose grace days are over. A status date before it lags `as_of` by more than one period

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
@@ -41,7 +41,7 @@ from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
 
 DEFAULT_SLIP_DAYS = 30
-SHOWN_PRECISION = {"money": Decimal("0.01"), "ratio": Decimal("0.001")}
+SHOWN_PRECISION = {"money": Decimal("1"), "ratio": Decimal("0.01")}  # as the tiles show them
 EXCEPTION_LIMIT = 8  # items shown per exception list; the rest are a link to the table
 ESCALATED_RISK_LIMIT = 50
 DEPENDENCY_CHART_LIMIT = 40  # edges on the dependency chart (late ones first): readable, fast
@@ -225,14 +225,16 @@ class Tile:
 
     @property
     def change(self) -> Decimal | int | None:
-        """Now − before, as shown: figures are exact, a change below the shown precision
-        (money to the cent, an index to 0.001) is no change."""
+        """Now − before as the tile shows them (money in whole units, an index to 0.01): the
+        figures are exact, and a change the tile cannot show is no change."""
         if self.value is None or self.previous is None:
             return None
         places = SHOWN_PRECISION.get(self.kind)
         if places is None:
             return self.value - self.previous
-        return self.value.quantize(places) - self.previous.quantize(places)
+        return self.value.quantize(places, ROUND_HALF_UP) - self.previous.quantize(
+            places, ROUND_HALF_UP
+        )
 
     @property
     def trend(self) -> str:
