@@ -71,10 +71,10 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
     same rule for many projects at once. Three queries."""
     report = latest_submitted_report(project=project, as_of=as_of)
     status_date = report.period_end if report else None
-    costs = project.cost_entries.aggregate(
-        to_date=Sum("amount", filter=Q(date__lte=as_of)),
-        at_status_date=Sum("amount", filter=Q(date__lte=status_date or date.min)),
-    )
+    sums = {"to_date": Sum("amount")}
+    if status_date:
+        sums["at_status_date"] = Sum("amount", filter=Q(date__lte=status_date))
+    costs = project.cost_entries.filter(date__lte=as_of).aggregate(**sums)
     planned = (
         evm.planned_percent(
             project.baseline_start,
@@ -91,7 +91,7 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
         status_date=status_date,
         planned_percent_complete=planned,
         percent_complete=report.percent_complete if report else None,
-        actual_cost=costs["at_status_date"] or Decimal("0"),
+        actual_cost=costs.get("at_status_date") or Decimal("0"),
         cost_to_date=costs["to_date"] or Decimal("0"),
         forecast_cost=report.forecast_cost if report else None,
         eac_basis=portfolio.eac_basis,

@@ -69,7 +69,6 @@ class ProjectRow:
     manager_first_name: str | None
     manager_last_name: str | None
     latest_report_id: int | None  # the status date's report
-    status_date: date | None
     actual_cost_at_status_date: Decimal
     cost_to_date: Decimal
     late_dependency_count: int
@@ -120,16 +119,17 @@ PROJECT_COLUMNS = (
     "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
     "portfolio__amber_threshold", "portfolio__eac_basis", "portfolio__reporting_period",
     "program__name", "manager__username", "manager__first_name", "manager__last_name",
-    "latest_report_id", "status_date", "actual_cost_at_status_date", "cost_to_date",
+    "latest_report_id", "actual_cost_at_status_date", "cost_to_date",
     "late_dependency_count",
 )  # fmt: skip
-REPORT_COLUMNS = ("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
+REPORT_COLUMNS = ("period_start", "period_end", "percent_complete", "forecast_cost", *RAG_FIELDS)
 MILESTONE_COLUMNS = ("baseline_date", "forecast_date", "actual_date", "weight", "status")
 
 
 @dataclass(frozen=True)
 class ReportFigures:
     period_start: date
+    period_end: date  # the status date
     percent_complete: Decimal
     forecast_cost: Decimal | None
     overall_rag: str
@@ -174,6 +174,7 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
         ProjectRow(*values)
         for values in projects.annotate(
             latest_report_id=Subquery(_status_report(as_of).values("pk")[:1]),
+            # Only the cost sum reads it; the reports query brings the date itself.
             status_date=Subquery(_status_report(as_of).values("period_end")[:1]),
             actual_cost_at_status_date=_cost_sum(date__lte=OuterRef("status_date")),
             cost_to_date=_cost_sum(date__lte=as_of),
@@ -220,7 +221,7 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
 
 def _project_kpis(project: ProjectRow, report_row, milestones, exposure, as_of) -> ProjectKpis:
     report = ReportFigures(*report_row[1:]) if report_row else None
-    status_date = project.status_date if report else None
+    status_date = report.period_end if report else None
     planned = (
         evm.planned_percent(
             project.baseline_start,

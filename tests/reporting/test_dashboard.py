@@ -174,39 +174,9 @@ def test_slip_threshold_comes_from_the_url(demo):
 # --- Change since the previous period -----------------------------------------------------------
 
 
-def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin):
-    today = timezone.localdate()
-    project = ProjectFactory(
-        portfolio=portfolio,
-        budget=Decimal("100000"),
-        baseline_start=date(today.year - 1, 1, 1),
-        baseline_end=date(today.year + 1, 12, 31),
-    )
-    this_period = today.replace(day=1)
-    StatusReportFactory(  # two months back: the period the tiles compare with
-        project=project,
-        period_start=add_months(this_period, -2),
-        period_end=month_end(add_months(this_period, -2)),
-        percent_complete=Decimal("10"),
-    )
-    StatusReportFactory(
-        project=project,
-        period_start=this_period,
-        period_end=today,
-        percent_complete=Decimal("40"),
-    )
-    board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
-    # The end of the period before the latest closed one (last month's, on a month's last day).
-    assert month_end(add_months(this_period, -2)) <= board.previous_as_of < this_period
-    assert board.kpis.earned_value == Decimal("40000.00")
-    assert board.previous_kpis.earned_value == Decimal("10000.00")  # the previous report's
-    tiles = {tile.key: tile for tile in board.tiles}
-    assert tiles["spi"].previous == board.previous_kpis.schedule_performance_index
-    assert tiles["spi"].trend == "good"
-
-
-def test_a_project_without_a_status_date_then_has_no_index_to_compare(portfolio, pmo_admin):
-    """No submitted report before: no status date, so no SPI then (it used to count as 0)."""
+@pytest.fixture
+def reported_today(portfolio):
+    """A three-year plan through today with a report, 40 % done, for a period ending today."""
     today = timezone.localdate()
     project = ProjectFactory(
         portfolio=portfolio,
@@ -220,6 +190,33 @@ def test_a_project_without_a_status_date_then_has_no_index_to_compare(portfolio,
         period_end=today,
         percent_complete=Decimal("40"),
     )
+    return project
+
+
+def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin, reported_today):
+    today = timezone.localdate()
+    this_period = today.replace(day=1)
+    StatusReportFactory(  # two months back: the period the tiles compare with
+        project=reported_today,
+        period_start=add_months(this_period, -2),
+        period_end=month_end(add_months(this_period, -2)),
+        percent_complete=Decimal("10"),
+    )
+    board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
+    # The end of the period before the latest closed one (last month's, on a month's last day).
+    assert month_end(add_months(this_period, -2)) <= board.previous_as_of < this_period
+    assert board.kpis.earned_value == Decimal("40000.00")
+    assert board.previous_kpis.earned_value == Decimal("10000.00")  # the previous report's
+    tiles = {tile.key: tile for tile in board.tiles}
+    assert tiles["spi"].previous == board.previous_kpis.schedule_performance_index
+    assert tiles["spi"].trend == "good"
+
+
+def test_a_project_without_a_status_date_then_has_no_index_to_compare(
+    portfolio, pmo_admin, reported_today
+):
+    """No submitted report before: no status date, so no SPI then (it used to count as 0)."""
+    today = timezone.localdate()
     board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
     assert board.previous_kpis.earned_value == Decimal("0")
     assert board.previous_kpis.without_status_date == 1
