@@ -12,8 +12,9 @@ from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis
 
-PV_TOLERANCE = Decimal("0.005")  # PV: per-project rounding of the planned % (0.5 %)
-MONEY_TOLERANCE = Decimal("0.00001")  # other sums: cents of rounding over 1,000s of projects
+# Both sides compute exactly (nothing is rounded before display); PostgreSQL divides to 16 or
+# more significant digits, Python to 28: the sums agree far inside this.
+MONEY_TOLERANCE = Decimal("0.00001")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def _compare(scope: str, floor_row: dict, rollup: kpis.KpiRollup) -> list[Differ
     money = {
         "bac": rollup.budget,
         "ac": rollup.actual_cost,
+        "cost_to_date": rollup.cost_to_date,
         "ev": rollup.earned_value,
         "pv": rollup.planned_value,
         "eac": rollup.estimate_at_completion,
@@ -45,8 +47,13 @@ def _compare(scope: str, floor_row: dict, rollup: kpis.KpiRollup) -> list[Differ
     counts = {
         "project_count": rollup.project_count,
         "watermelons": rollup.watermelons,
+        "optimistic_forecasts": rollup.optimistic_forecasts,
+        "reports_missing": rollup.reports_missing,
         "late_milestones": rollup.late_milestones,
         "late_dependencies": rollup.late_dependencies,
+        "first_status_date": rollup.first_status_date,
+        "last_status_date": rollup.last_status_date,
+        "without_status_date": rollup.without_status_date,
         **{f"stage_{s}": rollup.stage_counts.get(s, 0) for s in floor.STAGES},
         **{
             f"computed_{h or 'none'}": rollup.computed_health_counts.get(h, 0)
@@ -60,7 +67,7 @@ def _compare(scope: str, floor_row: dict, rollup: kpis.KpiRollup) -> list[Differ
     differences = [
         Difference(scope, name, floor_row[name], value)
         for name, value in money.items()
-        if not _close(floor_row[name], value, PV_TOLERANCE if name == "pv" else MONEY_TOLERANCE)
+        if not _close(floor_row[name], value, MONEY_TOLERANCE)
     ]
     differences += [
         Difference(scope, name, floor_row[name], value)
@@ -99,20 +106,34 @@ def check_project(statement: floor.Statement, *, project_id: int, as_of: date):
     [row] = floor.run_as_dicts(statement)
     [project] = kpis.project_kpis(projects=Project.objects.filter(pk=project_id), as_of=as_of)
     ev = project.earned_value
-    expected = {
+    figures = {  # exact on both sides, to different precisions
         "ac": ev.actual_cost,
+        "cost_to_date": ev.cost_to_date,
         "ev": ev.earned_value,
         "pv": ev.planned_value,
         "eac": ev.estimate_at_completion,
+        "computed_eac": ev.computed_estimate_at_completion,
+        "pessimistic_eac": ev.pessimistic_estimate_at_completion,
         "cpi": ev.cost_performance_index,
         "spi": ev.schedule_performance_index,
         "planned_pct": project.planned_percent_complete,
-        "computed": project.computed_health,
-        "reported": project.reported_health,
-        "late_milestones": project.late_milestones,
         "exposure": project.risk_exposure,
     }
+    expected = {
+        "status_date": project.status_date,
+        "computed": project.computed_health,
+        "reported": project.reported_health,
+        "optimistic": project.forecast_optimistic,
+        "report_missing": project.report_missing,
+        "late_milestones": project.late_milestones,
+    }
     differences = [
+        Difference(f"project {project_id}", name, row[name], value)
+        for name, value in figures.items()
+        if (row[name] is None) != (value is None)
+        or (value is not None and not _close(row[name], value, MONEY_TOLERANCE))
+    ]
+    differences += [
         Difference(f"project {project_id}", name, row[name], value)
         for name, value in expected.items()
         if row[name] != value

@@ -4,15 +4,21 @@ that shows these figures can beat.
 
 Every figure follows docs/formulas.md, as projects/evm.py and reporting/kpis.py compute them:
 
-- AC  = Σ cost entries dated ≤ today; EV = BAC × % complete of the latest submitted report on
-  or before today; PV = BAC × planned %, piecewise-linear by calendar day through (baseline
-  start, 0), each milestone's (baseline date, cumulative weight) strictly inside the baseline,
-  (baseline end, 100): built with a running-sum window for the cumulative weights and `lag()`
-  for the segment that contains today.
-- CPI = EV/AC, SPI = EV/PV (rounded to 0.001, none when the divisor is 0); EAC = the report's
-  forecast cost, else BAC × AC / EV; computed health from the worse known index against the
-  portfolio's thresholds; watermelon: reported green with a red dimension, or reported green
-  while computed red (two bands better).
+- Status date = the period end of the latest submitted report whose period has ended by
+  today; none without one. AC = Σ cost entries dated ≤ the status date (and, apart, every cost
+  up to today); EV = BAC × that report's % complete; PV = BAC × planned % at the status date,
+  piecewise-linear by calendar day through (baseline start, 0), each milestone's (baseline
+  date, cumulative weight) strictly inside the baseline, (baseline end, 100): built with a
+  running-sum window for the cumulative weights and `lag()` for the segment that contains the
+  status date. PV, EV, AC are none without a status date. Nothing is rounded.
+- CPI = EV/AC, SPI = EV/PV (none when the divisor is 0); computed EAC = BAC × AC / EV,
+  pessimistic EAC = AC + (BAC − EV) / (CPI × SPI); the EAC that rolls up follows the
+  portfolio's `eac_basis` (the worse of computed and the report's forecast cost by default);
+  an optimistic forecast is below the computed EAC by more than the amber band; computed
+  health from the worse known index against the portfolio's thresholds; watermelon: reported
+  green with a red dimension, or reported green while computed red (two bands better); a
+  report is missing when an active project started by the status date due (the end of the
+  latest period past 5 grace days) has an earlier status date or none.
 - Late milestones: reached ones whose actual date is after the baseline, open ones whose
   forecast (or today, once the baseline passed) is after it. Late dependencies: the
   predecessor's milestone (else the predecessor's end) is after the successor's need date.
@@ -28,33 +34,45 @@ from datetime import date
 
 from django.db import connection
 
+from projects.periods import REPORT_GRACE_DAYS
+
 # Per-project KPIs. `{in_scope}` completes a condition on a project id: "IS NOT NULL" (all
 # projects), "= %(project)s", or "IN (SELECT ...)": each table is filtered where it is read.
 PROJECT_KPIS = """
 scoped AS (
-    SELECT pr.id, pr.portfolio_id, pr.program_id, pr.stage, pr.budget, pr.expected_benefit,
-           pr.baseline_start, pr.baseline_end, pf.green_threshold, pf.amber_threshold
+    SELECT pr.id, pr.portfolio_id, pr.program_id, pr.stage, pr.start_date, pr.budget,
+           pr.expected_benefit, pr.baseline_start, pr.baseline_end, pf.green_threshold,
+           pf.amber_threshold, pf.eac_basis,
+           -- the status date due by today: the end of the latest period past its grace days
+           CASE pf.reporting_period
+               WHEN 'weekly' THEN date_trunc('week', %(as_of)s::date - GRACE_DAYS)::date - 1
+               ELSE date_trunc('month', %(as_of)s::date - GRACE_DAYS)::date - 1
+           END AS status_date_due
     FROM projects_project pr
     JOIN portfolio_portfolio pf ON pf.id = pr.portfolio_id
     WHERE pr.id {in_scope}
 ),
-actual AS (
-    SELECT project_id, sum(amount) AS ac
-    FROM projects_costentry
-    WHERE project_id {in_scope} AND date <= %(as_of)s
-    GROUP BY project_id
-),
-latest_report AS (
-    SELECT s.id AS project_id, r.percent_complete, r.forecast_cost, r.overall_rag,
+latest_report AS (  -- the status date: the latest submitted report's period end by today
+    SELECT s.id AS project_id, r.period_end AS status_date, r.percent_complete,
+           r.forecast_cost, r.overall_rag,
            'red' IN (r.schedule_rag, r.budget_rag, r.scope_rag, r.quality_rag, r.risk_rag)
                AS has_red_dimension
     FROM scoped s
     CROSS JOIN LATERAL (
         SELECT * FROM projects_statusreport r
-        WHERE r.project_id = s.id AND r.state = 'submitted' AND r.period_start <= %(as_of)s
+        WHERE r.project_id = s.id AND r.state = 'submitted' AND r.period_end <= %(as_of)s
         ORDER BY r.period_start DESC
         LIMIT 1
     ) r
+),
+actual AS (  -- AC at the status date, and every cost up to today
+    SELECT c.project_id,
+           COALESCE(sum(c.amount) FILTER (WHERE c.date <= r.status_date), 0) AS ac,
+           sum(c.amount) AS cost_to_date
+    FROM projects_costentry c
+    LEFT JOIN latest_report r ON r.project_id = c.project_id
+    WHERE c.project_id {in_scope} AND c.date <= %(as_of)s
+    GROUP BY c.project_id
 ),
 late_milestones AS (
     SELECT project_id, count(*) AS late
@@ -67,10 +85,11 @@ late_milestones AS (
           END > baseline_date
     GROUP BY project_id
 ),
-under_way AS (  -- projects whose baseline contains today: the only ones whose PV needs a plan
-    SELECT id, baseline_start, baseline_end
-    FROM scoped
-    WHERE baseline_start < %(as_of)s AND baseline_end > %(as_of)s
+under_way AS (  -- projects whose baseline contains their status date: PV needs the plan
+    SELECT s.id, s.baseline_start, s.baseline_end, r.status_date
+    FROM scoped s
+    JOIN latest_report r ON r.project_id = s.id
+    WHERE s.baseline_start < r.status_date AND s.baseline_end > r.status_date
 ),
 -- The plan's points: (start, 0), each milestone strictly inside the baseline with its
 -- cumulative weight (in baseline-date order, at most 100), (end, 100); `part` and `id` order
@@ -99,23 +118,26 @@ plan_segments AS (
     FROM plan_points
     WINDOW w AS (PARTITION BY project_id ORDER BY day, part, id)
 ),
-today_segment AS (  -- the first segment that ends on or after today
-    SELECT DISTINCT ON (project_id) project_id, previous_day, previous_pct, day, pct
-    FROM plan_segments
-    WHERE day >= %(as_of)s
-    ORDER BY project_id, day, part, id
+status_segment AS (  -- the first segment that ends on or after the status date
+    SELECT DISTINCT ON (g.project_id) g.project_id, g.previous_day, g.previous_pct, g.day, g.pct
+    FROM plan_segments g
+    JOIN under_way u ON u.id = g.project_id
+    WHERE g.day >= u.status_date
+    ORDER BY g.project_id, g.day, g.part, g.id
 ),
-planned AS (
+planned AS (  -- the planned share at the status date, unrounded; none without one
     SELECT s.id AS project_id,
            CASE
+               WHEN r.status_date IS NULL THEN NULL
                WHEN s.baseline_start IS NULL OR s.baseline_end IS NULL
-                    OR %(as_of)s <= s.baseline_start THEN 0
-               WHEN %(as_of)s >= s.baseline_end THEN 100
-               ELSE round(t.previous_pct + (t.pct - t.previous_pct)
-                          * (%(as_of)s::date - t.previous_day) / (t.day - t.previous_day), 2)
+                    OR r.status_date <= s.baseline_start THEN 0
+               WHEN r.status_date >= s.baseline_end THEN 100
+               ELSE t.previous_pct + (t.pct - t.previous_pct)
+                    * (r.status_date - t.previous_day) / (t.day - t.previous_day)
            END AS pct
     FROM scoped s
-    LEFT JOIN today_segment t ON t.project_id = s.id
+    LEFT JOIN latest_report r ON r.project_id = s.id
+    LEFT JOIN status_segment t ON t.project_id = s.id
 ),
 exposure AS (
     SELECT project_id,
@@ -134,14 +156,15 @@ late_dependencies AS (
           > d.needed_by
     GROUP BY d.successor_id
 ),
-earned AS (
-    SELECT s.*, p.pct AS planned_pct,
-           COALESCE(r.percent_complete, 0) AS percent_complete, r.forecast_cost,
+earned AS (  -- PV, EV, AC at the status date: none without one
+    SELECT s.*, r.status_date, p.pct AS planned_pct,
+           r.percent_complete, r.forecast_cost,
            COALESCE(r.overall_rag, '') AS reported, COALESCE(r.has_red_dimension, false)
                AS has_red_dimension,
-           COALESCE(a.ac, 0) AS ac,
-           round(s.budget * COALESCE(r.percent_complete, 0) / 100, 2) AS ev,
-           round(s.budget * p.pct / 100, 2) AS pv,
+           CASE WHEN r.status_date IS NOT NULL THEN COALESCE(a.ac, 0) END AS ac,
+           COALESCE(a.cost_to_date, 0) AS cost_to_date,
+           s.budget * r.percent_complete / 100 AS ev,
+           s.budget * p.pct / 100 AS pv,
            COALESCE(lm.late, 0) AS late_milestones,
            COALESCE(x.exposure, 0) AS exposure,
            COALESCE(ld.late, 0) AS late_dependencies
@@ -153,27 +176,39 @@ earned AS (
     LEFT JOIN exposure x ON x.project_id = s.id
     LEFT JOIN late_dependencies ld ON ld.project_id = s.id
 ),
-indices AS (
+indices AS (  -- unrounded: pages round for display
     SELECT e.*,
-           CASE WHEN ac <> 0 THEN round(ev / ac, 3) END AS cpi,
-           CASE WHEN pv <> 0 THEN round(ev / pv, 3) END AS spi
+           CASE WHEN ac <> 0 THEN ev / ac END AS cpi,
+           CASE WHEN pv <> 0 THEN ev / pv END AS spi
     FROM earned e
 ),
-project_kpis AS (
+estimates AS (
     SELECT i.*,
+           CASE WHEN cpi <> 0 THEN budget * ac / ev END AS computed_eac,
+           CASE WHEN cpi <> 0 AND spi <> 0 THEN ac + (budget - ev) / (cpi * spi) END
+               AS pessimistic_eac
+    FROM indices i
+),
+project_kpis AS (
+    SELECT e.*,
            CASE  -- LEAST ignores NULLs: the worse of the known indices
                WHEN cpi IS NULL AND spi IS NULL THEN ''
                WHEN LEAST(cpi, spi) >= green_threshold THEN 'green'
                WHEN LEAST(cpi, spi) >= amber_threshold THEN 'amber'
                ELSE 'red'
            END AS computed,
-           CASE
-               WHEN forecast_cost IS NOT NULL THEN forecast_cost
-               WHEN cpi <> 0 THEN round(budget * ac / ev, 2)
-           END AS eac
-    FROM indices i
+           CASE eac_basis  -- GREATEST ignores NULLs: the worse of the known EACs
+               WHEN 'computed' THEN COALESCE(computed_eac, forecast_cost)
+               WHEN 'forecast' THEN COALESCE(forecast_cost, computed_eac)
+               ELSE GREATEST(computed_eac, forecast_cost)
+           END AS eac,
+           COALESCE(computed_eac - forecast_cost > computed_eac * (1 - amber_threshold), false)
+               AS optimistic,
+           stage IN ('approved', 'in_progress', 'closing') AND start_date <= status_date_due
+               AND (status_date IS NULL OR status_date < status_date_due) AS report_missing
+    FROM estimates e
 )
-"""
+""".replace("GRACE_DAYS", str(REPORT_GRACE_DAYS))
 
 STAGES = (
     "idea", "candidate", "approved", "in_progress", "closing", "closed", "on_hold", "cancelled",
@@ -188,7 +223,8 @@ ROLLUP_COLUMNS = ",\n".join(
         *(f"count(*) FILTER (WHERE k.computed = '{h}') AS computed_{h or 'none'}" for h in HEALTHS),
         *(f"count(*) FILTER (WHERE k.reported = '{h}') AS reported_{h or 'none'}" for h in HEALTHS),
         "COALESCE(sum(k.budget), 0) AS bac",
-        "COALESCE(sum(k.ac), 0) AS ac",
+        "COALESCE(sum(k.ac), 0) AS ac",  # each project at its status date
+        "COALESCE(sum(k.cost_to_date), 0) AS cost_to_date",
         "COALESCE(sum(k.ev), 0) AS ev",
         "COALESCE(sum(k.pv), 0) AS pv",
         "COALESCE(sum(COALESCE(NULLIF(k.eac, 0), k.budget)), 0) AS eac",  # no EAC yet: BAC
@@ -196,8 +232,13 @@ ROLLUP_COLUMNS = ",\n".join(
         "COALESCE(sum(k.exposure), 0) AS project_risk_exposure",
         "count(*) FILTER (WHERE k.reported = 'green' AND (k.has_red_dimension"
         " OR k.computed = 'red')) AS watermelons",
+        "count(*) FILTER (WHERE k.optimistic) AS optimistic_forecasts",
+        "count(*) FILTER (WHERE k.report_missing) AS reports_missing",
         "COALESCE(sum(k.late_milestones), 0) AS late_milestones",
         "COALESCE(sum(k.late_dependencies), 0) AS late_dependencies",
+        "min(k.status_date) AS first_status_date",
+        "max(k.status_date) AS last_status_date",
+        "count(k.id) FILTER (WHERE k.status_date IS NULL) AS without_status_date",
     ]
 )
 

@@ -8,17 +8,18 @@ rows are keyed on natural keys and only saved when a value changed, so a second 
 same day creates, updates and deletes nothing (not even history rows).
 
 Project health is designed, not random: for each started project the data gives the schedule
-and cost performance wanted today (SPI, CPI); the builder derives the latest submitted report's
-% complete (EV = BAC x % complete) and the actual costs (AC = EV / CPI) from the project's
-planned curve (PV, from baseline dates and milestone weights, projects/evm.py), so the computed
-health comes out as designed whatever the date.
+and cost performance wanted at its status date (SPI, CPI; the status date is the end of the
+latest submitted report's month); the builder derives that report's % complete (EV = BAC x %
+complete) and the actual costs up to it (AC = EV / CPI) from the project's planned curve (PV,
+from baseline dates and milestone weights, projects/evm.py), so the computed health comes out
+as designed whatever the date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -1003,7 +1004,9 @@ class DemoBuilder:
         return rows
 
     def progress_rows(self, spec, project, milestones):
-        """Monthly status reports and cost entries that make today's SPI and CPI as designed."""
+        """Monthly status reports and cost entries that make SPI and CPI as designed at the
+        status date (the end of the latest submitted report's month); costs after it go on at
+        the same CPI ("spent since status date")."""
         spi, cpi = (dec(x) for x in spec["perf"])
         points = [(m["baseline_date"], m["weight"]) for m in milestones]
 
@@ -1018,7 +1021,6 @@ class DemoBuilder:
             last_month = month_start(project.end_date)
         else:
             last_month = self.this_month
-        measured_at = min(self.today, month_end(last_month))
         months = []
         month = month_start(project.start_date)
         while month <= last_month:
@@ -1026,8 +1028,13 @@ class DemoBuilder:
             month = add_months(month, 1)
         months = months[-12:]
         submitted = [m for m in months if m < self.this_month]
-        final_pct = min(Decimal("100"), planned(measured_at) * spi).quantize(CENT)
-        last_planned = planned(month_end(submitted[-1])) if submitted else Decimal("0")
+        # The status date; a project without a submitted report is measured today.
+        measured_at = (
+            month_end(submitted[-1]) if submitted else min(self.today, month_end(last_month))
+        )
+        # Rounded so the indices land on the designed side of a health threshold.
+        final_pct = min(Decimal("100"), planned(measured_at) * spi).quantize(CENT, ROUND_CEILING)
+        last_planned = planned(measured_at) if submitted else Decimal("0")
         overall = [RAG_LETTERS[letter] for letter in spec["rag"]]
         manager = project.manager
         forecast_cost = (
@@ -1080,21 +1087,31 @@ class DemoBuilder:
                 }
             )
 
-        # Actual cost to date = EV / CPI, spent month by month along the planned curve.
+        # Actual cost at the status date = EV / CPI, spent month by month along the planned
+        # curve; after it (this month so far) at the average monthly rate up to it.
         earned = project.budget * final_pct / 100
-        actual_total = (earned / cpi).quantize(CENT)
-        spend_points = [min(month_end(m), measured_at) for m in months]
+        actual_total = (earned / cpi).quantize(CENT, ROUND_FLOOR)
+        measured = [m for m in months if m <= measured_at]
+        spend_points = [min(month_end(m), measured_at, self.today) for m in measured]
         shares, previous = [], Decimal("0")
         for point in spend_points:
             shares.append(max(planned(point) - previous, Decimal("0.5")))
             previous = planned(point)
         share_total = sum(shares)
+        monthly = actual_total / max(len(measured), 1)
+        for month in months[len(measured) :]:
+            point = min(month_end(month), self.today)
+            spend_points.append(point)
+            shares.append(monthly * point.day / month_end(month).day)
         costs, spent = [], Decimal("0")
         for index, (month, point) in enumerate(zip(months, spend_points, strict=True)):
-            month_total = (actual_total * shares[index] / share_total).quantize(CENT)
+            if index < len(measured):
+                month_total = (actual_total * shares[index] / share_total).quantize(CENT)
+            else:
+                month_total = shares[index].quantize(CENT)
             mix = [*COST_MIX, (COST_ROTATION[index % len(COST_ROTATION)], Decimal("0.15"))]
             for position, (category, part) in enumerate(mix):
-                last = index == len(months) - 1 and position == len(mix) - 1
+                last = index == len(measured) - 1 and position == len(mix) - 1
                 amount = actual_total - spent if last else (month_total * part).quantize(CENT)
                 spent += amount
                 costs.append(

@@ -15,6 +15,15 @@ class ReportingPeriod(models.TextChoices):
     WEEKLY = "weekly", "Weekly"
 
 
+class EacBasis(models.TextChoices):
+    """Which estimate at completion a portfolio's roll-ups and "forecast over budget" use
+    (docs/formulas.md, "Earned value")."""
+
+    WORSE_OF = "worse_of", "Worse (higher) of computed EAC and PM forecast"
+    COMPUTED = "computed", "Computed EAC (BAC ÷ CPI)"
+    FORECAST = "forecast", "PM forecast"
+
+
 class Portfolio(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
@@ -41,6 +50,14 @@ class Portfolio(models.Model):
         default=Decimal("0.85"),
         help_text="CPI and SPI at or above this (and below green) are amber.",
     )
+    eac_basis = models.CharField(
+        "EAC basis",
+        max_length=10,
+        choices=EacBasis.choices,
+        default=EacBasis.WORSE_OF,
+        help_text="The estimate at completion that roll-ups and “forecast over budget” use; "
+        "the project page shows all of them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PortfolioQuerySet.as_manager()
@@ -59,6 +76,9 @@ class Portfolio(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(budget_envelope__gte=0), name="portfolio_envelope_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(eac_basis__in=EacBasis.values), name="portfolio_eac_basis_valid"
             ),
         ]
 

@@ -111,6 +111,9 @@ class StatusReportForm(VersionedForm):
         self.fields["percent_complete"].widget.attrs.update(min="0", max="100", step="0.5")
         self.fields["forecast_cost"].widget.attrs.update(min="0", step="1")
         self.fields["summary"].help_text = "Required to submit: where the project stands."
+        forecast = self.fields["forecast_cost"]
+        forecast.label = "Forecast cost at completion"
+        forecast.help_text = "Required to submit: the total cost you now expect, given anew."
 
     def clean_forecast_cost(self):
         # A field error here: the model only has a database constraint.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def period_containing(kind: str, day: date) -> tuple[date, date]:
@@ -22,3 +23,16 @@ def period_label(kind: str, period_start: date) -> str:
     if kind == "weekly":
         return f"Week of {period_start:%d %b %Y}"
     return f"{period_start:%B %Y}"
+
+
+# Days after a period's end within which its report is still on time.
+REPORT_GRACE_DAYS = 5
+
+
+@lru_cache(maxsize=256)  # called once per project row of a roll-up, with a handful of dates
+def status_date_due(kind: str, as_of: date, grace_days: int = REPORT_GRACE_DAYS) -> date:
+    """The status date a project should have reached by `as_of`: the end of the latest period
+    whose grace days are over. A status date before it lags `as_of` by more than one period
+    plus the grace days (docs/formulas.md, "Status date")."""
+    start, _ = period_containing(kind, as_of - timedelta(days=grace_days))
+    return start - timedelta(days=1)

@@ -29,23 +29,36 @@ from projects.models import (
     ReportState,
     StatusReport,
 )
-from projects.periods import period_containing, period_label, previous_period
+from projects.periods import period_containing, period_label, previous_period, status_date_due
+from projects.querysets import ACTIVE_STAGES
 
 
 @dataclass(frozen=True)
 class ProjectPerformance:
+    """EVM of one project as of a date, measured at its status date (docs/formulas.md,
+    "Status date")."""
+
     as_of: date
     earned_value: evm.EarnedValue
-    planned_percent_complete: Decimal
-    latest_report: StatusReport | None
+    planned_percent_complete: Decimal | None  # at the status date
+    latest_report: StatusReport | None  # the status date's report
     computed_health: str
     is_watermelon: bool
+    forecast_optimistic: bool
+    report_missing: bool  # the status date lags `as_of` by more than a period + grace days
+    status_date_due: date
+
+    @property
+    def status_date(self) -> date | None:
+        return self.earned_value.status_date
 
 
 def latest_submitted_report(*, project: Project, as_of: date) -> StatusReport | None:
+    """The latest submitted report whose period has ended by `as_of`: its period end is the
+    project's status date."""
     return (
         StatusReport.objects.filter(
-            project=project, state=ReportState.SUBMITTED, period_start__lte=as_of
+            project=project, state=ReportState.SUBMITTED, period_end__lte=as_of
         )
         .order_by("-period_start")
         .first()
@@ -53,49 +66,59 @@ def latest_submitted_report(*, project: Project, as_of: date) -> StatusReport | 
 
 
 def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
-    """EVM figures and health of one project as of a date (docs/formulas.md, "Earned value")."""
-    actual_cost = project.cost_entries.filter(date__lte=as_of).aggregate(total=Sum("amount"))[
-        "total"
-    ] or Decimal("0")
+    """EVM figures and health of one project as of a date, all taken at its status date
+    (docs/formulas.md, "Status date" and "Earned value"); `reporting.kpis.project_kpis` is the
+    same rule for many projects at once. Three queries."""
     report = latest_submitted_report(project=project, as_of=as_of)
-    planned = evm.planned_percent(
-        project.baseline_start,
-        project.baseline_end,
-        project.milestones.values_list("baseline_date", "weight"),
-        as_of,
-    )
-    figures = evm.earned_value(
-        budget=project.budget,
-        planned_percent_complete=planned,
-        percent_complete=report.percent_complete if report else Decimal("0"),
-        actual_cost=actual_cost,
-        forecast_cost=report.forecast_cost if report else None,
+    status_date = report.period_end if report else None
+    sums = {"to_date": Sum("amount")}
+    if status_date:
+        sums["at_status_date"] = Sum("amount", filter=Q(date__lte=status_date))
+    costs = project.cost_entries.filter(date__lte=as_of).aggregate(**sums)
+    planned = (
+        evm.planned_percent(
+            project.baseline_start,
+            project.baseline_end,
+            project.milestones.values_list("baseline_date", "weight"),
+            status_date,
+        )
+        if status_date
+        else None
     )
     portfolio = project.portfolio
-    health = evm.computed_health(
-        figures.cost_performance_index,
-        figures.schedule_performance_index,
+    figures = evm.earned_value(
+        budget=project.budget,
+        status_date=status_date,
+        planned_percent_complete=planned,
+        percent_complete=report.percent_complete if report else None,
+        actual_cost=costs.get("at_status_date") or Decimal("0"),
+        cost_to_date=costs["to_date"] or Decimal("0"),
+        forecast_cost=report.forecast_cost if report else None,
+        eac_basis=portfolio.eac_basis,
+    )
+    health = evm.project_health(
+        figures,
+        reported_overall=report.overall_rag if report else "",
+        dimension_rags=[getattr(report, name) for name, _ in RAG_DIMENSIONS] if report else [],
         green_threshold=portfolio.green_threshold,
         amber_threshold=portfolio.amber_threshold,
     )
-    watermelon = bool(report) and evm.is_watermelon(
-        report.overall_rag,
-        [
-            report.schedule_rag,
-            report.budget_rag,
-            report.scope_rag,
-            report.quality_rag,
-            report.risk_rag,
-        ],
-        health,
-    )
+    due = status_date_due(portfolio.reporting_period, as_of)
     return ProjectPerformance(
         as_of=as_of,
         earned_value=figures,
         planned_percent_complete=planned,
         latest_report=report,
-        computed_health=health,
-        is_watermelon=watermelon,
+        computed_health=health.computed,
+        is_watermelon=health.is_watermelon,
+        forecast_optimistic=health.forecast_optimistic,
+        report_missing=evm.report_missing(
+            status_date=status_date,
+            due=due,
+            start_date=project.start_date,
+            expected_to_report=project.stage in ACTIVE_STAGES,
+        ),
+        status_date_due=due,
     )
 
 
@@ -216,7 +239,6 @@ REPORT_FIELDS_CARRIED_FORWARD = (
     "risk_rag",
     "percent_complete",
     "forecast_end",
-    "forecast_cost",
     "summary",
     "next_steps",
 )
@@ -224,8 +246,9 @@ REPORT_FIELDS_CARRIED_FORWARD = (
 
 def status_report_for_period(*, project: Project, day: date) -> StatusReport:
     """The report of the period containing `day`: the saved one, or a new unsaved one
-    pre-filled from the previous report (each period's accomplishments and escalations
-    start empty)."""
+    pre-filled from the previous report. Each period's accomplishments and escalations start
+    empty, and so does the forecast cost: the manager gives it anew, with the previous one and
+    the computed EAC beside the field, rather than carrying last period's forward unseen."""
     start, end = period_containing(project.portfolio.reporting_period, day)
     existing = StatusReport.objects.filter(project=project, period_start=start).first()
     if existing:
@@ -247,6 +270,7 @@ def status_report_for_period(*, project: Project, day: date) -> StatusReport:
 # A reported % complete further than this from the plan's % at the period end is worth a second
 # look before submitting (percentage points).
 PERCENT_COMPLETE_TOLERANCE = Decimal("15")
+CENT = Decimal("0.01")  # the planned % is exact; messages show it to 0.01
 RAG_DIMENSIONS = (
     ("schedule_rag", "Schedule"),
     ("budget_rag", "Budget"),
@@ -272,6 +296,7 @@ class ReportCrossCheck:
     planned_percent_complete: Decimal
     computed_health: str
     is_watermelon: bool
+    forecast_optimistic: bool
     disagreements: tuple[ReportDisagreement, ...]
 
 
@@ -280,17 +305,18 @@ def _rag_label(value: str) -> str:
 
 
 def _report_disagreements(
-    *, report: StatusReport, planned: Decimal, health: str
+    *, report: StatusReport, planned: Decimal, health: evm.Health, figures: evm.EarnedValue
 ) -> list[ReportDisagreement]:
     project = report.project
+    currency = project.portfolio.currency
     found = []
-    overall = report.overall_rag
-    if health and overall in evm.RAG_ORDER and evm.RAG_ORDER[health] > evm.RAG_ORDER[overall]:
+    overall, computed = report.overall_rag, health.computed
+    if computed and overall in evm.RAG_ORDER and evm.RAG_ORDER[computed] > evm.RAG_ORDER[overall]:
         found.append(
             ReportDisagreement(
                 "better_than_computed",
                 f"Overall is reported {_rag_label(overall)} but CPI and SPI compute "
-                f"{_rag_label(health)} for this period.",
+                f"{_rag_label(computed)} for this period.",
             )
         )
     red_dimensions = [label for field, label in RAG_DIMENSIONS if getattr(report, field) == "red"]
@@ -305,12 +331,13 @@ def _report_disagreements(
     percent = report.percent_complete
     has_plan = project.baseline_start is not None and project.baseline_end is not None
     if has_plan and percent is not None and abs(percent - planned) > PERCENT_COMPLETE_TOLERANCE:
+        gap, shown_plan = (abs(percent - planned).quantize(CENT), planned.quantize(CENT))
         found.append(
             ReportDisagreement(
                 "percent_off_plan",
-                f"{percent.normalize():f}% complete is {abs(percent - planned).normalize():f} "
+                f"{percent.normalize():f}% complete is {gap.normalize():f} "
                 f"points {'behind' if percent < planned else 'ahead of'} the plan, which expects "
-                f"{planned.normalize():f}% by {report.period_end:%d %b %Y}.",
+                f"{shown_plan.normalize():f}% by {report.period_end:%d %b %Y}.",
             )
         )
     if (
@@ -318,7 +345,6 @@ def _report_disagreements(
         and report.forecast_cost > project.budget
         and report.budget_rag == "green"
     ):
-        currency = project.portfolio.currency
         found.append(
             ReportDisagreement(
                 "forecast_over_budget",
@@ -326,13 +352,23 @@ def _report_disagreements(
                 f"({currency} {project.budget:,.0f}) while the budget RAG is Green.",
             )
         )
+    if health.forecast_optimistic:
+        found.append(
+            ReportDisagreement(
+                "forecast_optimistic",
+                f"The forecast cost ({currency} {report.forecast_cost:,.0f}) is more optimistic "
+                f"than the numbers: the computed EAC (BAC ÷ CPI) is {currency} "
+                f"{figures.computed_estimate_at_completion:,.0f}.",
+            )
+        )
     return found
 
 
 def report_cross_check(*, report: StatusReport, as_of: date | None = None) -> ReportCrossCheck:
-    """EVM figures and health at the report's period end (or `as_of`) with the report's entered
-    % complete and forecast cost (saved or not), and the report's disagreements with them.
-    Three queries: actual cost, milestone weights and, unless loaded, the portfolio."""
+    """EVM figures and health at the report's period end (or `as_of`), the status date the
+    report sets, with its entered % complete and forecast cost (saved or not), and the
+    report's disagreements with them. Three queries: actual cost, milestone weights and,
+    unless loaded, the portfolio."""
     project = report.project
     as_of = as_of or report.period_end
     actual_cost = project.cost_entries.filter(date__lte=as_of).aggregate(total=Sum("amount"))[
@@ -344,17 +380,21 @@ def report_cross_check(*, report: StatusReport, as_of: date | None = None) -> Re
         project.milestones.values_list("baseline_date", "weight"),
         as_of,
     )
+    portfolio = project.portfolio
     figures = evm.earned_value(
         budget=project.budget,
+        status_date=as_of,
         planned_percent_complete=planned,
         percent_complete=report.percent_complete or Decimal("0"),
         actual_cost=actual_cost,
+        cost_to_date=actual_cost,
         forecast_cost=report.forecast_cost,
+        eac_basis=portfolio.eac_basis,
     )
-    portfolio = project.portfolio
-    health = evm.computed_health(
-        figures.cost_performance_index,
-        figures.schedule_performance_index,
+    health = evm.project_health(
+        figures,
+        reported_overall=report.overall_rag,
+        dimension_rags=[getattr(report, field) for field, _ in RAG_DIMENSIONS],
         green_threshold=portfolio.green_threshold,
         amber_threshold=portfolio.amber_threshold,
     )
@@ -362,11 +402,12 @@ def report_cross_check(*, report: StatusReport, as_of: date | None = None) -> Re
         as_of=as_of,
         earned_value=figures,
         planned_percent_complete=planned,
-        computed_health=health,
-        is_watermelon=evm.is_watermelon(
-            report.overall_rag, [getattr(report, field) for field, _ in RAG_DIMENSIONS], health
+        computed_health=health.computed,
+        is_watermelon=health.is_watermelon,
+        forecast_optimistic=health.forecast_optimistic,
+        disagreements=tuple(
+            _report_disagreements(report=report, planned=planned, health=health, figures=figures)
         ),
-        disagreements=tuple(_report_disagreements(report=report, planned=planned, health=health)),
     )
 
 

@@ -342,9 +342,13 @@ def status_report_submit(
     if report.is_submitted:
         raise ValidationError("This report is already submitted.")
     _apply(report, data, STATUS_REPORT_FIELDS)
-    missing = [name for name in ("summary",) if not (getattr(report, name) or "").strip()]
+    missing = {}
+    if not (report.summary or "").strip():
+        missing["summary"] = "Write a summary before submitting."
+    if report.forecast_cost is None:
+        missing["forecast_cost"] = "Give the forecast cost at completion before submitting."
     if missing:
-        raise ValidationError(dict.fromkeys(missing, "Write a summary before submitting."))
+        raise ValidationError(missing)
     report.state = ReportState.SUBMITTED
     report.submitted_by = by
     report.submitted_at = timezone.now()

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
@@ -21,7 +21,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 import charts
-from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
+from portfolio.models import (
+    EacBasis,
+    ObjectiveContribution,
+    Portfolio,
+    Program,
+    StrategicObjective,
+)
 from portfolio.selectors import portfolio_objectives, portfolio_programs, top_portfolio_risks
 from portfolio.strategy import strategic_alignment
 from projects.dependencies import DependencyEdge, dependency_layers
@@ -35,6 +41,7 @@ from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
 
 DEFAULT_SLIP_DAYS = 30
+SHOWN_PRECISION = {"money": Decimal("1"), "ratio": Decimal("0.01")}  # as the tiles show them
 EXCEPTION_LIMIT = 8  # items shown per exception list; the rest are a link to the table
 ESCALATED_RISK_LIMIT = 50
 DEPENDENCY_CHART_LIMIT = 40  # edges on the dependency chart (late ones first): readable, fast
@@ -50,11 +57,15 @@ HEALTH_CHOICES = (
 )
 FLAG_CHOICES = (
     ("over-budget", "Forecast over budget"),
+    ("optimistic-forecast", "Forecast more optimistic than the numbers"),
+    ("report-missing", "Status report missing"),
     ("late-milestones", "Late milestones"),
     ("slipping", "Milestone slipping more than N days"),
     ("late-dependency", "Waiting on a late dependency"),
 )
-SORT_COLUMNS = ("code", "name", "budget", "ac", "eac", "cpi", "spi", "percent", "health", "end")
+SORT_COLUMNS = (
+    "code", "name", "budget", "ac", "eac", "cpi", "spi", "percent", "status", "health", "end",
+)  # fmt: skip
 
 
 # --- Table query: filters and sort from the URL ---------------------------------------------
@@ -135,6 +146,7 @@ SORT_KEYS: dict[str, Callable[[ProjectKpis], object]] = {
     "cpi": lambda r: r.earned_value.cost_performance_index,
     "spi": lambda r: r.earned_value.schedule_performance_index,
     "percent": lambda r: r.percent_complete,
+    "status": lambda r: r.status_date,
     "health": _health_rank,
     "end": lambda r: r.project.end_date,
 }
@@ -176,6 +188,10 @@ def filter_rows(
             return False
         if query.flag == "over-budget":
             return row.forecast_over_budget
+        if query.flag == "optimistic-forecast":
+            return row.forecast_optimistic
+        if query.flag == "report-missing":
+            return row.report_missing
         if query.flag == "late-milestones":
             return row.late_milestones > 0
         if query.flag == "slipping":
@@ -204,12 +220,21 @@ class Tile:
     better: str = ""
     href: str = ""
     note: str = ""
+    detail: str = ""  # shown under the change: what the figure is measured at
+    detail_amount: Decimal | None = None  # a sum of money the detail names
 
     @property
     def change(self) -> Decimal | int | None:
+        """Now − before as the tile shows them (money in whole units, an index to 0.01): the
+        figures are exact, and a change the tile cannot show is no change."""
         if self.value is None or self.previous is None:
             return None
-        return self.value - self.previous
+        places = SHOWN_PRECISION.get(self.kind)
+        if places is None:
+            return self.value - self.previous
+        return self.value.quantize(places, ROUND_HALF_UP) - self.previous.quantize(
+            places, ROUND_HALF_UP
+        )
 
     @property
     def trend(self) -> str:
@@ -220,7 +245,7 @@ class Tile:
         return "good" if (change > 0) == (self.better == "up") else "bad"
 
 
-def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
+def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str, eac_basis: str) -> list[Tile]:
     no_history = "Current register; no history kept"
     return [
         Tile(
@@ -233,6 +258,8 @@ def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
             now.actual_cost,
             before.actual_cost,
             href="?sort=-ac#projects",
+            detail="At the status dates; spent since:",
+            detail_amount=now.spent_since_status_date,
         ),
         Tile(
             "eac",
@@ -242,6 +269,7 @@ def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
             before.estimate_at_completion,
             better="down",
             href="?sort=-eac#projects",
+            detail=EAC_BASIS_NOTES[eac_basis],
         ),
         Tile(
             "vac",
@@ -318,6 +346,13 @@ def _tiles(now: KpiRollup, before: KpiRollup, *, risk_href: str) -> list[Tile]:
     ]
 
 
+EAC_BASIS_NOTES = {
+    EacBasis.WORSE_OF: "Worse of BAC ÷ CPI and the PM's forecast",
+    EacBasis.COMPUTED: "BAC ÷ CPI (the PM's forecast where none)",
+    EacBasis.FORECAST: "The PM's forecast (BAC ÷ CPI where none)",
+}
+
+
 # --- Small read models ----------------------------------------------------------------------
 
 
@@ -366,6 +401,8 @@ class Exceptions:
     watermelons: list[ProjectKpis]
     slipping: list[ProjectKpis]
     over_budget: list[ProjectKpis]
+    optimistic_forecasts: list[ProjectKpis]
+    reports_missing: list[ProjectKpis]
     escalated_risks: list[Risk]
     late_dependencies: list[Dependency]
     limit: int = EXCEPTION_LIMIT
@@ -383,6 +420,8 @@ class Exceptions:
                 self.watermelons,
                 self.slipping,
                 self.over_budget,
+                self.optimistic_forecasts,
+                self.reports_missing,
                 self.escalated_risks,
                 self.late_dependencies,
             )
@@ -551,6 +590,16 @@ def _exceptions(
             (r for r in rows if r.forecast_over_budget),
             key=lambda r: r.project.budget - r.earned_value.estimate_at_completion,
         ),
+        optimistic_forecasts=sorted(
+            (r for r in rows if r.forecast_optimistic),
+            key=lambda r: (
+                r.earned_value.forecast_cost - r.earned_value.computed_estimate_at_completion
+            ),
+        ),
+        reports_missing=sorted(
+            (r for r in rows if r.report_missing),
+            key=lambda r: (r.status_date is not None, r.status_date or r.project.start_date),
+        ),
         escalated_risks=escalated,
         late_dependencies=[d for d in dependencies if d.is_late and d.successor_id in scope_ids],
     )
@@ -693,7 +742,8 @@ HEALTH_KEYS = ("green", "amber", "red", "")
 
 @dataclass(frozen=True)
 class _Period:
-    """The as-of date and the end (and label) of the reporting period before it."""
+    """The as-of date and the date the tiles compare with: the end (and label) of the period
+    before the latest closed one."""
 
     as_of: date
     previous_as_of: date
@@ -701,9 +751,16 @@ class _Period:
 
 
 def _period(portfolio: Portfolio, as_of: date) -> _Period:
-    period_start, _ = period_containing(portfolio.reporting_period, as_of)
-    previous_start, previous_end = previous_period(portfolio.reporting_period, period_start)
-    return _Period(as_of, previous_end, period_label(portfolio.reporting_period, previous_start))
+    """A report counts once its period has ended, so as of `as_of` the projects stand at the
+    end of the latest closed period at best (`as_of` itself on a period's last day); the
+    change is over that period: each project at its status date now and as of the end of
+    the period before (docs/formulas.md, "Change since last period")."""
+    kind = portfolio.reporting_period
+    start, end = period_containing(kind, as_of)
+    if as_of < end:
+        start, _ = previous_period(kind, start)
+    previous_start, previous_end = previous_period(kind, start)
+    return _Period(as_of, previous_end, period_label(kind, previous_start))
 
 
 def _dashboard(
@@ -744,7 +801,7 @@ def _dashboard(
         previous_label=period.previous_label,
         kpis=now,
         previous_kpis=before,
-        tiles=_tiles(now, before, risk_href=register_url),
+        tiles=_tiles(now, before, risk_href=register_url, eac_basis=portfolio.eac_basis),
         rows=rows,
         query=query,
         page=page,
@@ -834,6 +891,10 @@ class Overview:
     rows: list[OverviewRow]
     totals: KpiRollup
     currency: str  # "" when the portfolios use different currencies: no money totals
+
+    @property
+    def portfolios(self) -> list[Portfolio]:
+        return [row.portfolio for row in self.rows]
 
     @property
     def active_stage_counts(self):

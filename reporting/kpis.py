@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.money import MONEY
 from core.queries import scalar_subquery
@@ -29,7 +30,8 @@ from projects.models import (
     ReportState,
     StatusReport,
 )
-from projects.querysets import Stage
+from projects.periods import status_date_due
+from projects.querysets import ACTIVE_STAGES, Stage
 from projects.selectors import milestone_slip_days
 from risks.models import Risk
 from risks.scoring import risk_exposure_expression
@@ -60,12 +62,15 @@ class ProjectRow:
     currency: str
     green_threshold: Decimal
     amber_threshold: Decimal
+    eac_basis: str
+    reporting_period: str
     program_name: str | None
     manager_username: str | None
     manager_first_name: str | None
     manager_last_name: str | None
-    actual_cost_to_date: Decimal
-    latest_report_id: int | None
+    latest_report_id: int | None  # the status date's report
+    actual_cost_at_status_date: Decimal
+    cost_to_date: Decimal
     late_dependency_count: int
 
     @property
@@ -80,18 +85,27 @@ class ProjectRow:
 
 @dataclass(frozen=True)
 class ProjectKpis:
+    """A project's KPIs as of a date: EVM at its status date (docs/formulas.md, "Status
+    date"), health, flags, milestones, dependencies and risk exposure."""
+
     project: ProjectRow
     earned_value: evm.EarnedValue
-    percent_complete: Decimal
-    planned_percent_complete: Decimal
+    percent_complete: Decimal | None  # the status date's report's; none without one
+    planned_percent_complete: Decimal | None  # at the status date
     reported_health: str
     computed_health: str
     is_watermelon: bool
+    forecast_optimistic: bool  # the PM's forecast is below the computed EAC by > amber band
+    report_missing: bool  # the status date lags by more than one period plus grace days
     late_milestones: int
     worst_milestone_slip_days: int
     late_dependencies: int  # waiting on a predecessor that delivers after it is needed
     risk_exposure: Decimal
     report_period: date | None
+
+    @property
+    def status_date(self) -> date | None:
+        return self.earned_value.status_date
 
     @property
     def forecast_over_budget(self) -> bool:
@@ -103,17 +117,19 @@ PROJECT_COLUMNS = (
     "pk", "portfolio_id", "program_id", "manager_id", "code", "name", "stage", "budget",
     "expected_benefit", "start_date", "end_date", "baseline_start", "baseline_end",
     "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
-    "portfolio__amber_threshold", "program__name", "manager__username",
-    "manager__first_name", "manager__last_name", "actual_cost_to_date", "latest_report_id",
+    "portfolio__amber_threshold", "portfolio__eac_basis", "portfolio__reporting_period",
+    "program__name", "manager__username", "manager__first_name", "manager__last_name",
+    "latest_report_id", "actual_cost_at_status_date", "cost_to_date",
     "late_dependency_count",
 )  # fmt: skip
-REPORT_COLUMNS = ("period_start", "percent_complete", "forecast_cost", *RAG_FIELDS)
+REPORT_COLUMNS = ("period_start", "period_end", "percent_complete", "forecast_cost", *RAG_FIELDS)
 MILESTONE_COLUMNS = ("baseline_date", "forecast_date", "actual_date", "weight", "status")
 
 
 @dataclass(frozen=True)
 class ReportFigures:
     period_start: date
+    period_end: date  # the status date
     percent_complete: Decimal
     forecast_cost: Decimal | None
     overall_rag: str
@@ -133,29 +149,35 @@ class MilestoneDates:
     status: str
 
 
-def _latest_report_id(as_of: date):
-    return Subquery(
-        StatusReport.objects.filter(
-            project=OuterRef("pk"), state=ReportState.SUBMITTED, period_start__lte=as_of
-        )
-        .order_by("-period_start")
-        .values("pk")[:1]
+def _status_report(as_of: date) -> QuerySet[StatusReport]:
+    """The outer project's latest submitted report whose period has ended by `as_of`: its
+    period end is the project's status date."""
+    return StatusReport.objects.filter(
+        project=OuterRef("pk"), state=ReportState.SUBMITTED, period_end__lte=as_of
+    ).order_by("-period_start")
+
+
+def _cost_sum(**dated) -> Coalesce:
+    return scalar_subquery(
+        CostEntry.objects.filter(project=OuterRef("pk"), **dated),
+        group_by="project",
+        aggregate=Sum("amount"),
+        output_field=DecimalField(**MONEY),
     )
 
 
 def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
-    """EVM, health, milestones, late dependencies and risk exposure for each project, in four
-    queries."""
+    """EVM at each project's status date, health, milestones, late dependencies and risk
+    exposure for each project, in four queries: the projects with their status date, actual
+    cost at it and to `as_of` (subqueries); those reports; milestones; risk exposure."""
     rows = [
         ProjectRow(*values)
         for values in projects.annotate(
-            actual_cost_to_date=scalar_subquery(
-                CostEntry.objects.filter(project=OuterRef("pk"), date__lte=as_of),
-                group_by="project",
-                aggregate=Sum("amount"),
-                output_field=DecimalField(**MONEY),
-            ),
-            latest_report_id=_latest_report_id(as_of),
+            latest_report_id=Subquery(_status_report(as_of).values("pk")[:1]),
+            # Only the cost sum reads it; the reports query brings the date itself.
+            status_date=Subquery(_status_report(as_of).values("period_end")[:1]),
+            actual_cost_at_status_date=_cost_sum(date__lte=OuterRef("status_date")),
+            cost_to_date=_cost_sum(date__lte=as_of),
             # Lateness is today's plan (projects.querysets), whatever `as_of`.
             late_dependency_count=scalar_subquery(
                 ProjectDependency.objects.filter(successor=OuterRef("pk")).late(),
@@ -197,24 +219,33 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
     ]
 
 
-def _project_kpis(project, report_row, milestones, exposure, as_of) -> ProjectKpis:
+def _project_kpis(project: ProjectRow, report_row, milestones, exposure, as_of) -> ProjectKpis:
     report = ReportFigures(*report_row[1:]) if report_row else None
-    planned = evm.planned_percent(
-        project.baseline_start,
-        project.baseline_end,
-        [(m.baseline_date, m.weight) for m in milestones],
-        as_of,
+    status_date = report.period_end if report else None
+    planned = (
+        evm.planned_percent(
+            project.baseline_start,
+            project.baseline_end,
+            [(m.baseline_date, m.weight) for m in milestones],
+            status_date,
+        )
+        if status_date
+        else None
     )
     figures = evm.earned_value(
         budget=project.budget,
+        status_date=status_date,
         planned_percent_complete=planned,
-        percent_complete=report.percent_complete if report else ZERO,
-        actual_cost=project.actual_cost_to_date,
+        percent_complete=report.percent_complete if report else None,
+        actual_cost=project.actual_cost_at_status_date,
+        cost_to_date=project.cost_to_date,
         forecast_cost=report.forecast_cost if report else None,
+        eac_basis=project.eac_basis,
     )
-    computed = evm.computed_health(
-        figures.cost_performance_index,
-        figures.schedule_performance_index,
+    health = evm.project_health(
+        figures,
+        reported_overall=report.overall_rag if report else "",
+        dimension_rags=[getattr(report, f) for f in RAG_FIELDS[1:]] if report else [],
         green_threshold=project.green_threshold,
         amber_threshold=project.amber_threshold,
     )
@@ -222,13 +253,17 @@ def _project_kpis(project, report_row, milestones, exposure, as_of) -> ProjectKp
     return ProjectKpis(
         project=project,
         earned_value=figures,
-        percent_complete=report.percent_complete if report else ZERO,
+        percent_complete=report.percent_complete if report else None,
         planned_percent_complete=planned,
         reported_health=report.overall_rag if report else "",
-        computed_health=computed,
-        is_watermelon=bool(report)
-        and evm.is_watermelon(
-            report.overall_rag, [getattr(report, f) for f in RAG_FIELDS[1:]], computed
+        computed_health=health.computed,
+        is_watermelon=health.is_watermelon,
+        forecast_optimistic=health.forecast_optimistic,
+        report_missing=evm.report_missing(
+            status_date=status_date,
+            due=status_date_due(project.reporting_period, as_of),
+            start_date=project.start_date,
+            expected_to_report=project.stage in ACTIVE_STAGES,
         ),
         late_milestones=len(slips),
         worst_milestone_slip_days=max(slips, default=0),
@@ -246,22 +281,29 @@ def milestone_slip(milestone: Milestone | MilestoneDates, as_of: date) -> int:
 
 @dataclass(frozen=True)
 class KpiRollup:
-    """Sums over a set of projects; indices are ratios of sums, never averages of ratios."""
+    """Sums over a set of projects, each at its own status date; indices are ratios of sums,
+    never averages of ratios (docs/formulas.md, "Portfolio roll-ups")."""
 
     project_count: int = 0
     stage_counts: dict = field(default_factory=dict)
     computed_health_counts: dict = field(default_factory=dict)
     reported_health_counts: dict = field(default_factory=dict)
     budget: Decimal = ZERO
-    actual_cost: Decimal = ZERO
+    actual_cost: Decimal = ZERO  # at the status dates
+    cost_to_date: Decimal = ZERO  # every cost entry up to the as-of date
     earned_value: Decimal = ZERO
     planned_value: Decimal = ZERO
     estimate_at_completion: Decimal = ZERO
     expected_benefit: Decimal = ZERO
     risk_exposure: Decimal = ZERO
     watermelons: int = 0
+    optimistic_forecasts: int = 0
+    reports_missing: int = 0
     late_milestones: int = 0
     late_dependencies: int = 0
+    first_status_date: date | None = None  # the range of the projects' status dates
+    last_status_date: date | None = None
+    without_status_date: int = 0  # projects with no submitted report yet
 
     @property
     def cost_performance_index(self) -> Decimal | None:
@@ -275,25 +317,41 @@ class KpiRollup:
     def variance_at_completion(self) -> Decimal:
         return self.budget - self.estimate_at_completion
 
+    @property
+    def spent_since_status_date(self) -> Decimal:
+        """Costs booked after each project's status date: shown apart, not in CPI."""
+        return self.cost_to_date - self.actual_cost
+
+
+def _total(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((value for value in values if value is not None), ZERO)
+
 
 def _sums(rows: list[ProjectKpis], portfolio_risk_exposure: Decimal) -> dict:
+    status_dates = [r.status_date for r in rows if r.status_date is not None]
     return {
         "project_count": len(rows),
         "stage_counts": dict(Counter(r.project.stage for r in rows)),
         "computed_health_counts": dict(Counter(r.computed_health for r in rows)),
         "reported_health_counts": dict(Counter(r.reported_health for r in rows)),
-        "budget": sum((r.project.budget for r in rows), ZERO),
-        "actual_cost": sum((r.earned_value.actual_cost for r in rows), ZERO),
-        "earned_value": sum((r.earned_value.earned_value for r in rows), ZERO),
-        "planned_value": sum((r.earned_value.planned_value for r in rows), ZERO),
-        "estimate_at_completion": sum(
-            (r.earned_value.estimate_at_completion or r.project.budget for r in rows), ZERO
+        "budget": _total(r.project.budget for r in rows),
+        "actual_cost": _total(r.earned_value.actual_cost for r in rows),
+        "cost_to_date": _total(r.earned_value.cost_to_date for r in rows),
+        "earned_value": _total(r.earned_value.earned_value for r in rows),
+        "planned_value": _total(r.earned_value.planned_value for r in rows),
+        "estimate_at_completion": _total(
+            r.earned_value.estimate_at_completion or r.project.budget for r in rows
         ),
-        "expected_benefit": sum((r.project.expected_benefit for r in rows), ZERO),
+        "expected_benefit": _total(r.project.expected_benefit for r in rows),
         "risk_exposure": sum((r.risk_exposure for r in rows), ZERO) + portfolio_risk_exposure,
         "watermelons": sum(r.is_watermelon for r in rows),
+        "optimistic_forecasts": sum(r.forecast_optimistic for r in rows),
+        "reports_missing": sum(r.report_missing for r in rows),
         "late_milestones": sum(r.late_milestones for r in rows),
         "late_dependencies": sum(r.late_dependencies for r in rows),
+        "first_status_date": min(status_dates, default=None),
+        "last_status_date": max(status_dates, default=None),
+        "without_status_date": len(rows) - len(status_dates),
     }
 
 

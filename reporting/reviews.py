@@ -22,11 +22,13 @@ from resources.selectors import role_capacity_grid
 from risks.models import Risk
 
 SLIP_THRESHOLD_DAYS = 30
+ZERO, CENT, INDEX = Decimal("0"), Decimal("0.01"), Decimal("0.001")
 KPI_FIELDS = (
     "project_count", "budget", "actual_cost", "earned_value", "planned_value",
     "estimate_at_completion", "expected_benefit", "risk_exposure", "watermelons",
     "late_milestones", "late_dependencies",
 )  # fmt: skip
+EVM_MONEY_FIELDS = ("actual_cost", "earned_value", "planned_value", "estimate_at_completion")
 
 
 def review_period(portfolio: Portfolio, kind: str, period: str | date) -> tuple[date, date]:
@@ -67,10 +69,18 @@ def _number(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
+def _rounded(value, places: Decimal):
+    """A stored figure: the KPIs are exact, a review stores them as shown (money to the cent,
+    indices to 0.001)."""
+    return _number(value.quantize(places)) if isinstance(value, Decimal) else value
+
+
 def rollup_as_json(total: kpis.KpiRollup) -> dict:
     data = {name: _number(getattr(total, name)) for name in KPI_FIELDS}
-    data["cost_performance_index"] = _number(total.cost_performance_index)
-    data["schedule_performance_index"] = _number(total.schedule_performance_index)
+    for name in EVM_MONEY_FIELDS:
+        data[name] = _rounded(getattr(total, name), CENT)
+    data["cost_performance_index"] = _rounded(total.cost_performance_index, INDEX)
+    data["schedule_performance_index"] = _rounded(total.schedule_performance_index, INDEX)
     data["computed_health"] = total.computed_health_counts
     data["reported_health"] = total.reported_health_counts
     data["stages"] = total.stage_counts
@@ -296,18 +306,24 @@ def previous_review(review: PortfolioReview) -> PortfolioReview | None:
     )  # fmt: skip
 
 
+def _cents(value: Decimal | None) -> Decimal:
+    """A snapshot amount: to the cent; 0 for a figure a project without a status date lacks."""
+    return (value or ZERO).quantize(CENT)
+
+
 def snapshot_values(row: kpis.ProjectKpis) -> dict:
     figures = row.earned_value
+    eac = figures.estimate_at_completion
     return {
         "project_id": row.project.pk,
         "program_id": row.project.program_id,
         "stage": row.project.stage,
         "budget": row.project.budget,
-        "actual_cost": figures.actual_cost,
-        "earned_value": figures.earned_value,
-        "planned_value": figures.planned_value,
-        "estimate_at_completion": figures.estimate_at_completion,
-        "percent_complete": row.percent_complete,
+        "actual_cost": _cents(figures.actual_cost),
+        "earned_value": _cents(figures.earned_value),
+        "planned_value": _cents(figures.planned_value),
+        "estimate_at_completion": None if eac is None else _cents(eac),
+        "percent_complete": row.percent_complete or ZERO,
         "reported_health": row.reported_health,
         "computed_health": row.computed_health,
         "is_watermelon": row.is_watermelon,

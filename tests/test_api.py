@@ -138,6 +138,9 @@ def test_risks_are_visible_ones_with_score_band_and_exposure(
 # Figures --------------------------------------------------------------------------------------
 
 
+CENT, INDEX = Decimal("0.01"), Decimal("0.001")
+
+
 def _decimal(value):
     """A response's decimal string as a Decimal (compared by value, not by its digits)."""
     return None if value is None else Decimal(value)
@@ -157,23 +160,36 @@ def test_project_kpis_equal_the_project_page(api, project, manager):
         api.get(f"/api/projects/{project.pk}/").json(),
         api.get("/api/projects/").json()["results"][0],
     ):
+        # The figures are exact; the API shows money to the cent and indices to 0.001.
         assert data["code"] == project.code
+        assert data["status_date"] == "2026-03-31" == performance.status_date.isoformat()
         assert _decimal(data["bac"]) == figures.budget_at_completion
         assert _decimal(data["ac"]) == figures.actual_cost == Decimal("30000")
-        assert _decimal(data["ev"]) == figures.earned_value
-        assert _decimal(data["pv"]) == figures.planned_value
-        assert _decimal(data["cpi"]) == figures.cost_performance_index
-        assert _decimal(data["spi"]) == figures.schedule_performance_index
-        assert _decimal(data["eac"]) == figures.estimate_at_completion
-        assert _decimal(data["vac"]) == figures.variance_at_completion
+        assert _decimal(data["spent_since_status_date"]) == figures.spent_since_status_date
+        assert _decimal(data["ev"]) == figures.earned_value.quantize(CENT)
+        assert _decimal(data["pv"]) == figures.planned_value.quantize(CENT)
+        assert _decimal(data["cpi"]) == figures.cost_performance_index.quantize(INDEX)
+        assert _decimal(data["spi"]) == figures.schedule_performance_index.quantize(INDEX)
+        assert _decimal(data["eac"]) == figures.estimate_at_completion.quantize(CENT)
+        assert _decimal(data["computed_eac"]) == (
+            figures.computed_estimate_at_completion.quantize(CENT)
+        )
+        assert _decimal(data["pessimistic_eac"]) == (
+            figures.pessimistic_estimate_at_completion.quantize(CENT)
+        )
+        assert _decimal(data["forecast_cost"]) == figures.forecast_cost == Decimal("110000")
+        assert _decimal(data["vac"]) == figures.variance_at_completion.quantize(CENT)
         assert data["percent_complete"] == "35.00"
         assert data["computed_health"] == performance.computed_health
         assert data["reported_health"] == performance.latest_report.overall_rag
         assert data["is_watermelon"] is performance.is_watermelon
+        assert data["forecast_optimistic"] is performance.forecast_optimistic
+        assert data["report_missing"] is performance.report_missing
 
 
 def test_portfolio_kpis_roll_up_visible_projects(api, portfolio, project, member_of):
     ProjectFactory(portfolio=portfolio, budget=Decimal("50000"))
+    StatusReportFactory(project=project)  # sets the status date AC counts up to
     CostEntryFactory(project=project, amount=Decimal("1000"))
     RiskFactory(portfolio=portfolio, project=None, probability=5, cost_impact=Decimal("10000"))
     api.force_login(member_of(portfolio, "executive"))
@@ -266,11 +282,17 @@ def test_status_report_draft_then_submit(api, project, manager):
         format="json",
     )
     assert missing_summary.status_code == 400
-    assert "summary" in missing_summary.json()
+    assert {"summary", "forecast_cost"} <= set(missing_summary.json())
 
     submitted = api.post(
         _report_url(project),
-        {"period": today.isoformat(), "version": 1, "summary": "On track.", "submit": True},
+        {
+            "period": today.isoformat(),
+            "version": 1,
+            "summary": "On track.",
+            "forecast_cost": "95000",
+            "submit": True,
+        },
         format="json",
     )
     assert submitted.status_code == 200, submitted.json()

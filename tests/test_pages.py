@@ -1,12 +1,13 @@
 """The read-only pages: who may open them, what they list, empty states, paging, filters."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.months import add_months, month_end
 from portfolio.models import Role
 from projects.models import ProjectDependency
 from tests.factories import (
@@ -131,6 +132,8 @@ def test_portfolio_list_shows_only_visible_portfolios(
 def test_portfolio_list_rolls_up_projects_costs_and_risks(client, portfolio, member_of):
     active = ProjectFactory(portfolio=portfolio, stage="in_progress", budget=Decimal("1000000"))
     ProjectFactory(portfolio=portfolio, stage="idea", budget=Decimal("250000"))
+    # AC counts up to the status date: the January 2020 report's period end.
+    StatusReportFactory(project=active, period_start=date(2020, 1, 1), period_end=date(2020, 1, 31))
     CostEntryFactory(project=active, amount=Decimal("1234.50"), date=date(2020, 1, 1))
     CostEntryFactory(project=active, amount=Decimal("1000"), date=date(2999, 1, 1))  # future
     RiskFactory(portfolio=portfolio, project=active)
@@ -145,6 +148,7 @@ def test_portfolio_list_rolls_up_projects_costs_and_risks(client, portfolio, mem
     assert row.active_count == 1
     assert row.kpis.budget == Decimal("1250000")
     assert row.kpis.actual_cost == Decimal("1234.50")
+    assert row.kpis.cost_to_date == Decimal("1234.50")
     # 50 % × 10,000 for the open project risk and for the portfolio risk; not the closed one
     assert row.kpis.risk_exposure == Decimal("10000")
     html = response.content.decode()
@@ -248,19 +252,31 @@ def test_portfolio_page_tiles_show_the_change_since_the_previous_period(
     today = timezone.localdate()
     project = ProjectFactory(portfolio=portfolio, budget=Decimal("100000"))
     this_month = today.replace(day=1)
-    CostEntryFactory(project=project, amount=Decimal("700"), date=this_month)
-    CostEntryFactory(project=project, amount=Decimal("300"), date=this_month - timedelta(days=40))
+    # Reports for the last two closed months set the status dates then and now; AC counts
+    # up to them, and this month's cost is spent since the status date.
+    for months_back, amount in ((2, "300"), (1, "700")):
+        month = add_months(this_month, -months_back)
+        StatusReportFactory(project=project, period_start=month, period_end=month_end(month))
+        CostEntryFactory(project=project, amount=Decimal(amount), date=month.replace(day=10))
+    CostEntryFactory(project=project, amount=Decimal("50"), date=this_month)
     client.force_login(member_of(portfolio, "viewer"))
 
     response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
 
     board = response.context["board"]
     tiles = {tile.key: tile for tile in board.tiles}
-    assert tiles["ac"].value == Decimal("1000")
-    assert tiles["ac"].previous == Decimal("300")
-    assert tiles["ac"].change == Decimal("700")
+    if today == month_end(today):  # this month is closed but not reported: nothing moved
+        assert tiles["ac"].previous == Decimal("1000")
+    else:
+        assert board.previous_label == f"{add_months(this_month, -2):%B %Y}"
+        assert tiles["ac"].value == Decimal("1000")
+        assert tiles["ac"].previous == Decimal("300")
+        assert tiles["ac"].change == Decimal("700")
+    assert tiles["ac"].detail_amount == board.kpis.spent_since_status_date == Decimal("50")
     assert tiles["risk"].change is None  # no history of the register: no change shown
-    assert f"since {board.previous_label}" in response.content.decode()
+    html = response.content.decode()
+    assert f"since {board.previous_label}" in html
+    assert f"status date ({month_end(add_months(this_month, -1)):%-d %b %Y})" in html
 
 
 def test_portfolio_page_empty_states(client, portfolio, member_of):
@@ -423,8 +439,10 @@ def test_project_page_shows_every_section(
         baseline_date=date(2026, 3, 1),
         forecast_date=date(2026, 3, 11),
     )
-    StatusReportFactory(
+    StatusReportFactory(  # February's: March's counts from its period end, after today
         project=project,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
         overall_rag="green",
         budget_rag="red",
         percent_complete=Decimal("30"),
@@ -459,6 +477,11 @@ def test_project_page_shows_every_section(
         "Late",
         "Ada Lovelace",
         "Watermelon warning",  # reported green with a red dimension
+        "Status date <strong>28 Feb 2026</strong>",
+        "Spent since status date",
+        "Computed EAC",
+        "Pessimistic EAC",
+        "Amber</span> ≥&nbsp;0.85",  # the health legend
         "Jan 2026 – Mar 2026 (3 mo)",
     ):
         assert text in html, text
@@ -522,3 +545,54 @@ def test_dependency_on_an_invisible_project_is_not_linked(
     assert "HIDDEN-1" in html
     assert reverse("projects:detail", args=[hidden.pk]) not in html
     assert "On time" in html
+
+
+def test_every_page_that_colours_health_shows_the_portfolios_thresholds(
+    client, portfolio, program, managed_project, member_of
+):
+    portfolio.green_threshold, portfolio.amber_threshold = Decimal("0.90"), Decimal("0.75")
+    portfolio.save()
+    client.force_login(member_of(portfolio, "viewer"))
+    for url in (
+        reverse("portfolio:list"),
+        reverse("portfolio:detail", args=[portfolio.code]),
+        reverse("portfolio:program", args=[portfolio.code, program.pk]),
+        reverse("projects:detail", args=[managed_project.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert 'class="table-note health-legend"' in html, url
+        assert "Green</span> ≥&nbsp;0.90" in html, url
+        assert "Amber</span> ≥&nbsp;0.75" in html, url
+
+
+def test_project_header_shows_computed_health_beside_the_reported_one(
+    client, portfolio, managed_project, member_of
+):
+    """Reported green, computed red (CPI 0.5): the header says both, with the watermelon."""
+    StatusReportFactory(
+        project=managed_project,
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 31),
+        overall_rag="green",
+        percent_complete=Decimal("20"),
+    )
+    CostEntryFactory(project=managed_project, date=date(2026, 3, 20), amount=Decimal("40000"))
+    client.force_login(member_of(portfolio, "viewer"))
+    html = client.get(reverse("projects:detail", args=[managed_project.pk])).content.decode()
+    header = html[html.index('<div class="header-badges">') :].split("</div>")[0]
+    assert 'Reported</span> <span class="badge rag rag-green">Green</span>' in header
+    assert 'Computed</span> <span class="badge rag rag-red">Red</span>' in header
+    assert ">Watermelon</span>" in header
+
+
+def test_the_eac_basis_is_edited_with_the_portfolios_other_settings(client, portfolio, pmo_admin):
+    client.force_login(pmo_admin)
+    url = reverse("admin:portfolio_portfolio_change", args=[portfolio.pk])
+    form = client.get(url).context["adminform"].form
+    assert form.initial["eac_basis"] == "worse_of"  # the default
+    assert {"green_threshold", "amber_threshold", "eac_basis"} <= set(form.fields)
+    assert [value for value, _ in form.fields["eac_basis"].choices] == [
+        "worse_of",
+        "computed",
+        "forecast",
+    ]

@@ -3,8 +3,8 @@ efficient frontier, and scenarios (list, create, edit, detail, compare, commit).
 
 Thin: look the portfolio up through `visible_to` (an invisible one is a 404), parse the input
 with a form, call one selector or service, render. Reading needs to see every project of the
-portfolio (a member: the slate weighs them all, so a project lead gets a 403); writing needs `access.can_manage_portfolio` (PMO and portfolio managers), which the services
-check again."""
+portfolio (a member: the slate weighs them all, so a project lead gets a 403); writing needs
+`access.can_manage_portfolio` (PMO and portfolio managers), which the services check again."""
 
 from __future__ import annotations
 

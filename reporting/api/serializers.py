@@ -56,20 +56,47 @@ class ProjectSerializer(serializers.ModelSerializer):
     """The project's fields plus its KPIs from `reporting.kpis.project_kpis` (as of today)."""
 
     portfolio = serializers.CharField(source="portfolio.code", read_only=True)
+    status_date = serializers.DateField(
+        source="kpis.status_date",
+        read_only=True,
+        allow_null=True,
+        help_text="The end of the latest submitted report's period: PV, EV, AC, CPI and SPI "
+        "are taken there (none without one).",
+    )
     bac = money_field(source="kpis.earned_value.budget_at_completion")
-    ac = money_field(source="kpis.earned_value.actual_cost")
-    ev = money_field(source="kpis.earned_value.earned_value")
-    pv = money_field(source="kpis.earned_value.planned_value")
+    ac = money_field(source="kpis.earned_value.actual_cost", allow_null=True)
+    spent_since_status_date = money_field(source="kpis.earned_value.spent_since_status_date")
+    ev = money_field(source="kpis.earned_value.earned_value", allow_null=True)
+    pv = money_field(source="kpis.earned_value.planned_value", allow_null=True)
     cpi = _index(source="kpis.earned_value.cost_performance_index")
     spi = _index(source="kpis.earned_value.schedule_performance_index")
-    eac = money_field(source="kpis.earned_value.estimate_at_completion", allow_null=True)
+    eac = money_field(
+        source="kpis.earned_value.estimate_at_completion",
+        allow_null=True,
+        help_text="The EAC the portfolio rolls up (its EAC basis).",
+    )
+    computed_eac = money_field(
+        source="kpis.earned_value.computed_estimate_at_completion", allow_null=True
+    )
+    pessimistic_eac = money_field(
+        source="kpis.earned_value.pessimistic_estimate_at_completion", allow_null=True
+    )
+    forecast_cost = money_field(source="kpis.earned_value.forecast_cost", allow_null=True)
     vac = money_field(source="kpis.earned_value.variance_at_completion", allow_null=True)
     percent_complete = serializers.DecimalField(
-        max_digits=5, decimal_places=2, source="kpis.percent_complete", read_only=True
+        max_digits=5,
+        decimal_places=2,
+        source="kpis.percent_complete",
+        read_only=True,
+        allow_null=True,
     )
     computed_health = serializers.CharField(source="kpis.computed_health", read_only=True)
     reported_health = serializers.CharField(source="kpis.reported_health", read_only=True)
     is_watermelon = serializers.BooleanField(source="kpis.is_watermelon", read_only=True)
+    forecast_optimistic = serializers.BooleanField(
+        source="kpis.forecast_optimistic", read_only=True
+    )
+    report_missing = serializers.BooleanField(source="kpis.report_missing", read_only=True)
 
     class Meta:
         model = Project
@@ -90,17 +117,24 @@ class ProjectSerializer(serializers.ModelSerializer):
             "budget",
             "expected_benefit",
             "version",
+            "status_date",
             "bac",
             "ac",
+            "spent_since_status_date",
             "ev",
             "pv",
             "cpi",
             "spi",
             "eac",
+            "computed_eac",
+            "pessimistic_eac",
+            "forecast_cost",
             "vac",
             "percent_complete",
             "computed_health",
             "reported_health",
             "is_watermelon",
+            "forecast_optimistic",
+            "report_missing",
         )
         read_only_fields = fields

@@ -40,6 +40,8 @@ def test_manager_submits_the_current_report(live_server, browser_page, log_in):
     page.click("label[for=id_budget_rag_0]")
     assert page.is_checked("#id_schedule_rag_1")
     page.fill("#id_percent_complete", "10")
+    assert page.input_value("#id_forecast_cost") == ""  # given anew each period
+    page.fill("#id_forecast_cost", "200000")  # required to submit
     page.fill("#id_summary", "Behind plan on integration; recovery plan agreed with the sponsor.")
     page.click("button[name=action][value=submit]")
     page.wait_for_load_state()
@@ -59,6 +61,7 @@ def test_manager_submits_the_current_report(live_server, browser_page, log_in):
     assert report.state == "submitted"
     assert report.schedule_rag == "amber"
     assert report.percent_complete == Decimal("10")
+    assert report.forecast_cost == Decimal("200000")
     assert report.submitted_by == manager
     assert page.locator("button[name=action]").count() == 0  # read-only now
     assert page.console_errors == []

@@ -33,7 +33,7 @@ MARCH = "2026-03-01"
 TODAY = date(2026, 3, 15)
 
 # Nothing disagrees: all green, 25 % done where the plan expects 24.45 % by 31 March
-# (straight line over 2026), no costs yet.
+# (straight line over 2026), the budget as forecast, no costs yet.
 CLEAN = {
     **{
         f"{name}_rag": "green"
@@ -41,7 +41,7 @@ CLEAN = {
     },
     "percent_complete": "25",
     "forecast_end": "2026-12-31",
-    "forecast_cost": "",
+    "forecast_cost": "100000",  # required to submit; the budget, and no costs to disagree
     "summary": "On track: design signed off.",
     "accomplishments": "Design review.",
     "next_steps": "Build.",
@@ -181,6 +181,66 @@ def test_submit_without_a_summary_is_refused_with_the_input_kept(client, managed
     assert response.context["form"].errors["summary"] == ["Write a summary before submitting."]
     assert 'value="26"' in response.content.decode()
     assert march_report(managed) is None
+
+
+def test_the_forecast_cost_starts_empty_with_last_periods_and_the_computed_eac_beside_it(
+    client, managed, manager
+):
+    StatusReportFactory(
+        project=managed,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+        percent_complete=Decimal("20"),
+        forecast_cost=Decimal("95000"),
+    )
+    CostEntryFactory(project=managed, date=date(2026, 3, 10), amount=Decimal("25000"))
+    client.force_login(manager)
+    response = client.get(report_url(managed))
+    form = response.context["form"]
+    assert form.initial["percent_complete"] == Decimal("20")  # carried forward
+    assert form.initial["forecast_cost"] is None  # not silently carried forward
+    assert 'name="forecast_cost"' in (html := response.content.decode())
+    assert 'name="forecast_cost" value=' not in html
+    # Beside it: last period's forecast and BAC ÷ CPI at 31 March with the 20 % shown:
+    # 100,000 × 25,000 / 20,000 = 125,000.
+    help_text = html[html.index('class="help forecast-help"') :].split("</small>")[0]
+    assert "Last period's forecast (Feb 2026)" in help_text, help_text
+    assert "95,000" in help_text
+    assert response.context["cross_check"].earned_value.computed_estimate_at_completion == (
+        Decimal("125000")
+    )
+    assert "Computed EAC (BAC ÷ CPI) at 31 Mar" in help_text and "125,000" in help_text
+
+
+def test_submit_without_a_forecast_cost_is_refused_with_the_input_kept(client, managed, manager):
+    client.force_login(manager)
+    response = post_report(client, managed, "submit", forecast_cost="", summary="Kept.")
+    assert response.status_code == 200
+    assert response.context["form"].errors["forecast_cost"] == [
+        "Give the forecast cost at completion before submitting."
+    ]
+    assert "Kept." in response.content.decode()
+    assert march_report(managed) is None
+    # A draft may be saved without one.
+    assert post_report(client, managed, "save", forecast_cost="").status_code == 302
+
+
+def test_a_forecast_far_below_the_computed_eac_asks_for_confirmation(client, managed, manager):
+    CostEntryFactory(project=managed, date=date(2026, 3, 10), amount=Decimal("40000"))
+    client.force_login(manager)
+    # 25 % done for 40,000: CPI 0.625, computed EAC 160,000; a 100,000 forecast is 37.5 %
+    # below it, more than the 15 % amber band.
+    response = post_report(client, managed, "submit", overall_rag="red", budget_rag="red")
+    assert response.status_code == 200
+    assert march_report(managed) is None
+    disagreements = {d.code: d.message for d in response.context["cross_check"].disagreements}
+    assert set(disagreements) == {"forecast_optimistic"}
+    assert "USD 160,000" in disagreements["forecast_optimistic"]
+    assert response.context["cross_check"].forecast_optimistic
+    ok = post_report(
+        client, managed, "submit", overall_rag="red", budget_rag="red", forecast_cost="160000"
+    )
+    assert ok.status_code == 302
 
 
 def test_submit_watermelon_asks_for_confirmation_first(client, managed, manager):

@@ -282,11 +282,15 @@ def test_submit_makes_the_report_read_only_until_pmo_reopens(managed, manager, m
     services.status_report_save(report=report, data={}, expected_version=None, by=manager)
     with pytest.raises(ValidationError) as error:
         services.status_report_submit(report=report, data={}, expected_version=1, by=manager)
-    assert "summary" in error.value.message_dict
+    assert {"summary", "forecast_cost"} <= set(error.value.message_dict)
     report = StatusReport.objects.get(pk=report.pk)
     services.status_report_submit(
         report=report,
-        data={"summary": "On track", "percent_complete": Decimal("55")},
+        data={
+            "summary": "On track",
+            "percent_complete": Decimal("55"),
+            "forecast_cost": Decimal("100000"),
+        },
         expected_version=1,
         by=manager,
     )

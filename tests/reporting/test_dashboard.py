@@ -11,7 +11,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.models import ObjectiveContribution, Portfolio, Program, StrategicObjective
+from core.months import add_months, month_end
+from demo.seed import build_demo
+from portfolio.models import (
+    EacBasis,
+    ObjectiveContribution,
+    Portfolio,
+    Program,
+    StrategicObjective,
+)
 from projects.models import Project
 from reporting import dashboard
 from tests.factories import ProjectFactory, StatusReportFactory
@@ -51,9 +59,7 @@ def test_demo_portfolio_figures(demo):
     assert board.kpis.risk_exposure == sum(r.risk_exposure for r in board.rows) + Decimal("870000")
     [fin_core] = [r for r in board.rows if r.project.code == "FIN-CORE"]
     assert fin_core.risk_exposure == Decimal("210000")
-    assert board.kpis.cost_performance_index == (
-        board.kpis.earned_value / board.kpis.actual_cost
-    ).quantize(Decimal("0.001"))
+    assert board.kpis.cost_performance_index == board.kpis.earned_value / board.kpis.actual_cost
     # FIN-SEC contributes 1, 1, 0, 3 to objectives weighted 35, 30, 20, 15: 110 / 300.
     fin_sec = Project.objects.get(code="FIN-SEC")
     assert board.alignment[fin_sec.pk] == Decimal("36.7")
@@ -84,7 +90,9 @@ def test_filters(demo):
     assert codes(health="none") == {"FIN-OPEN", "FIN-ROBO"}
     assert codes(manager=liam.pk) == {"FIN-DATA", "FIN-SEC"}
     assert codes(objective=security.pk) == contributing
-    assert codes(flag="over-budget") == {"FIN-DATA", "FIN-SEC"}
+    assert codes(flag="over-budget") == {"FIN-CORE", "FIN-DATA", "FIN-SEC"}
+    assert codes(flag="optimistic-forecast") == {"FIN-CORE"}
+    assert codes(flag="report-missing") == set()
     assert codes(flag="late-dependency") == {"FIN-CORE"}
     assert codes(flag="slipping", slip=40) == {"FIN-DATA"}
     assert codes(program=data_and_security.pk, health="amber") == {"FIN-DATA"}
@@ -134,7 +142,14 @@ def test_exceptions_list_the_watermelon_and_the_late_dependency(demo):
     assert [risk.title for risk in exceptions.escalated_risks] == [
         "Data model v2 not ready for wave 1"
     ]
-    assert {row.project.code for row in exceptions.over_budget} == {"FIN-DATA", "FIN-SEC"}
+    # FIN-CORE forecasts its budget, but BAC ÷ CPI (0.78) is over it: the worse of the two counts.
+    assert {row.project.code for row in exceptions.over_budget} == {
+        "FIN-CORE",
+        "FIN-DATA",
+        "FIN-SEC",
+    }
+    assert [row.project.code for row in exceptions.optimistic_forecasts] == ["FIN-CORE"]
+    assert exceptions.reports_missing == []
     assert all(row.worst_milestone_slip_days > 30 for row in exceptions.slipping)
 
     health = _board(demo, code="health").exceptions
@@ -162,7 +177,9 @@ def test_slip_threshold_comes_from_the_url(demo):
 # --- Change since the previous period -----------------------------------------------------------
 
 
-def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin):
+@pytest.fixture
+def reported_today(portfolio):
+    """A three-year plan through today with a report, 40 % done, for a period ending today."""
     today = timezone.localdate()
     project = ProjectFactory(
         portfolio=portfolio,
@@ -170,17 +187,93 @@ def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin)
         baseline_start=date(today.year - 1, 1, 1),
         baseline_end=date(today.year + 1, 12, 31),
     )
-    this_period = today.replace(day=1)
     StatusReportFactory(
         project=project,
-        period_start=this_period,
+        period_start=today.replace(day=1),
         period_end=today,
         percent_complete=Decimal("40"),
     )
+    return project
+
+
+def test_tiles_compare_with_the_end_of_the_previous_period(portfolio, pmo_admin, reported_today):
+    today = timezone.localdate()
+    this_period = today.replace(day=1)
+    StatusReportFactory(  # two months back: the period the tiles compare with
+        project=reported_today,
+        period_start=add_months(this_period, -2),
+        period_end=month_end(add_months(this_period, -2)),
+        percent_complete=Decimal("10"),
+    )
     board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
-    assert board.previous_as_of < this_period
+    # The end of the period before the latest closed one (last month's, on a month's last day).
+    assert month_end(add_months(this_period, -2)) <= board.previous_as_of < this_period
     assert board.kpis.earned_value == Decimal("40000.00")
-    assert board.previous_kpis.earned_value == Decimal("0")  # this period's report is new
+    assert board.previous_kpis.earned_value == Decimal("10000.00")  # the previous report's
     tiles = {tile.key: tile for tile in board.tiles}
-    assert tiles["spi"].previous == Decimal("0.000")
+    assert tiles["spi"].previous == board.previous_kpis.schedule_performance_index
     assert tiles["spi"].trend == "good"
+
+
+def test_a_project_without_a_status_date_then_has_no_index_to_compare(
+    portfolio, pmo_admin, reported_today
+):
+    """No submitted report before: no status date, so no SPI then (it used to count as 0)."""
+    today = timezone.localdate()
+    board = dashboard.portfolio_dashboard(portfolio=portfolio, user=pmo_admin, as_of=today)
+    assert board.previous_kpis.earned_value == Decimal("0")
+    assert board.previous_kpis.without_status_date == 1
+    tiles = {tile.key: tile for tile in board.tiles}
+    assert tiles["spi"].previous is None
+    assert (tiles["spi"].change, tiles["spi"].trend) == (None, "")
+
+
+# --- EAC: the computed one beside the manager's forecast ------------------------------------
+
+
+def test_fin_core_computed_eac_is_over_budget_and_the_portfolio_rolls_up_the_worse(client, db):
+    """FIN-CORE (the watermelon) forecasts exactly its budget while CPI 0.78 computes an EAC
+    far above it: it is over budget, its forecast is flagged, and the portfolio EAC counts the
+    computed one (the forecast alone understated it by about 1.8 M)."""
+    build_demo()
+    executive = get_user_model().objects.get(username="executive")
+    board = _board(executive)
+    [fin_core] = [row for row in board.rows if row.project.code == "FIN-CORE"]
+    ev, budget = fin_core.earned_value, fin_core.project.budget
+
+    assert ev.forecast_cost == budget
+    assert ev.computed_estimate_at_completion == budget / ev.cost_performance_index > budget
+    assert ev.estimate_at_completion == ev.computed_estimate_at_completion  # worse of the two
+    assert ev.variance_at_completion < 0
+    assert fin_core in board.exceptions.over_budget
+    assert fin_core in board.exceptions.optimistic_forecasts
+    assert board.exceptions.count >= len(board.exceptions.optimistic_forecasts) == 1
+
+    def worse_of(row):
+        known = [
+            value
+            for value in (
+                row.earned_value.computed_estimate_at_completion,
+                row.earned_value.forecast_cost,
+            )
+            if value is not None
+        ]
+        return max(known) if known else row.project.budget
+
+    assert board.kpis.estimate_at_completion == sum(worse_of(row) for row in board.rows)
+
+    finance = Portfolio.objects.get(code="finance")
+    finance.eac_basis = EacBasis.FORECAST
+    finance.save()
+    understated = board.kpis.estimate_at_completion - _board(executive).kpis.estimate_at_completion
+    cent = Decimal("0.01")  # sums of exact figures: equal to the cent
+    assert understated.quantize(cent) == (
+        ev.computed_estimate_at_completion - ev.forecast_cost
+    ).quantize(cent)
+    assert understated > Decimal("1800000")
+
+    client.force_login(executive)
+    html = client.get(reverse("portfolio:detail", args=["finance"])).content.decode()
+    assert "Optimistic forecasts" in html and "Forecast over budget" in html
+    page = client.get(reverse("projects:detail", args=[fin_core.project.pk])).content.decode()
+    assert "Forecast more optimistic than the numbers." in page

@@ -5,7 +5,7 @@ and the API's portfolio KPIs, to the cent; and a project exactly on plan shows n
 the previous period, on the dashboard's tiles as in the monthly review's changes."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,18 +17,24 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 import charts
-from core.months import add_months, month_end
+from core.months import add_months, month_end, month_start
 from portfolio.models import Portfolio, Program
 from projects import evm
-from projects.models import Project
+from projects.models import CostEntry, Project
 from projects.selectors import project_performance
 from reporting import digests, review_display, reviews, services
 from reporting.models import DigestSubscription
 from risks import services as risk_services
 from risks.models import Risk
-from tests.factories import CostEntryFactory, ProjectFactory, StatusReportFactory
+from tests.factories import (
+    CostEntryFactory,
+    ProgramFactory,
+    ProjectFactory,
+    StatusReportFactory,
+)
 
 pytestmark = pytest.mark.django_db
+CENT, INDEX = Decimal("0.01"), Decimal("0.001")
 
 
 @pytest.fixture
@@ -45,9 +51,13 @@ def _assert_is_the_sum_of_the_project_pages(rollup, performances) -> None:
     figures = [performance.earned_value for performance in performances]
     assert rollup.project_count == len(figures) > 0
     assert rollup.budget == sum(ev.budget_at_completion for ev in figures)
-    assert rollup.actual_cost == sum(ev.actual_cost for ev in figures)
-    assert rollup.earned_value == sum(ev.earned_value for ev in figures)
-    assert rollup.planned_value == sum(ev.planned_value for ev in figures)
+    # A project without a status date has no AC, EV or PV: it adds nothing to them.
+    assert rollup.actual_cost == sum(ev.actual_cost or 0 for ev in figures)
+    assert rollup.earned_value == sum(ev.earned_value or 0 for ev in figures)
+    assert rollup.planned_value == sum(ev.planned_value or 0 for ev in figures)
+    assert rollup.cost_to_date == sum(ev.cost_to_date for ev in figures)
+    assert rollup.first_status_date == min(ev.status_date for ev in figures if ev.status_date)
+    assert rollup.last_status_date == max(ev.status_date for ev in figures if ev.status_date)
     # A project without an EAC yet (no progress reported) counts at its budget.
     assert rollup.estimate_at_completion == sum(
         ev.estimate_at_completion or ev.budget_at_completion for ev in figures
@@ -60,6 +70,8 @@ def _assert_is_the_sum_of_the_project_pages(rollup, performances) -> None:
         p.latest_report.overall_rag if p.latest_report else "" for p in performances
     )
     assert rollup.watermelons == sum(p.is_watermelon for p in performances)
+    assert rollup.optimistic_forecasts == sum(p.forecast_optimistic for p in performances)
+    assert rollup.reports_missing == sum(p.report_missing for p in performances)
 
 
 @pytest.mark.parametrize("username", ["executive", "project_manager"])
@@ -157,16 +169,16 @@ def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
         # ...the stored review of this month (as of today) holds the same figures...
         assert review.period_start <= today <= review.period_end
         assert review.kpis == reviews.rollup_as_json(rollup), portfolio.code
-        # ...and so does the API.
+        # ...and so does the API, which shows the exact figures to the cent and indices to 0.001.
         assert _api_kpis(api, portfolio) == {
             "project_count": rollup.project_count,
             "budget": rollup.budget,
             "actual_cost": rollup.actual_cost,
-            "earned_value": rollup.earned_value,
-            "planned_value": rollup.planned_value,
-            "estimate_at_completion": rollup.estimate_at_completion,
-            "cost_performance_index": rollup.cost_performance_index,
-            "schedule_performance_index": rollup.schedule_performance_index,
+            "earned_value": rollup.earned_value.quantize(CENT),
+            "planned_value": rollup.planned_value.quantize(CENT),
+            "estimate_at_completion": rollup.estimate_at_completion.quantize(CENT),
+            "cost_performance_index": rollup.cost_performance_index.quantize(INDEX),
+            "schedule_performance_index": rollup.schedule_performance_index.quantize(INDEX),
             "risk_exposure": rollup.risk_exposure,
             "watermelons": rollup.watermelons,
             "late_milestones": rollup.late_milestones,
@@ -175,61 +187,124 @@ def test_dashboard_project_pages_stored_review_and_api_agree(client, executive):
     assert late_milestones > 0  # the demo has late milestones, so the comparison means something
 
 
-def test_a_project_exactly_on_plan_shows_no_change_since_the_previous_period(
-    client, portfolio, pmo_admin
-):
-    """Each month the project reports the planned % complete and has spent exactly what it
-    earned: CPI and SPI stay 1.000, EAC stays the budget; only the money spent moves."""
-    year = timezone.localdate().year - 1
+BUDGET = Decimal("120000.00")
+PLAN_DAYS = 400  # planned % = days ÷ 4: a whole hundredth, so a manager can report it exactly
+DAILY_COST = BUDGET / PLAN_DAYS  # 300.00: each day's planned value
+
+
+@pytest.fixture
+def on_plan(portfolio):
+    """A project that progresses and spends exactly on plan: it started six months ago, books
+    each day's planned value that day up to today, and reports the planned % complete at the
+    end of every month closed so far (this month's report is not due yet)."""
+    today = timezone.localdate()
+    start = add_months(month_start(today), -6)
     project = ProjectFactory(
         portfolio=portfolio,
-        budget=Decimal("120000"),
-        baseline_start=date(year, 1, 1),
-        baseline_end=date(year, 12, 31),
+        program=ProgramFactory(portfolio=portfolio),
+        budget=BUDGET,
+        start_date=start,
+        end_date=start + timedelta(days=PLAN_DAYS),
+        baseline_start=start,
+        baseline_end=start + timedelta(days=PLAN_DAYS),
     )
-    spent = Decimal("0")
-    for month in (date(year, 4, 1), date(year, 5, 1)):
-        end = month_end(month)
-        planned = evm.planned_percent(project.baseline_start, project.baseline_end, [], end)
+    month = start
+    while month < month_start(today):
         StatusReportFactory(
             project=project,
             period_start=month,
-            period_end=end,
-            percent_complete=planned,
+            period_end=month_end(month),
+            percent_complete=(month_end(month) - start).days * Decimal(100) / PLAN_DAYS,
+            forecast_cost=BUDGET,
             overall_rag="green",
         )
-        earned = (project.budget * planned / 100).quantize(Decimal("0.01"))
-        CostEntryFactory(project=project, date=month.replace(day=15), amount=earned - spent)
-        spent = earned
-    april = services.run_review(portfolio=portfolio, kind="monthly", period=f"{year}-04")
-    may = services.run_review(portfolio=portfolio, kind="monthly", period=f"{year}-05")
+        month = add_months(month, 1)
+    CostEntry.objects.bulk_create(
+        CostEntryFactory.build(project=project, date=start + timedelta(days=day), amount=DAILY_COST)
+        for day in range(1, (today - start).days + 1)
+    )
+    return project
 
+
+def _as_of_dates(today: date) -> list[date]:
+    """Month ends, the day after, mid-month days (what "today" usually is) and today."""
+    dates = {today}
+    for back in (1, 2, 3):
+        month = add_months(month_start(today), -back)
+        dates |= {month_end(month), month_end(month) + timedelta(days=1), month.replace(day=15)}
+    return sorted(day for day in dates if day <= today)
+
+
+def _assert_on_plan_with_no_change(board, as_of: date) -> None:
+    now, before = board.kpis, board.previous_kpis
+    assert now.cost_performance_index == now.schedule_performance_index == 1, as_of
+    assert before.cost_performance_index == before.schedule_performance_index == 1, as_of
+    assert now.estimate_at_completion == now.budget and now.variance_at_completion == 0
+    assert now.computed_health_counts == {"green": 1} == before.computed_health_counts
+    # The status date moves only once a month's report is in: then only the money spent
+    # moves (AC, and EV and PV with it); between two status dates nothing does.
+    moved = {"ac"} if now.last_status_date != before.last_status_date else set()
+    assert {tile.key for tile in board.tiles if tile.change} == moved, as_of
+    assert all(tile.trend == "" for tile in board.tiles), as_of
+    assert now.spent_since_status_date == DAILY_COST * (as_of - now.last_status_date).days
+
+
+def test_a_project_exactly_on_plan_shows_no_change_since_the_previous_period(
+    client, portfolio, pmo_admin, on_plan
+):
+    """Every page, at any as-of date, month end or mid-month: CPI = SPI = 1, EAC = BAC, no
+    change on any tile; each project is measured at its status date, then and now."""
+    today = timezone.localdate()
     client.force_login(pmo_admin)
+    program_url = reverse("portfolio:program", args=[portfolio.code, on_plan.program_id])
+    for as_of in _as_of_dates(today):
+        params = {"as_of": as_of.isoformat()}
+        board = client.get(reverse("portfolio:detail", args=[portfolio.code]), params).context[
+            "board"
+        ]
+        assert board.kpis.last_status_date == month_end(add_months(month_start(as_of), -1)) or (
+            board.kpis.last_status_date == as_of
+        ), as_of
+        _assert_on_plan_with_no_change(board, as_of)
+        _assert_on_plan_with_no_change(client.get(program_url, params).context["board"], as_of)
+
+    [row] = client.get(reverse("portfolio:list")).context["overview"].rows
+    assert row.kpis.cost_performance_index == row.kpis.schedule_performance_index == 1
+    page = client.get(reverse("projects:detail", args=[on_plan.pk])).context["performance"]
+    assert page.status_date == month_end(add_months(month_start(today), -1))
+    ev = page.earned_value
+    assert ev.cost_performance_index == ev.schedule_performance_index == 1
+    assert ev.estimate_at_completion == ev.computed_estimate_at_completion == BUDGET
+    assert ev.pessimistic_estimate_at_completion == BUDGET
+    assert (page.computed_health, page.is_watermelon, page.forecast_optimistic) == (
+        "green",
+        False,
+        False,
+    )
+
+    # The stored reviews: the last two closed months and this month so far (as of today).
+    reviews_run = [
+        services.run_review(portfolio=portfolio, kind="monthly", period=month)
+        for month in (add_months(today, -2), add_months(today, -1), today)
+    ]
+    for review in reviews_run:
+        assert review.kpis["cost_performance_index"] == "1.000", review.period_start
+        assert review.kpis["schedule_performance_index"] == "1.000", review.period_start
+    for review in reviews_run[1:]:
+        changes = {name: Decimal(value) for name, value in review.findings["changes"].items()}
+        assert changes["cost_performance_index"] == changes["schedule_performance_index"] == 0
+        assert changes["estimate_at_completion"] == changes["watermelons"] == 0
+    last_month, this_month = reviews_run[1:]
     board = client.get(
         reverse("portfolio:detail", args=[portfolio.code]),
-        {"as_of": month_end(date(year, 5, 1)).isoformat()},
+        {"as_of": last_month.period_end.isoformat()},
     ).context["board"]
-
-    assert board.previous_as_of == month_end(add_months(date(year, 5, 1), -1))
-    assert board.kpis.cost_performance_index == board.kpis.schedule_performance_index == 1
-    assert board.kpis.computed_health_counts == board.previous_kpis.computed_health_counts
-    assert {tile.key for tile in board.tiles if tile.change} == {"ac"}
-    assert all(tile.trend == "" for tile in board.tiles)
-    # The dashboard's two dates are the two stored reviews' figures...
-    assert may.kpis == reviews.rollup_as_json(board.kpis)
-    assert april.kpis == reviews.rollup_as_json(board.previous_kpis)
-    # ...and the review's changes since the previous one agree: only money moved.
-    changes = {name: Decimal(value) for name, value in may.findings["changes"].items()}
-    assert {name for name, value in changes.items() if value} == {
-        "actual_cost",
-        "earned_value",
-        "planned_value",
-    }
-    assert changes["cost_performance_index"] == changes["schedule_performance_index"] == 0
-    assert changes["actual_cost"] == board.kpis.actual_cost - board.previous_kpis.actual_cost
-
-
-# --- An escalated project risk and its portfolio risk are one exposure ------------------------
+    assert last_month.kpis == reviews.rollup_as_json(board.kpis)
+    assert reviews_run[0].kpis == reviews.rollup_as_json(board.previous_kpis)
+    # This month's report is not in yet: the same status date as last month's review.
+    assert {name for name, value in this_month.findings["changes"].items() if Decimal(value)} == (
+        set()
+    )
 
 
 @pytest.fixture

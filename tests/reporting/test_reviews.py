@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from core.months import month_end
 from portfolio.models import Portfolio
 from projects.models import Project
 from reporting import kpis, reviews, services
@@ -61,9 +62,15 @@ def test_monthly_review_stores_kpis_and_one_snapshot_per_project_once():
 
 def test_monthly_review_reports_changes_since_last_month(portfolio):
     project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
-    CostEntryFactory(project=project, date=date(2026, 9, 10), amount=Decimal("100"))
+    for month, amount in ((9, "100"), (10, "50")):
+        # AC counts up to the status date: each month's submitted report sets it.
+        StatusReportFactory(
+            project=project,
+            period_start=date(2026, month, 1),
+            period_end=month_end(date(2026, month, 1)),
+        )
+        CostEntryFactory(project=project, date=date(2026, month, 10), amount=Decimal(amount))
     services.run_review(portfolio=portfolio, kind="monthly", period="2026-09")
-    CostEntryFactory(project=project, date=date(2026, 10, 10), amount=Decimal("50"))
     october = services.run_review(portfolio=portfolio, kind="monthly", period="2026-10")
     assert Decimal(october.findings["changes"]["actual_cost"]) == Decimal("50.00")
 

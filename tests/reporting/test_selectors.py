@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 import charts
+from core.months import month_end
 from projects import services
 from reporting import selectors
 from risks import services as risk_services
@@ -117,6 +118,7 @@ def test_review_trends_plot_stored_reviews_oldest_first(portfolio):
 
     project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
     for month, amount in ((9, "100"), (10, "300")):
+        _monthly_report(project, month)  # AC counts up to the status date it sets
         CostEntryFactory(project=project, date=date(2026, month, 5), amount=Decimal(amount))
         review_services.run_review(portfolio=portfolio, kind="monthly", period=f"2026-{month}")
     trends = selectors.review_trends(portfolio=portfolio)
@@ -130,6 +132,8 @@ def test_review_trends_plot_stored_reviews_oldest_first(portfolio):
 
 def test_dashboard_as_of_a_review_date(client, portfolio, member_of):
     project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
+    for month in (9, 10):
+        _monthly_report(project, month)  # AC counts up to the status date it sets
     CostEntryFactory(project=project, date=date(2026, 9, 5), amount=Decimal("100"))
     CostEntryFactory(project=project, date=date(2026, 10, 5), amount=Decimal("300"))
     client.force_login(member_of(portfolio, "executive"))
@@ -139,3 +143,11 @@ def test_dashboard_as_of_a_review_date(client, portfolio, member_of):
     )
     later = client.get(url, {"as_of": "2999-01-01"}).context["board"]  # clamped to today
     assert later.as_of <= date.today() and later.kpis.actual_cost == Decimal("400")
+
+
+def _monthly_report(project, month):
+    return StatusReportFactory(
+        project=project,
+        period_start=date(2026, month, 1),
+        period_end=month_end(date(2026, month, 1)),
+    )
