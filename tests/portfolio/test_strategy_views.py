@@ -241,6 +241,41 @@ def test_candidate_edit_permissions(client, role, portfolio, project):
     )
 
 
+def test_a_forged_mandatory_flag_from_a_project_manager_is_ignored(client, portfolio, project):
+    client.force_login(project.manager)
+    response = client.get(purl("candidate-create", portfolio))
+    assert 'name="is_mandatory"' not in response.content.decode()
+    response = client.post(
+        purl("candidate-create", portfolio), candidate_data(code="MINE", is_mandatory="on")
+    )
+    assert response.status_code == 302
+    assert Project.objects.get(code="MINE").is_mandatory is False
+    response = client.post(
+        purl("candidate-edit", portfolio, project.pk), edit_data(project, is_mandatory="on")
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.is_mandatory is False
+
+
+def test_a_portfolio_manager_sets_the_mandatory_flag(client, portfolio, project, member_of):
+    client.force_login(member_of(portfolio, "portfolio_manager"))
+    response = client.get(purl("candidate-edit", portfolio, project.pk))
+    assert 'name="is_mandatory"' in response.content.decode()
+    client.post(
+        purl("candidate-edit", portfolio, project.pk), edit_data(project, is_mandatory="on")
+    )
+    project.refresh_from_db()
+    assert project.is_mandatory is True
+
+
+def test_the_candidate_form_offers_only_projects_the_user_sees(client, portfolio, project):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1")
+    client.force_login(project.manager)
+    body = client.get(purl("candidate-edit", portfolio, project.pk)).content.decode()
+    assert f'value="{hidden.pk}"' not in body and "HIDDEN-1" not in body
+
+
 # --- Refusals shown as form errors -----------------------------------------------------------
 
 
