@@ -484,6 +484,28 @@ def test_reader_sees_scores_read_only(client, portfolio, project, criteria):
     assert page.count('method="post"') == 1 and "Huge" in page
 
 
+def test_candidates_name_only_links_the_user_may_open(client, portfolio, project):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1")
+    shown = ProjectFactory(portfolio=portfolio, code="SHOWN-1", manager=project.manager)
+    project.requires.set([hidden, shown])
+    project.excludes.set([ProjectFactory(portfolio=portfolio, code="HIDDEN-2")])
+    client.force_login(project.manager)
+    page = client.get(purl("candidates", portfolio)).content.decode()
+    assert "HIDDEN-1" not in page and "HIDDEN-2" not in page
+    assert "SHOWN-1" in page
+    assert "and <span" in page and "1 project you cannot open" in page
+
+
+def test_ranking_counts_hidden_projects_without_naming_them(client, portfolio, project, criteria):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1", stage="candidate")
+    for ranked in (project, hidden):
+        ProjectScore.objects.create(project=ranked, criterion=criteria[0], score=4)
+    client.force_login(project.manager)
+    page = client.get(purl("ranking", portfolio)).content.decode()
+    assert "HIDDEN-1" not in page and "CAND" in page
+    assert "includes 1 project you cannot open" in page
+
+
 def test_outsider_gets_404(client, portfolio, project):
     client.force_login(user_in_role("outsider", project))
     for name in ("objectives", "ranking", "candidates", "pending-gates"):
