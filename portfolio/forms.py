@@ -313,7 +313,7 @@ class CandidateForm(forms.ModelForm):
             "is_mandatory": "Selection must then include it.",
             "requires": "Projects this one cannot go ahead without.",
             "excludes": "Projects that cannot go ahead together with this one (both ways).",
-            "code": "Unique in the portfolio, e.g. PRD-OFF.",
+            "code": "Unique in the portfolio, e.g. ABC-NEW.",
         }
 
     def __init__(self, *args, portfolio, user, **kwargs):
@@ -323,9 +323,7 @@ class CandidateForm(forms.ModelForm):
         if not access.can_manage_portfolio(user, portfolio):
             # Only the portfolio's PMO and portfolio managers decide what selection must take.
             del self.fields["is_mandatory"]
-        others = (
-            Project.objects.visible_to(user).filter(portfolio=portfolio).order_by("code")
-        )
+        others = Project.objects.visible_to(user).filter(portfolio=portfolio).order_by("code")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
             self.fields["code"].disabled = True

@@ -29,8 +29,9 @@ def _dependency_or_404(request, dependency_pk) -> ProjectDependency:
     except ProjectDependency.DoesNotExist as missing:
         raise Http404("No such dependency.") from missing
     access.require(access.can_edit_project(request.user, dependency.successor))
+    hidden = "a project you cannot open"
     dependency.predecessor_label = (
-        dependency.predecessor.code if dependency.predecessor_visible else "a project you cannot open"
+        dependency.predecessor.code if dependency.predecessor_visible else hidden
     )
     return dependency
 
