@@ -218,16 +218,20 @@ def dependency_for_edit(*, user, pk: int) -> ProjectDependency:
     (the page belongs to it). `predecessor_visible` says whether the user may open the
     predecessor: a page names it only then."""
     visible = Project.objects.visible_to(user)
-    return ProjectDependency.objects.annotate(
-        predecessor_visible=Exists(visible.filter(pk=OuterRef("predecessor_id")))
-    ).select_related(
-        "successor__portfolio",
-        "successor__program",
-        "successor__manager",
-        "successor__sponsor",
-        "predecessor",
-        "predecessor_milestone",
-    ).get(pk=pk, successor__in=visible.values("pk"))
+    return (
+        ProjectDependency.objects.annotate(
+            predecessor_visible=Exists(visible.filter(pk=OuterRef("predecessor_id")))
+        )
+        .select_related(
+            "successor__portfolio",
+            "successor__program",
+            "successor__manager",
+            "successor__sponsor",
+            "predecessor",
+            "predecessor_milestone",
+        )
+        .get(pk=pk, successor__in=visible.values("pk"))
+    )
 
 
 # --- Selectors: the portfolio dependency page ------------------------------------------------
