@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/slate_bench
 
-.PHONY: demo test lint format install bench clean
+.PHONY: demo test lint format install bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,22 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
 		--portfolio scale-01,scale-02,scale-03
+
+# PostgreSQL only: a custom-format dump (pg_dump -Fc) of DATABASE_URL, and its restore into
+# DATABASE_URL (dropping the objects it holds first). make restore BACKUP_FILE=var/slate-….dump
+BACKUP_FILE ?= var/slate-$(shell date +%Y-%m-%d).dump
+
+backup:
+	@test -n "$(DATABASE_URL)" || { echo "Set DATABASE_URL to the PostgreSQL database" >&2; exit 1; }
+	mkdir -p $(dir $(BACKUP_FILE))
+	pg_dump -Fc --no-owner --file="$(BACKUP_FILE)" "$(DATABASE_URL)"
+	@echo "Backed up to $(BACKUP_FILE)"
+
+restore:
+	@test -n "$(DATABASE_URL)" || { echo "Set DATABASE_URL to the PostgreSQL database" >&2; exit 1; }
+	@test -f "$(BACKUP_FILE)" || { echo "No backup at $(BACKUP_FILE)" >&2; exit 1; }
+	pg_restore --clean --if-exists --no-owner --exit-on-error --dbname="$(DATABASE_URL)" "$(BACKUP_FILE)"
+	@echo "Restored $(BACKUP_FILE)"
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
+from core import access
 from portfolio.models import (
     Contribution,
     CriterionDirection,
@@ -312,14 +313,17 @@ class CandidateForm(forms.ModelForm):
             "is_mandatory": "Selection must then include it.",
             "requires": "Projects this one cannot go ahead without.",
             "excludes": "Projects that cannot go ahead together with this one (both ways).",
-            "code": "Unique in the portfolio, e.g. PRD-OFF.",
+            "code": "Unique in the portfolio, e.g. ABC-NEW.",
         }
 
-    def __init__(self, *args, portfolio, **kwargs):
+    def __init__(self, *args, portfolio, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s.value, s.label) for s in INTAKE_STAGES]
         self.fields["program"].queryset = Program.objects.filter(portfolio=portfolio)
-        others = Project.objects.filter(portfolio=portfolio).order_by("code")
+        if not access.can_manage_portfolio(user, portfolio):
+            # Only the portfolio's PMO and portfolio managers decide what selection must take.
+            del self.fields["is_mandatory"]
+        others = Project.objects.visible_to(user).filter(portfolio=portfolio).order_by("code")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
             self.fields["code"].disabled = True

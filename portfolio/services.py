@@ -414,6 +414,43 @@ def _check_links(project: Project, requires: list[Project], excludes: list[Proje
             )
 
 
+# Fields of a business case that only the portfolio's PMO and portfolio managers may set:
+# whether the selection must take the project.
+PORTFOLIO_MANAGER_FIELDS = ("is_mandatory",)
+
+
+def _check_manager_fields(project: Project, data: dict, by) -> None:
+    """Refuse a change to a portfolio manager's field by anyone else (a forged POST, an API
+    call); sending the current value is not a change."""
+    if access.can_manage_portfolio(by, project.portfolio_id):
+        return
+    if project.pk:
+        current = Project.objects.filter(pk=project.pk).values(*PORTFOLIO_MANAGER_FIELDS).get()
+    else:
+        current = {name: Project._meta.get_field(name).default for name in PORTFOLIO_MANAGER_FIELDS}
+    errors = {
+        name: "Only the portfolio's PMO and portfolio managers may change this."
+        for name in PORTFOLIO_MANAGER_FIELDS
+        if name in data and data[name] != current[name]
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _links_with_hidden(project: Project, field: str, chosen: list[Project], by) -> list[Project]:
+    """The links to save: the ones chosen among the projects `by` may see, and the project's
+    current links to projects `by` may not see (kept as they are: he cannot judge them).
+    Choosing a project `by` may not see is refused."""
+    visible = Project.objects.visible_to(by)
+    visible_ids = set(visible.filter(pk__in=[p.pk for p in chosen]).values_list("pk", flat=True))
+    if any(p.pk not in visible_ids for p in chosen):
+        raise ValidationError({field: "Choose among the projects you can open."})
+    if not project.pk:
+        return chosen
+    hidden = getattr(project, field).exclude(pk__in=visible.values("pk"))
+    return [*chosen, *hidden]
+
+
 def _validate_candidate(project: Project) -> None:
     errors = {}
     if project.stage not in INTAKE_STAGES:
@@ -501,6 +538,9 @@ def candidate_propose(
     # Every problem at once: the business case's fields and each role request's row.
     errors, row_errors, allocations = {}, {}, []
     for check in (
+        lambda: _check_manager_fields(project, data, by),
+        lambda: _links_with_hidden(project, "requires", requires, by),
+        lambda: _links_with_hidden(project, "excludes", excludes, by),
         lambda: _validate_candidate(project),
         lambda: _check_links(project, requires, excludes),
         lambda: project.full_clean(exclude=list(errors)),
@@ -550,10 +590,12 @@ def candidate_update(
             "Only ideas and candidates are edited here; an approved project's plan is edited "
             "on its plan page."
         )
+    _check_manager_fields(project, data, by)
     for name in CANDIDATE_FIELDS:
         if name in data:
             setattr(project, name, data[name])
-    requires, excludes = list(requires), list(excludes)
+    requires = _links_with_hidden(project, "requires", list(requires), by)
+    excludes = _links_with_hidden(project, "excludes", list(excludes), by)
     _validate_candidate(project)
     _check_links(project, requires, excludes)
     project._history_user = by

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DateField,
     DecimalField,
     F,
@@ -288,6 +289,8 @@ class Ranking:
     previous: RankingSnapshot | None
     ranked_count: int
     columns: list[SortColumn] = field(default_factory=list)
+    # Ranked projects the user may not open: counted in `ranked_count`, never named.
+    hidden_ranked_count: int = 0
 
 
 def _sort_key(attribute: str, descending: bool):
@@ -432,6 +435,9 @@ def ranked_projects(
         previous=previous,
         ranked_count=len(ranks),
         columns=_sort_columns(column, descending),
+        hidden_ranked_count=sum(
+            1 for record in records if not record["is_visible"] and record["pk"] in ranks
+        ),
     )
 
 
@@ -440,14 +446,21 @@ def ranked_projects(
 
 def candidate_projects(*, portfolio: Portfolio, user) -> QuerySet[Project]:
     """Ideas and candidates of the portfolio with their business case, links and requested
-    roles (prefetched: a page of them is a fixed number of queries)."""
+    roles (prefetched: a page of them is a fixed number of queries). The links are the ones
+    to projects `user` may see (`visible_requires`, `visible_excludes`); `requires_count` and
+    `excludes_count` count them all, so a page can say how many it does not name."""
+    linked = Project.objects.visible_to(user).only("pk", "code").order_by("code")
     return (
         Project.objects.visible_to(user)
         .filter(portfolio=portfolio, stage__in=(Stage.IDEA, Stage.CANDIDATE))
         .select_related("manager", "program")
+        .annotate(
+            requires_count=Count("requires", distinct=True),
+            excludes_count=Count("excludes", distinct=True),
+        )
         .prefetch_related(
-            Prefetch("requires", queryset=Project.objects.only("pk", "code").order_by("code")),
-            Prefetch("excludes", queryset=Project.objects.only("pk", "code").order_by("code")),
+            Prefetch("requires", queryset=linked, to_attr="visible_requires"),
+            Prefetch("excludes", queryset=linked, to_attr="visible_excludes"),
             Prefetch(
                 "allocations",
                 queryset=Allocation.objects.select_related("role").order_by("start_month", "pk"),

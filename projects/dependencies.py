@@ -215,15 +215,23 @@ def predecessor_choices(*, successor: Project, user) -> list[Project]:
 def dependency_for_edit(*, user, pk: int) -> ProjectDependency:
     """The dependency behind an edit or delete page, with its successor loaded as the project
     pages load it. Raises ProjectDependency.DoesNotExist unless the user sees the successor
-    (the page belongs to it)."""
-    return ProjectDependency.objects.select_related(
-        "successor__portfolio",
-        "successor__program",
-        "successor__manager",
-        "successor__sponsor",
-        "predecessor",
-        "predecessor_milestone",
-    ).get(pk=pk, successor__in=Project.objects.visible_to(user).values("pk"))
+    (the page belongs to it). `predecessor_visible` says whether the user may open the
+    predecessor: a page names it only then."""
+    visible = Project.objects.visible_to(user)
+    return (
+        ProjectDependency.objects.annotate(
+            predecessor_visible=Exists(visible.filter(pk=OuterRef("predecessor_id")))
+        )
+        .select_related(
+            "successor__portfolio",
+            "successor__program",
+            "successor__manager",
+            "successor__sponsor",
+            "predecessor",
+            "predecessor_milestone",
+        )
+        .get(pk=pk, successor__in=visible.values("pk"))
+    )
 
 
 # --- Selectors: the portfolio dependency page ------------------------------------------------

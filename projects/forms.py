@@ -159,6 +159,14 @@ def _milestone_label(milestone: Milestone) -> str:
     return f"{milestone.name} ({when})"
 
 
+HIDDEN_PROJECT = "A project you cannot open"
+NO_PREDECESSOR_HELP = (
+    "No other project of this portfolio is open to you. You can choose the projects you can "
+    "open: the ones you manage or sponsor, or every project of a portfolio you are a member "
+    "of. Ask the portfolio's PMO or a portfolio manager to add a dependency on another project."
+)
+
+
 class DependencyForm(forms.Form):
     """One select says both whom the project needs and what delivers it: per predecessor
     project, an option for its finish and one per milestone ("p12" or "m34"), grouped by
@@ -182,7 +190,9 @@ class DependencyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Why it is needed"
     )
 
-    def __init__(self, data=None, *, candidates: list[Project], instance=None):
+    def __init__(
+        self, data=None, *, candidates: list[Project], instance=None, hidden_predecessor=False
+    ):
         self.instance = instance
         initial = {}
         if instance is not None:
@@ -211,9 +221,16 @@ class DependencyForm(forms.Form):
             if current not in self._choices:
                 milestone = instance.predecessor_milestone
                 label = _milestone_label(milestone) if milestone else "its finish"
-                groups.insert(0, (f"{instance.predecessor.code} (current)", [(current, label)]))
+                if hidden_predecessor:
+                    # A link someone else made to a project the user cannot open: kept, unnamed.
+                    code, label = HIDDEN_PROJECT, "as set"
+                else:
+                    code = instance.predecessor.code
+                groups.insert(0, (f"{code} (current)", [(current, label)]))
                 self._choices[current] = (instance.predecessor, milestone)
         self.fields["predecessor"].choices = [("", "Choose a project…"), *groups]
+        if not candidates:
+            self.fields["predecessor"].help_text = NO_PREDECESSOR_HELP
 
     def clean(self):
         cleaned = super().clean()

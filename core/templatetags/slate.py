@@ -139,6 +139,20 @@ def month_range(start, end):
     return f"{start:%b %Y} – {end:%b %Y} ({months} mo)"
 
 
+@register.simple_tag
+def hidden_count(total, shown):
+    """After a list of the projects a user may see: how many more there are that he may not
+    open, without naming them (" and 2 projects you cannot open"); empty when none."""
+    hidden = (total or 0) - len(shown)
+    if hidden <= 0:
+        return ""
+    lead = " and " if len(shown) else ""
+    plural = "s" if hidden != 1 else ""
+    return format_html(
+        '{}<span class="muted">{} project{} you cannot open</span>', lead, hidden, plural
+    )
+
+
 # --- Dashboards ------------------------------------------------------------------------------
 
 HEALTH_SEGMENTS = (

@@ -277,6 +277,7 @@ def candidate_create(request, code):
         posted(request),
         instance=Project(portfolio=portfolio, stage=Stage.CANDIDATE),
         portfolio=portfolio,
+        user=request.user,
     )
     roles = RoleRequestFormSet(posted(request), prefix="roles")
     roles.set_errors = []
@@ -321,7 +322,9 @@ def candidate_edit(request, code, pk):
         pk=pk,
     )
     access.require(access.can_edit_project(request.user, project))
-    form = CandidateForm(posted(request), instance=copy.copy(project), portfolio=portfolio)
+    form = CandidateForm(
+        posted(request), instance=copy.copy(project), portfolio=portfolio, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,

@@ -29,6 +29,10 @@ def _dependency_or_404(request, dependency_pk) -> ProjectDependency:
     except ProjectDependency.DoesNotExist as missing:
         raise Http404("No such dependency.") from missing
     access.require(access.can_edit_project(request.user, dependency.successor))
+    hidden = "a project you cannot open"
+    dependency.predecessor_label = (
+        dependency.predecessor.code if dependency.predecessor_visible else hidden
+    )
     return dependency
 
 
@@ -78,10 +82,12 @@ def dependency_create(request, pk):
 def dependency_edit(request, dependency_pk):
     dependency = _dependency_or_404(request, dependency_pk)
     successor = dependency.successor
+    saved_predecessor_id, saved_label = dependency.predecessor_id, dependency.predecessor_label
     form = DependencyForm(
         posted(request),
         candidates=dependencies.predecessor_choices(successor=successor, user=request.user),
         instance=dependency,
+        hidden_predecessor=not dependency.predecessor_visible,
     )
     if request.method == "POST" and form.is_valid():
         saved = run_service(
@@ -91,7 +97,12 @@ def dependency_edit(request, dependency_pk):
             ),
         )
         if saved:
-            messages.success(request, f"Dependency on {saved.predecessor.code} saved.")
+            label = (
+                saved_label
+                if saved.predecessor_id == saved_predecessor_id
+                else saved.predecessor.code
+            )
+            messages.success(request, f"Dependency on {label} saved.")
             return _back_to_project(successor)
     return _page(
         request, "projects/dependency_form.html", successor, form=form, dependency=dependency
@@ -106,7 +117,7 @@ def dependency_delete(request, dependency_pk):
     if request.method == "POST":
         dependencies.dependency_delete(dependency=dependency, by=request.user)
         messages.success(
-            request, f"{successor.code} no longer depends on {dependency.predecessor.code}."
+            request, f"{successor.code} no longer depends on {dependency.predecessor_label}."
         )
         return _back_to_project(successor)
     return _page(

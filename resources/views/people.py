@@ -35,6 +35,9 @@ def people_section_page(request, template, **context):
     view already checked it."""
     if "can_manage" not in context:
         context["can_manage"] = access.can_manage_resources(request.user)
+    # Hourly cost rates are for those who keep people (resource managers, the PMO, PMO
+    # admins: the same rule as can_manage); everyone else sees no cost-rate column.
+    context.setdefault("sees_cost_rates", context["can_manage"])
     return render(request, template, {"section": "people", **context})
 
 

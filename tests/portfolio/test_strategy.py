@@ -630,6 +630,91 @@ class TestCandidatePropose:
         assert not Project.objects.exists() and not Allocation.objects.exists()
 
 
+class TestPortfolioManagerFields:
+    """Whether the selection must take a project is the portfolio managers' call."""
+
+    def test_a_project_manager_may_not_propose_a_mandatory_project(self, portfolio):
+        lead = ProjectFactory(portfolio=portfolio, manager=UserFactory()).manager
+        with pytest.raises(ValidationError) as refused:
+            services.candidate_propose(
+                portfolio=portfolio,
+                code="MINE",
+                data=business_case(is_mandatory=True),
+                by=lead,
+            )
+        assert list(refused.value.message_dict) == ["is_mandatory"]
+        assert not Project.objects.filter(code="MINE").exists()
+
+    def test_a_project_manager_may_not_make_his_candidate_mandatory(self, portfolio):
+        project = ProjectFactory(portfolio=portfolio, stage="candidate", manager=UserFactory())
+        with pytest.raises(ValidationError) as refused:
+            services.candidate_update(
+                project=project,
+                data={"is_mandatory": True},
+                requires=[],
+                excludes=[],
+                expected_version=project.version,
+                by=project.manager,
+            )
+        assert list(refused.value.message_dict) == ["is_mandatory"]
+        project.refresh_from_db()
+        assert (project.is_mandatory, project.version) == (False, 1)
+
+    def test_a_project_manager_may_keep_a_mandatory_flag_he_did_not_set(self, portfolio):
+        project = ProjectFactory(
+            portfolio=portfolio, stage="candidate", manager=UserFactory(), is_mandatory=True
+        )
+        services.candidate_update(
+            project=project,
+            data={"is_mandatory": True, "name": "Renamed"},
+            requires=[],
+            excludes=[],
+            expected_version=project.version,
+            by=project.manager,
+        )
+        project.refresh_from_db()
+        assert (project.name, project.is_mandatory) == ("Renamed", True)
+
+    def test_a_portfolio_manager_may(self, portfolio, manager):
+        project = services.candidate_propose(
+            portfolio=portfolio, code="MUST", data=business_case(is_mandatory=True), by=manager
+        )
+        project.refresh_from_db()
+        assert project.is_mandatory
+
+
+class TestCandidateLinksToHiddenProjects:
+    def test_linking_a_project_the_proposer_cannot_see_is_refused(self, portfolio):
+        lead = ProjectFactory(portfolio=portfolio, manager=UserFactory()).manager
+        hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN")
+        with pytest.raises(ValidationError) as refused:
+            services.candidate_propose(
+                portfolio=portfolio,
+                code="MINE",
+                data=business_case(),
+                requires=[hidden],
+                by=lead,
+            )
+        assert list(refused.value.message_dict) == ["requires"]
+
+    def test_links_to_hidden_projects_are_kept_on_save(self, portfolio):
+        project = ProjectFactory(portfolio=portfolio, stage="candidate", manager=UserFactory())
+        hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN")
+        rival = ProjectFactory(portfolio=portfolio, code="RIVAL")
+        project.requires.set([hidden])
+        project.excludes.set([rival])
+        services.candidate_update(
+            project=project,
+            data={},
+            requires=[],
+            excludes=[],
+            expected_version=project.version,
+            by=project.manager,
+        )
+        assert list(project.requires.all()) == [hidden]
+        assert list(project.excludes.all()) == [rival]
+
+
 class TestCandidateLinks:
     @pytest.fixture
     def chain(self, portfolio):

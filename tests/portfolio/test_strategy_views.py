@@ -241,6 +241,41 @@ def test_candidate_edit_permissions(client, role, portfolio, project):
     )
 
 
+def test_a_forged_mandatory_flag_from_a_project_manager_is_ignored(client, portfolio, project):
+    client.force_login(project.manager)
+    response = client.get(purl("candidate-create", portfolio))
+    assert 'name="is_mandatory"' not in response.content.decode()
+    response = client.post(
+        purl("candidate-create", portfolio), candidate_data(code="MINE", is_mandatory="on")
+    )
+    assert response.status_code == 302
+    assert Project.objects.get(code="MINE").is_mandatory is False
+    response = client.post(
+        purl("candidate-edit", portfolio, project.pk), edit_data(project, is_mandatory="on")
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.is_mandatory is False
+
+
+def test_a_portfolio_manager_sets_the_mandatory_flag(client, portfolio, project, member_of):
+    client.force_login(member_of(portfolio, "portfolio_manager"))
+    response = client.get(purl("candidate-edit", portfolio, project.pk))
+    assert 'name="is_mandatory"' in response.content.decode()
+    client.post(
+        purl("candidate-edit", portfolio, project.pk), edit_data(project, is_mandatory="on")
+    )
+    project.refresh_from_db()
+    assert project.is_mandatory is True
+
+
+def test_the_candidate_form_offers_only_projects_the_user_sees(client, portfolio, project):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1")
+    client.force_login(project.manager)
+    body = client.get(purl("candidate-edit", portfolio, project.pk)).content.decode()
+    assert f'value="{hidden.pk}"' not in body and "HIDDEN-1" not in body
+
+
 # --- Refusals shown as form errors -----------------------------------------------------------
 
 
@@ -447,6 +482,28 @@ def test_reader_sees_scores_read_only(client, portfolio, project, criteria):
     client.force_login(MembershipFactory(portfolio=portfolio, role="viewer").user)
     page = client.get(purl("project-scores", portfolio, project.pk)).content.decode()
     assert page.count('method="post"') == 1 and "Huge" in page
+
+
+def test_candidates_name_only_links_the_user_may_open(client, portfolio, project):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1")
+    shown = ProjectFactory(portfolio=portfolio, code="SHOWN-1", manager=project.manager)
+    project.requires.set([hidden, shown])
+    project.excludes.set([ProjectFactory(portfolio=portfolio, code="HIDDEN-2")])
+    client.force_login(project.manager)
+    page = client.get(purl("candidates", portfolio)).content.decode()
+    assert "HIDDEN-1" not in page and "HIDDEN-2" not in page
+    assert "SHOWN-1" in page
+    assert "and <span" in page and "1 project you cannot open" in page
+
+
+def test_ranking_counts_hidden_projects_without_naming_them(client, portfolio, project, criteria):
+    hidden = ProjectFactory(portfolio=portfolio, code="HIDDEN-1", stage="candidate")
+    for ranked in (project, hidden):
+        ProjectScore.objects.create(project=ranked, criterion=criteria[0], score=4)
+    client.force_login(project.manager)
+    page = client.get(purl("ranking", portfolio)).content.decode()
+    assert "HIDDEN-1" not in page and "CAND" in page
+    assert "includes 1 project you cannot open" in page
 
 
 def test_outsider_gets_404(client, portfolio, project):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from portfolio.models import PortfolioMembership
 from projects import services
 from projects.models import ProjectDependency
 from tests.factories import (
@@ -210,7 +211,9 @@ def test_edit_keeps_a_predecessor_the_manager_cannot_see(client, project, pmo_ad
     )
     client.force_login(project.manager)
     html = client.get(reverse("projects:dependency-edit", args=[dependency.pk])).content
-    assert '<optgroup label="HC-EPR (current)">' in html.decode()
+    # Kept selectable, but not named: the manager may not open HC-EPR.
+    assert '<optgroup label="A project you cannot open (current)">' in html.decode()
+    assert "HC-EPR" not in html.decode()
     response = client.post(
         reverse("projects:dependency-edit", args=[dependency.pk]),
         form_data(hidden, needed_by="2027-05-01"),
@@ -416,3 +419,30 @@ def test_graph_page_queries_do_not_grow(
     with django_assert_num_queries(GRAPH_PAGE_QUERIES):
         response = client.get(graph_url(portfolio))
     assert len(response.context["rows"]) == count + 1
+
+
+# --- A project lead without a membership ----------------------------------------------------
+
+
+@pytest.fixture
+def lead_without_membership(project):
+    PortfolioMembership.objects.filter(user=project.manager).delete()
+    return project.manager
+
+
+def test_an_empty_needs_from_list_says_why(client, project, predecessor, lead_without_membership):
+    client.force_login(lead_without_membership)
+    page = client.get(add_url(project)).content.decode()
+    assert "No other project of this portfolio is open to you" in page
+    assert "FIN-DATA" not in page
+
+
+def test_a_dependency_on_a_hidden_project_is_edited_without_naming_it(
+    client, dependency, lead_without_membership
+):
+    client.force_login(lead_without_membership)
+    for name in ("projects:dependency-edit", "projects:dependency-delete"):
+        response = client.get(reverse(name, args=[dependency.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "FIN-DATA" not in page and "project you cannot open" in page

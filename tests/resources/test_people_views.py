@@ -234,9 +234,16 @@ def test_people_list_shows_every_column(client, reader, staff):
     response = client.get(url("people"))
     assert names(response) == ["Hannah Brooks", "Priya Nair", "Tomás Silva"]
     page = response.content.decode()
-    for text in ("Integration engineer", "0.8", "120", "30 Jun 2026", "HL7 v2", "React"):
+    for text in ("Integration engineer", "0.8", "30 Jun 2026", "HL7 v2", "React"):
         assert text in page
+    assert "120" not in page  # the hourly cost rate is for those who keep people
     assert "Add person" not in page  # readers read
+
+
+def test_people_list_shows_the_cost_rate_to_a_resource_manager(client, staff):
+    client.force_login(MembershipFactory(role="resource_manager").user)
+    page = client.get(url("people")).content.decode()
+    assert "120" in page and "Add person" in page
 
 
 @pytest.mark.parametrize(
@@ -462,3 +469,45 @@ def test_person_page_query_count_is_constant(
     with django_assert_max_num_queries(PERSON_PAGE_QUERIES):
         response = client.get(url("person", people[0].pk), {"from": "2027-01"})
     assert len(response.context["plan"].requested) == count
+
+
+# --- Hourly cost rates: for those who keep people --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("resource_manager", True),
+        ("pmo", True),
+        ("portfolio_manager", False),
+        ("executive", False),
+        ("viewer", False),
+    ],
+)
+def test_cost_rates_shown_only_to_resource_managers_and_the_pmo(client, role, sees):
+    portfolio = PortfolioFactory()
+    person = ResourceFactory(
+        role=RoleFactory(name="Analyst", default_cost_rate=D("87.25")), cost_rate=D("93.75")
+    )
+    client.force_login(MembershipFactory(portfolio=portfolio, role=role).user)
+    pages = [
+        client.get(reverse("resources:people")).content.decode(),
+        client.get(reverse("resources:person", args=[person.pk])).content.decode(),
+        client.get(reverse("resources:roles")).content.decode(),
+    ]
+    for page, rate in zip(pages, ["93.75", "93.75", "87.25"], strict=True):
+        assert (rate in page) is sees
+        assert ("Cost rate" in page or "cost rate" in page) is sees
+
+
+def test_a_project_manager_sees_no_cost_rates(client, project):
+    person = ResourceFactory(cost_rate=D("93.75"))
+    client.force_login(project.manager)
+    page = client.get(reverse("resources:person", args=[person.pk])).content.decode()
+    assert "93.75" not in page and "Cost rate" not in page
+
+
+def test_pmo_admin_sees_cost_rates(client, pmo_admin):
+    ResourceFactory(cost_rate=D("93.75"))
+    client.force_login(pmo_admin)
+    assert "93.75" in client.get(reverse("resources:people")).content.decode()
