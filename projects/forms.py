@@ -12,7 +12,13 @@ from projects.models import (
     Project,
     StatusReport,
 )
-from projects.services import PROJECT_EDITABLE_FIELDS, STATUS_REPORT_FIELDS
+from projects.services import (
+    PLANNING_FIELDS,
+    PROJECT_EDITABLE_FIELDS,
+    STATUS_REPORT_FIELDS,
+    milestone_fields,
+    plan_fields,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -33,9 +39,11 @@ def _people():
 
 
 class ProjectPlanForm(VersionedForm):
+    """The plan; BAC only while the project has no baseline (afterwards a change request)."""
+
     class Meta:
         model = Project
-        fields = PROJECT_EDITABLE_FIELDS
+        fields = (*PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
@@ -50,6 +58,8 @@ class ProjectPlanForm(VersionedForm):
         self.fields["manager"].queryset = _people()
         self.fields["sponsor"].queryset = _people()
         self.fields["budget"].label = "Budget (BAC)"
+        for name in set(self.Meta.fields) - set(plan_fields(self.instance)):
+            del self.fields[name]
 
 
 class MilestoneForm(VersionedForm):
@@ -62,6 +72,8 @@ class MilestoneForm(VersionedForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.fields["version"].required = False
+        if "baseline_date" not in milestone_fields(self.instance.project):
+            del self.fields["baseline_date"]
 
 
 class CostEntryForm(forms.ModelForm):
@@ -121,6 +133,62 @@ class StatusReportForm(VersionedForm):
         if cost is not None and cost < 0:
             raise forms.ValidationError("The forecast cost cannot be negative.")
         return cost
+
+
+class ChangeRequestForm(forms.Form):
+    """A new BAC, baseline dates and milestone baseline dates (one field each, filled with the
+    current values; what is left as it is, is not proposed) and the reason."""
+
+    budget = forms.DecimalField(label="BAC", min_value=0, max_digits=14, decimal_places=2)
+    baseline_start = forms.DateField(widget=DATE)
+    baseline_end = forms.DateField(widget=DATE)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the baseline should change: scope added, a replan, a funding decision…",
+    )
+
+    def __init__(self, data=None, *, project: Project, milestones):
+        initial = {
+            "budget": project.budget,
+            "baseline_start": project.baseline_start,
+            "baseline_end": project.baseline_end,
+        }
+        self.milestones = list(milestones)
+        for milestone in self.milestones:
+            initial[self.milestone_field(milestone)] = milestone.baseline_date
+        super().__init__(data, initial=initial)
+        for milestone in self.milestones:
+            self.fields[self.milestone_field(milestone)] = forms.DateField(
+                label=f"{milestone.name} (baseline)", required=False, widget=DATE
+            )
+
+    @staticmethod
+    def milestone_field(milestone: Milestone) -> str:
+        return f"milestone_{milestone.pk}"
+
+    def service_data(self) -> dict:
+        names = ("budget", "baseline_start", "baseline_end", "reason")
+        data = {name: self.cleaned_data[name] for name in names}
+        data["milestone_dates"] = {
+            milestone.pk: self.cleaned_data[self.milestone_field(milestone)]
+            for milestone in self.milestones
+        }
+        return data
+
+
+class ChangeDecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Decision note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to reject.",
+    )
+    override_reason = forms.CharField(
+        label="Envelope override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="PMO admins only: why it is approved beyond the budget envelope.",
+    )
 
 
 class VersionForm(forms.Form):

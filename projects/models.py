@@ -54,6 +54,11 @@ class Project(models.Model):
     baseline_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    baseline_version = models.PositiveIntegerField(
+        default=0,
+        help_text="The current approved baseline: 0 is the original, each approved change "
+        "request adds one.",
+    )
     budget = models.DecimalField(
         **MONEY,
         validators=[MinValueValidator(Decimal("0"))],
@@ -343,3 +348,100 @@ class ProjectDependency(models.Model):
             raise ValidationError(
                 {"predecessor_milestone": "Choose a milestone of the predecessor project."}
             )
+
+
+class Baseline(models.Model):
+    """One version of a project's baseline: BAC, dates and milestone baseline dates.
+    Version 0 is the original; each approved change request adds the next version. The
+    project's own fields hold the current version (what EVM reads)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="baselines")
+    version = models.PositiveIntegerField()
+    budget = models.DecimalField(**MONEY)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    milestone_dates = models.JSONField(
+        default=dict, blank=True, help_text="Milestone id → baseline date (ISO)."
+    )
+    change_request = models.OneToOneField(
+        "ChangeRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="baseline"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="baseline_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} baseline {self.version}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChangeRequest(models.Model):
+    """A proposed change of a project's BAC, baseline dates or milestone baseline dates.
+    A blank proposed value keeps the current one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    budget = models.DecimalField(
+        "new BAC",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    baseline_start = models.DateField("new baseline start", null=True, blank=True)
+    baseline_end = models.DateField("new baseline end", null=True, blank=True)
+    milestone_dates = models.JSONField(
+        default=dict, blank=True, help_text="Milestone id → new baseline date (ISO)."
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    envelope_override_reason = models.TextField(
+        blank=True, help_text="Why a PMO admin approved it beyond the portfolio's envelope."
+    )
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ChangeRequestStatus.values),
+                name="change_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                name="change_request_budget_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "project"])]
+
+    def __str__(self):
+        return f"{self.project.code} change request ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeRequestStatus.PROPOSED

@@ -21,6 +21,9 @@ from django.utils import timezone
 
 from projects import evm
 from projects.models import (
+    Baseline,
+    ChangeRequest,
+    ChangeRequestStatus,
     CostEntry,
     Milestone,
     MilestoneStatus,
@@ -127,8 +130,10 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
 
 def project_page_queryset(*, user) -> QuerySet[Project]:
     """Projects the user sees, with what the project page header and EVM panel read."""
-    return Project.objects.visible_to(user).select_related(
-        "portfolio", "program", "manager", "sponsor"
+    return (
+        Project.objects.visible_to(user)
+        .select_related("portfolio", "program", "manager", "sponsor")
+        .annotate(has_change_requests=Exists(ChangeRequest.objects.filter(project=OuterRef("pk"))))
     )
 
 
@@ -530,3 +535,153 @@ def missing_report_rows(projects, *, kind: str, today: date) -> list[MissingRepo
             )
         )
     return rows
+
+
+# --- Baselines and change requests -----------------------------------------------------------
+
+
+def has_baseline(project: Project) -> bool:
+    """A project is committed to a baseline once its baseline dates are set; before that it is
+    still being planned and its editor sets BAC and the first baseline directly."""
+    return project.baseline_start is not None and project.baseline_end is not None
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """The original baseline (version 0) beside the current approved one, for the project
+    page; `original` is None while the project was never re-baselined (they are the same)."""
+
+    version: int
+    original: Baseline | None
+    current_budget: Decimal
+    current_end: date | None
+
+    @property
+    def budget_change(self) -> Decimal | None:
+        return None if self.original is None else self.current_budget - self.original.budget
+
+    @property
+    def end_change_days(self) -> int | None:
+        if self.original is None or self.original.end is None or self.current_end is None:
+            return None
+        return (self.current_end - self.original.end).days
+
+
+def baseline_comparison(*, project: Project) -> BaselineComparison:
+    """One query, and none for a project still on its original baseline."""
+    original = None
+    if project.baseline_version > 0:
+        original = Baseline.objects.filter(project=project, version=0).first()
+    return BaselineComparison(
+        version=project.baseline_version,
+        original=original,
+        current_budget=project.budget,
+        current_end=project.baseline_end,
+    )
+
+
+def project_change_requests(*, project: Project) -> list[ChangeRequest]:
+    """The project's change requests, newest first; no query when it has none (the project
+    page's queryset annotates `has_change_requests`)."""
+    if not getattr(project, "has_change_requests", True):
+        return []
+    return list(
+        ChangeRequest.objects.filter(project=project).select_related(
+            "proposed_by", "decided_by", "baseline"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EnvelopeImpact:
+    """The portfolio's committed budget (BAC of its active projects, with the changed project
+    counted whatever its stage) before and after a change request, against its envelope
+    (docs/formulas.md, "Change control")."""
+
+    envelope: Decimal
+    committed_before: Decimal
+    committed_after: Decimal
+
+    @property
+    def change(self) -> Decimal:
+        return self.committed_after - self.committed_before
+
+    @property
+    def headroom_after(self) -> Decimal:
+        return self.envelope - self.committed_after
+
+    @property
+    def exceeds(self) -> bool:
+        """Beyond the envelope and raising the budget: a cut or a date change is never held
+        up by an envelope that is already exceeded."""
+        return self.change > 0 and self.committed_after > self.envelope
+
+
+def _active_budget(portfolio_id: int) -> Decimal:
+    total = Project.objects.filter(portfolio_id=portfolio_id).active().aggregate(s=Sum("budget"))
+    return total["s"] or Decimal("0")
+
+
+def _impact(change_request: ChangeRequest, project: Project, active_total: Decimal):
+    before = active_total + (Decimal("0") if project.stage in ACTIVE_STAGES else project.budget)
+    new_budget = project.budget if change_request.budget is None else change_request.budget
+    return EnvelopeImpact(
+        envelope=project.portfolio.budget_envelope,
+        committed_before=before,
+        committed_after=before - project.budget + new_budget,
+    )
+
+
+def envelope_impact(*, change_request: ChangeRequest, project: Project) -> EnvelopeImpact:
+    return _impact(change_request, project, _active_budget(project.portfolio_id))
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    change_request: ChangeRequest
+    impact: EnvelopeImpact
+    milestones: list[tuple[str, date | None, date]]  # name, current baseline, proposed
+
+
+def _milestone_changes(change_request: ChangeRequest, milestones: dict[int, Milestone]):
+    rows = []
+    for milestone_id, day in sorted(change_request.milestone_dates.items()):
+        milestone = milestones.get(int(milestone_id))
+        if milestone is not None:
+            rows.append((milestone.name, milestone.baseline_date, date.fromisoformat(day)))
+    return rows
+
+
+def pending_change_requests(*, portfolio) -> list[PendingChange]:
+    """The portfolio's proposed change requests with their envelope impact, each measured
+    alone against today's commitments; three queries whatever their number."""
+    requests = list(
+        ChangeRequest.objects.filter(
+            project__portfolio=portfolio, status=ChangeRequestStatus.PROPOSED
+        )
+        .select_related("project__portfolio", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+    if not requests:
+        return []
+    active_total = _active_budget(portfolio.pk)
+    milestones = Milestone.objects.in_bulk(
+        [int(key) for cr in requests for key in cr.milestone_dates]
+    )
+    return [
+        PendingChange(
+            change_request=cr,
+            impact=_impact(cr, cr.project, active_total),
+            milestones=_milestone_changes(cr, milestones),
+        )
+        for cr in requests
+    ]
+
+
+def decided_change_requests(*, portfolio, limit: int = 20) -> list[ChangeRequest]:
+    return list(
+        ChangeRequest.objects.filter(project__portfolio=portfolio)
+        .exclude(status=ChangeRequestStatus.PROPOSED)
+        .select_related("project", "proposed_by", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )

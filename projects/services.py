@@ -9,17 +9,27 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from core import access
 from core.concurrency import save_versioned
-from projects.models import CostCategory, CostEntry, Milestone, Project, ReportState, StatusReport
+from projects.models import (
+    Baseline,
+    ChangeRequest,
+    ChangeRequestStatus,
+    CostCategory,
+    CostEntry,
+    Milestone,
+    Project,
+    ReportState,
+    StatusReport,
+)
 from projects.periods import period_containing
 from projects.querysets import Stage, stage_change_needs_gate
-from projects.selectors import project_performance
+from projects.selectors import envelope_impact, has_baseline, project_performance
 
 PROJECT_EDITABLE_FIELDS = (
     "name",
@@ -30,8 +40,22 @@ PROJECT_EDITABLE_FIELDS = (
     "sponsor",
     "start_date",
     "end_date",
-    "budget",
     "expected_benefit",
+)
+# Editable directly only while the project has no baseline yet (it is still being planned);
+# afterwards they change through an approved change request.
+PLANNING_FIELDS = ("budget",)
+# The approved baseline: never written by project_update (see BASELINE_MESSAGE).
+BASELINE_FIELDS = (
+    "budget",
+    "baseline_start",
+    "baseline_end",
+    "baseline_set_at",
+    "baseline_set_by",
+    "baseline_version",
+)
+BASELINE_MESSAGE = (
+    "The {label} is part of the project's approved baseline: propose a change request to change it."
 )
 STATUS_REPORT_FIELDS = (
     "overall_rag",
@@ -66,8 +90,32 @@ def _apply(instance, data: dict, fields):
 # Projects -------------------------------------------------------------------------------------
 
 
+def plan_fields(project: Project) -> tuple[str, ...]:
+    """The fields the plan form and project_update write for this project."""
+    if has_baseline(project):
+        return PROJECT_EDITABLE_FIELDS
+    return (*PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
+
+
+def _refuse_baseline_fields(project: Project, data: dict, fields=BASELINE_FIELDS) -> None:
+    allowed = set(plan_fields(project))
+    refused = [name for name in fields if name in data and name not in allowed]
+    if refused:
+        raise ValidationError(
+            {
+                name: BASELINE_MESSAGE.format(
+                    label="BAC" if name == "budget" else name.replace("_", " ")
+                )
+                for name in refused
+            }
+        )
+
+
 def project_update(*, project: Project, data: dict, expected_version: int, by) -> Project:
+    """Edit the plan. BAC and baseline fields are refused once the project has a baseline:
+    they change through `change_request_approve` (docs/formulas.md, "Change control")."""
     _require_editor(by, project)
+    _refuse_baseline_fields(project, data)
     current_stage = Project.objects.values_list("stage", flat=True).get(pk=project.pk)
     new_stage = data.get("stage", current_stage)
     if stage_change_needs_gate(current_stage, new_stage):
@@ -79,16 +127,43 @@ def project_update(*, project: Project, data: dict, expected_version: int, by) -
                 )
             }
         )
-    _apply(project, data, PROJECT_EDITABLE_FIELDS)
+    _apply(project, data, plan_fields(project))
     project._history_user = by
     save_versioned(project, expected_version=expected_version)
     return project
 
 
+def _milestone_baseline_dates(project: Project) -> dict[str, str]:
+    return {
+        str(pk): day.isoformat()
+        for pk, day in project.milestones.exclude(baseline_date=None).values_list(
+            "pk", "baseline_date"
+        )
+    }
+
+
+def _record_baseline(project: Project, *, by, change_request=None) -> Baseline:
+    return Baseline.objects.create(
+        project=project,
+        version=project.baseline_version,
+        budget=project.budget,
+        start=project.baseline_start,
+        end=project.baseline_end,
+        milestone_dates=_milestone_baseline_dates(project),
+        change_request=change_request,
+        created_by=by,
+    )
+
+
 @transaction.atomic
 def project_set_baseline(*, project: Project, expected_version: int, by) -> Project:
-    """Copy the current plan (project dates, milestone forecasts) to the baseline."""
+    """Set the first baseline (version 0) from the current plan: project dates, BAC and
+    milestone forecasts. Once set, the baseline changes only through a change request."""
     _require_editor(by, project)
+    if has_baseline(project):
+        raise ValidationError(
+            "This project already has a baseline; propose a change request to change it."
+        )
     project.baseline_start = project.start_date
     project.baseline_end = project.end_date
     project.baseline_set_at = timezone.now()
@@ -101,7 +176,154 @@ def project_set_baseline(*, project: Project, expected_version: int, by) -> Proj
         milestone.baseline_date = milestone.forecast_date
         milestone._history_user = by
         save_versioned(milestone, expected_version=milestone.version)
+    Baseline.objects.filter(project=project).delete()  # a baseline cleared by an admin
+    _record_baseline(project, by=by)
     return project
+
+
+# Change requests ------------------------------------------------------------------------------
+
+CHANGE_REQUEST_FIELDS = ("budget", "baseline_start", "baseline_end", "milestone_dates", "reason")
+
+
+def _require_decider(user, project: Project):
+    access.require(
+        access.can_manage_portfolio(user, project.portfolio),
+        "Only the portfolio's PMO or portfolio managers decide change requests.",
+    )
+
+
+def _changed_milestone_dates(project: Project, proposed: dict) -> dict[str, str]:
+    """Proposed milestone baseline dates that differ from the current ones, as ISO strings;
+    a milestone of another project is refused."""
+    current = dict(project.milestones.values_list("pk", "baseline_date"))
+    changed = {}
+    for key, day in (proposed or {}).items():
+        if int(key) not in current:
+            raise ValidationError({"milestone_dates": "Choose milestones of this project."})
+        if day is not None and day != current[int(key)]:
+            changed[str(int(key))] = day.isoformat()
+    return changed
+
+
+@transaction.atomic
+def change_request_propose(*, project: Project, data: dict, by) -> ChangeRequest:
+    """Propose a new BAC, baseline start/end and/or milestone baseline dates, with a reason.
+    A value equal to the current one is not a change and is not recorded."""
+    _require_editor(by, project)
+    if not has_baseline(project):
+        raise ValidationError(
+            "This project has no baseline yet: set its BAC and first baseline on the plan."
+        )
+    change = ChangeRequest(project=project, proposed_by=by, reason=(data.get("reason") or ""))
+    change.reason = change.reason.strip()
+    for name, current in (
+        ("budget", project.budget),
+        ("baseline_start", project.baseline_start),
+        ("baseline_end", project.baseline_end),
+    ):
+        value = data.get(name)
+        setattr(change, name, None if value == current else value)
+    change.milestone_dates = _changed_milestone_dates(project, data.get("milestone_dates"))
+    errors = {}
+    if not change.reason:
+        errors["reason"] = "Say why the baseline should change."
+    if (
+        change.budget is None
+        and change.baseline_start is None
+        and change.baseline_end is None
+        and not change.milestone_dates
+    ):
+        errors[NON_FIELD_ERRORS] = (
+            "Nothing would change: propose a new BAC, baseline dates or milestone dates."
+        )
+    start = change.baseline_start or project.baseline_start
+    end = change.baseline_end or project.baseline_end
+    if end < start:
+        errors["baseline_end"] = "The baseline end must be on or after the baseline start."
+    if errors:
+        raise ValidationError(errors)
+    change.full_clean()
+    change.save()
+    return change
+
+
+def _locked_pending(change_request: ChangeRequest) -> ChangeRequest:
+    change = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    if not change.is_pending:
+        raise ValidationError(f"This change request is already {change.get_status_display()}.")
+    return change
+
+
+def _envelope_message(project: Project, impact) -> str:
+    portfolio = project.portfolio
+    return (
+        f"Approving it would commit {portfolio.currency} {impact.committed_after:,.0f} in "
+        f"{portfolio.name}, {portfolio.currency} {-impact.headroom_after:,.0f} beyond its "
+        f"budget envelope of {portfolio.currency} {impact.envelope:,.0f}. Reject it, or a PMO "
+        "admin may approve it with an override reason."
+    )
+
+
+@transaction.atomic
+def change_request_approve(
+    *, change_request: ChangeRequest, by, note: str = "", override_reason: str = ""
+) -> ChangeRequest:
+    """Apply the change as the next baseline version (docs/formulas.md, "Change control").
+    Beyond the portfolio's budget envelope it is refused unless a PMO admin gives an override
+    reason, which is recorded."""
+    _require_decider(by, change_request.project)
+    change = _locked_pending(change_request)
+    project = (
+        Project.objects.select_for_update().select_related("portfolio").get(pk=change.project_id)
+    )
+    impact = envelope_impact(change_request=change, project=project)
+    override_reason = (override_reason or "").strip()
+    if impact.exceeds:
+        if not override_reason:
+            raise ValidationError({"override_reason": _envelope_message(project, impact)})
+        if not access.is_pmo_admin(by):
+            raise ValidationError(
+                {"override_reason": "Only a PMO admin may approve beyond the budget envelope."}
+            )
+    else:
+        override_reason = ""
+    if not Baseline.objects.filter(project=project, version=0).exists():
+        _record_baseline(project, by=project.baseline_set_by)  # the original, kept as it was
+    if change.budget is not None:
+        project.budget = change.budget
+    project.baseline_start = change.baseline_start or project.baseline_start
+    project.baseline_end = change.baseline_end or project.baseline_end
+    project.baseline_version += 1
+    project.baseline_set_at = timezone.now()
+    project.baseline_set_by = by
+    project.full_clean(exclude=["portfolio", "program", "manager", "sponsor", "code"])
+    project._history_user = by
+    save_versioned(project, expected_version=project.version)
+    for milestone in project.milestones.filter(pk__in=[int(k) for k in change.milestone_dates]):
+        milestone.baseline_date = date.fromisoformat(change.milestone_dates[str(milestone.pk)])
+        milestone._history_user = by
+        save_versioned(milestone, expected_version=milestone.version)
+    change.status = ChangeRequestStatus.APPROVED
+    change.decided_by, change.decided_at = by, timezone.now()
+    change.decision_note = (note or "").strip()
+    change.envelope_override_reason = override_reason
+    change.save()
+    _record_baseline(project, by=by, change_request=change)
+    return change
+
+
+@transaction.atomic
+def change_request_reject(*, change_request: ChangeRequest, by, note: str) -> ChangeRequest:
+    _require_decider(by, change_request.project)
+    change = _locked_pending(change_request)
+    if not (note or "").strip():
+        raise ValidationError({"note": "Say why the change request is rejected."})
+    change.status = ChangeRequestStatus.REJECTED
+    change.decided_by, change.decided_at = by, timezone.now()
+    change.decision_note = note.strip()
+    change.save()
+    return change
 
 
 # Milestones -----------------------------------------------------------------------------------
@@ -128,6 +350,20 @@ def _check_milestone_weights(project: Project, milestone: Milestone):
         )
 
 
+def _refuse_milestone_baseline(project: Project, data: dict) -> None:
+    if "baseline_date" in data and has_baseline(project):
+        raise ValidationError(
+            {"baseline_date": BASELINE_MESSAGE.format(label="milestone's baseline date")}
+        )
+
+
+def milestone_fields(project: Project) -> tuple[str, ...]:
+    """What the milestone form edits: its baseline date only before the project's baseline."""
+    if has_baseline(project):
+        return tuple(name for name in MILESTONE_FIELDS if name != "baseline_date")
+    return MILESTONE_FIELDS
+
+
 def _check_not_future(day: date | None, field: str, what: str):
     if day and day > timezone.localdate():
         raise ValidationError({field: f"{what} cannot be in the future."})
@@ -136,6 +372,7 @@ def _check_not_future(day: date | None, field: str, what: str):
 @transaction.atomic
 def milestone_create(*, project: Project, data: dict, by) -> Milestone:
     _require_editor(by, project)
+    _refuse_milestone_baseline(project, data)
     next_sequence = (project.milestones.aggregate(last=Max("sequence"))["last"] or 0) + 1
     milestone = Milestone(project=project, sequence=next_sequence)
     _apply(milestone, data, MILESTONE_FIELDS)
@@ -150,6 +387,7 @@ def milestone_create(*, project: Project, data: dict, by) -> Milestone:
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, data: dict, expected_version: int, by) -> Milestone:
     _require_editor(by, milestone.project)
+    _refuse_milestone_baseline(milestone.project, data)
     _apply(milestone, data, MILESTONE_FIELDS)
     _check_not_future(milestone.actual_date, "actual_date", "An actual date")
     _check_milestone_weights(milestone.project, milestone)

@@ -3,13 +3,20 @@
 
 from django.urls import path
 
-from projects.views import costs, dependencies, plan, reports
+from projects.views import changes, costs, dependencies, plan, reports
 
 app_name = "projects"
 urlpatterns = [
     # Plan
     path("<int:pk>/edit/", plan.project_edit, name="edit"),
     path("<int:pk>/baseline/", plan.project_set_baseline, name="set-baseline"),
+    path("<int:pk>/changes/new/", changes.change_request_create, name="change-request-create"),
+    path("changes/<str:code>/", changes.change_request_list, name="change-requests"),
+    path(
+        "changes/<str:code>/<int:change_pk>/decide/",
+        changes.change_request_decide,
+        name="change-request-decide",
+    ),
     path("<int:pk>/milestones/", plan.milestone_list, name="milestones"),
     path("<int:pk>/milestones/new/", plan.milestone_create, name="milestone-create"),
     path("<int:pk>/milestones/reorder/", plan.milestones_reorder, name="milestones-reorder"),

@@ -401,6 +401,7 @@ class Exceptions:
     watermelons: list[ProjectKpis]
     slipping: list[ProjectKpis]
     over_budget: list[ProjectKpis]
+    rebaselined: list[ProjectKpis]
     optimistic_forecasts: list[ProjectKpis]
     reports_missing: list[ProjectKpis]
     escalated_risks: list[Risk]
@@ -420,6 +421,7 @@ class Exceptions:
                 self.watermelons,
                 self.slipping,
                 self.over_budget,
+                self.rebaselined,
                 self.optimistic_forecasts,
                 self.reports_missing,
                 self.escalated_risks,
@@ -589,6 +591,10 @@ def _exceptions(
         over_budget=sorted(
             (r for r in rows if r.forecast_over_budget),
             key=lambda r: r.project.budget - r.earned_value.estimate_at_completion,
+        ),
+        rebaselined=sorted(
+            (r for r in rows if r.project.baseline_version > 0),
+            key=lambda r: (-r.project.baseline_version, r.project.code),
         ),
         optimistic_forecasts=sorted(
             (r for r in rows if r.forecast_optimistic),

@@ -58,6 +58,7 @@ class ProjectRow:
     end_date: date
     baseline_start: date | None
     baseline_end: date | None
+    baseline_version: int  # 0: the original baseline; each approved change request adds one
     portfolio_code: str
     currency: str
     green_threshold: Decimal
@@ -116,7 +117,7 @@ class ProjectKpis:
 PROJECT_COLUMNS = (
     "pk", "portfolio_id", "program_id", "manager_id", "code", "name", "stage", "budget",
     "expected_benefit", "start_date", "end_date", "baseline_start", "baseline_end",
-    "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
+    "baseline_version", "portfolio__code", "portfolio__currency", "portfolio__green_threshold",
     "portfolio__amber_threshold", "portfolio__eac_basis", "portfolio__reporting_period",
     "program__name", "manager__username", "manager__first_name", "manager__last_name",
     "latest_report_id", "actual_cost_at_status_date", "cost_to_date",
@@ -301,6 +302,7 @@ class KpiRollup:
     reports_missing: int = 0
     late_milestones: int = 0
     late_dependencies: int = 0
+    rebaselined: int = 0  # projects on an approved baseline after the original
     first_status_date: date | None = None  # the range of the projects' status dates
     last_status_date: date | None = None
     without_status_date: int = 0  # projects with no submitted report yet
@@ -349,6 +351,7 @@ def _sums(rows: list[ProjectKpis], portfolio_risk_exposure: Decimal) -> dict:
         "reports_missing": sum(r.report_missing for r in rows),
         "late_milestones": sum(r.late_milestones for r in rows),
         "late_dependencies": sum(r.late_dependencies for r in rows),
+        "rebaselined": sum(r.project.baseline_version > 0 for r in rows),
         "first_status_date": min(status_dates, default=None),
         "last_status_date": max(status_dates, default=None),
         "without_status_date": len(rows) - len(status_dates),

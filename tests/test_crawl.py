@@ -30,7 +30,15 @@ from django.utils import timezone
 
 from portfolio import scenarios
 from portfolio.models import Portfolio, Program, Scenario
-from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
+from projects import services as project_services
+from projects.models import (
+    ChangeRequest,
+    CostEntry,
+    Milestone,
+    Project,
+    ProjectDependency,
+    StatusReport,
+)
 from reporting.models import PortfolioReview
 from resources import services as resource_services
 from resources.models import Allocation, AllocationStatus, CapacityAdjustment, Resource, Role
@@ -188,6 +196,19 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "projects:detail": lambda w: _project_samples("projects:detail", w),
     "projects:edit": lambda w: _project_samples("projects:edit", w),
     "projects:set-baseline": lambda w: _project_samples("projects:set-baseline", w),
+    "projects:change-request-create": lambda w: _project_samples(
+        "projects:change-request-create", w
+    ),
+    "projects:change-requests": lambda w: _portfolio_samples("projects:change-requests", w),
+    "projects:change-request-decide": lambda w: [
+        Sample(
+            reverse("projects:change-request-decide", args=[c.project.portfolio.code, c.pk]),
+            c.project.portfolio,
+        )
+        for c in ChangeRequest.objects.filter(status="proposed").select_related(
+            "project__portfolio"
+        )
+    ],
     "projects:milestones": lambda w: _project_samples("projects:milestones", w),
     "projects:milestone-create": lambda w: _project_samples("projects:milestone-create", w),
     "projects:milestones-reorder": lambda w: _project_samples("projects:milestones-reorder", w),
@@ -449,6 +470,22 @@ def _working_month(pmo):
     resource_services.allocation_confirm(
         allocation=request, by=pmo, override=True, override_reason="The release needs the hours"
     )
+    # A re-baselined project (a BAC cut, within any envelope) and a change request waiting.
+    baselined = list(
+        Project.objects.active()
+        .exclude(baseline_start=None)
+        .exclude(manager=None)
+        .select_related("portfolio")
+        .order_by("pk")[:2]
+    )
+    for project, decide in zip(baselined, (True, False), strict=True):
+        change = project_services.change_request_propose(
+            project=project,
+            data={"budget": project.budget * 9 / 10, "reason": "Scope moved to phase 2"},
+            by=project.manager,
+        )
+        if decide:
+            project_services.change_request_approve(change_request=change, by=pmo, note="Agreed")
 
 
 @pytest.mark.django_db

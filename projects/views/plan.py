@@ -64,6 +64,7 @@ def project_edit(request, pk):
         project,
         tab="plan",
         form=form,
+        has_baseline=selectors.has_baseline(project),
         baseline_form=VersionForm(initial={"version": project.version}),
     )
 
@@ -89,7 +90,8 @@ def project_set_baseline(request, pk):
             request,
             f"Baseline set by {person(request.user)} on {set_at}: "
             f"{date_format(project.baseline_start, 'j M Y')} – "
-            f"{date_format(project.baseline_end, 'j M Y')}, with the milestone forecasts.",
+            f"{date_format(project.baseline_end, 'j M Y')}, with the BAC and the milestone "
+            "forecasts.",
         )
     return redirect("projects:edit", pk=project.pk)
 

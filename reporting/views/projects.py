@@ -10,6 +10,7 @@ from django.utils import timezone
 import charts
 from core import access
 from portfolio import strategy
+from projects import selectors as project_selectors
 from projects.shortcuts import visible_project
 from reporting import selectors
 
@@ -35,6 +36,8 @@ def project_detail(request, pk):
             "charts": charts.project_charts(chart_series),
             "can_edit": access.can_edit_project(request.user, project),
             "history": selectors.project_history(project=project),
+            "baseline": project_selectors.baseline_comparison(project=project),
+            "change_requests": project_selectors.project_change_requests(project=project),
             "gate_decisions": strategy.project_gate_decisions(project=project),
             "can_decide_gate": access.can_decide_gate(request.user, project.portfolio_id),
         },

@@ -17,7 +17,8 @@ def test_second_of_two_simultaneous_saves_is_refused_and_nothing_is_overwritten(
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections are tested on PostgreSQL (CI runs it)")
     alice = UserFactory(username="alice")
-    project = ProjectFactory(manager=alice)
+    # Still being planned (no baseline): its editors set the BAC directly.
+    project = ProjectFactory(manager=alice, baseline_start=None, baseline_end=None)
     bob = MembershipFactory(portfolio=project.portfolio, role="pmo").user
     alice_saved = threading.Event()
     bob_started = threading.Event()

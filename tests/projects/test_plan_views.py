@@ -70,6 +70,13 @@ def milestone_data(**changes):
     return {**data, **changes}
 
 
+def clear_baseline(project):
+    """Make `project` one still being planned: only such a project's baseline is set from the
+    plan (afterwards it changes through change requests)."""
+    Project.objects.filter(pk=project.pk).update(baseline_start=None, baseline_end=None)
+    project.baseline_start = project.baseline_end = None
+
+
 def url(name, project, *args):
     return reverse(f"projects:{name}", args=[project.pk, *args])
 
@@ -92,6 +99,7 @@ def test_project_edit_permissions(client, role, project):
 
 @each_role
 def test_set_baseline_permissions(client, role, project, milestones):
+    clear_baseline(project)
     check_write_access(
         client,
         role,
@@ -229,6 +237,7 @@ def test_a_stale_version_shows_the_conflict_and_saving_again_goes_through(client
 
 
 def test_set_baseline_copies_the_plan_and_says_who_and_when(client, project, milestones):
+    clear_baseline(project)
     Project.objects.filter(pk=project.pk).update(
         start_date=date(2026, 2, 1), end_date=date(2027, 1, 31)
     )
@@ -244,6 +253,7 @@ def test_set_baseline_copies_the_plan_and_says_who_and_when(client, project, mil
 
 
 def test_set_baseline_with_a_stale_version_changes_nothing(client, project):
+    clear_baseline(project)
     client.force_login(project.manager)
     response = client.post(url("set-baseline", project), {"version": 7}, follow=True)
     assert "saved a newer version while you were editing" in response.content.decode()

@@ -23,17 +23,25 @@ def managed(portfolio, manager):
     return ProjectFactory(portfolio=portfolio, manager=manager, code="ECOM-1")
 
 
+@pytest.fixture
+def planning(portfolio, manager):
+    """A project still being planned: no baseline yet, so BAC and baseline are set directly."""
+    return ProjectFactory(
+        portfolio=portfolio, manager=manager, code="ECOM-2", baseline_start=None, baseline_end=None
+    )
+
+
 # Projects
 
 
-def test_manager_updates_plan_and_version_moves_on(managed, manager):
+def test_manager_updates_plan_and_version_moves_on(planning, manager):
     services.project_update(
-        project=managed, data={"budget": Decimal("150000")}, expected_version=1, by=manager
+        project=planning, data={"budget": Decimal("150000")}, expected_version=1, by=manager
     )
-    managed.refresh_from_db()
-    assert managed.budget == Decimal("150000")
-    assert managed.version == 2
-    assert managed.history.first().history_user == manager
+    planning.refresh_from_db()
+    assert planning.budget == Decimal("150000")
+    assert planning.version == 2
+    assert planning.history.first().history_user == manager
 
 
 def test_stage_change_past_a_gate_is_refused_with_a_message(managed, manager):
@@ -68,12 +76,12 @@ def test_someone_else_may_not_update(managed, member_of):
     assert managed.budget == Decimal("100000")
 
 
-def test_stale_version_is_refused_and_names_what_changed(managed, manager, member_of):
-    pmo = member_of(managed.portfolio, "pmo")
+def test_stale_version_is_refused_and_names_what_changed(planning, manager, member_of):
+    pmo = member_of(planning.portfolio, "pmo")
     services.project_update(
-        project=managed, data={"budget": Decimal("120000")}, expected_version=1, by=pmo
+        project=planning, data={"budget": Decimal("120000")}, expected_version=1, by=pmo
     )
-    stale = type(managed).objects.get(pk=managed.pk)
+    stale = type(planning).objects.get(pk=planning.pk)
     stale.version = 1
     with pytest.raises(ConcurrentEditError) as error:
         services.project_update(
@@ -83,26 +91,26 @@ def test_stale_version_is_refused_and_names_what_changed(managed, manager, membe
     assert error.value.changes[0].after == Decimal("120000.00")
     assert error.value.changed_by == pmo
     assert "budget" in str(error.value).lower()
-    managed.refresh_from_db()
-    assert (managed.name, managed.budget, managed.version) == (
-        stale.name if stale.name != "Renamed" else managed.name,
+    planning.refresh_from_db()
+    assert (planning.name, planning.budget, planning.version) == (
+        stale.name if stale.name != "Renamed" else planning.name,
         Decimal("120000"),
         2,
     )
-    assert managed.name != "Renamed"
+    assert planning.name != "Renamed"
 
 
-def test_set_baseline_copies_plan_dates(managed, manager):
-    managed.start_date, managed.end_date = date(2026, 2, 1), date(2027, 1, 31)
-    managed.save()
+def test_set_baseline_copies_plan_dates(planning, manager):
+    planning.start_date, planning.end_date = date(2026, 2, 1), date(2027, 1, 31)
+    planning.save()
     milestone = MilestoneFactory(
-        project=managed, baseline_date=date(2026, 5, 1), forecast_date=date(2026, 6, 15)
+        project=planning, baseline_date=date(2026, 5, 1), forecast_date=date(2026, 6, 15)
     )
-    services.project_set_baseline(project=managed, expected_version=1, by=manager)
-    managed.refresh_from_db()
+    services.project_set_baseline(project=planning, expected_version=1, by=manager)
+    planning.refresh_from_db()
     milestone.refresh_from_db()
-    assert (managed.baseline_start, managed.baseline_end) == (date(2026, 2, 1), date(2027, 1, 31))
-    assert managed.baseline_set_by == manager and managed.baseline_set_at is not None
+    assert (planning.baseline_start, planning.baseline_end) == (date(2026, 2, 1), date(2027, 1, 31))
+    assert planning.baseline_set_by == manager and planning.baseline_set_at is not None
     assert milestone.baseline_date == date(2026, 6, 15)
 
 

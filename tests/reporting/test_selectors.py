@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 
 def test_history_lists_who_changed_what_newest_first(portfolio):
     manager = UserFactory(username="amy", first_name="Amy", last_name="Chen")
-    project = ProjectFactory(portfolio=portfolio, manager=manager)
+    # Still being planned (no baseline): its editors set the BAC directly.
+    project = ProjectFactory(
+        portfolio=portfolio, manager=manager, baseline_start=None, baseline_end=None
+    )
     program = ProgramFactory(portfolio=portfolio, name="Payments")
     services.project_update(
         project=project,
