@@ -110,7 +110,7 @@ def test_default_limit_is_five_failures_and_fifteen_minutes():
     from django.conf import settings
 
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
 
 
