@@ -151,9 +151,10 @@ def _title_objects(layout: dict) -> dict:
     return fixed
 
 
-# The figure's JSON sits in a <script type="application/json"> block: these characters are
-# escaped so no string in it can close the block (as django.utils.html.json_script does).
-JSON_IN_HTML = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+# The figure's JSON sits in a <script type="application/json"> block: angle brackets are
+# escaped so no string in it can close the block (a script's text has no entities, so "&"
+# may stay as it is, and URLs in customdata read as written).
+JSON_IN_HTML = {ord("<"): "\\u003C", ord(">"): "\\u003E"}
 
 
 def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str:

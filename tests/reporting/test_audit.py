@@ -28,24 +28,16 @@ def events(portfolio, other_portfolio):
     membership.role = "executive"
     membership.save()
     project = ProjectFactory(portfolio=portfolio, code="AUD-1")
-    GateDecision.objects.create(
-        project=project,
-        from_stage="candidate",
-        to_stage="approved",
-        outcome="go",
-        decided_by=boss,
-        decided_on=date(2026, 11, 2),
-        rationale="Worth it",
-    )
-    GateDecision.objects.create(
-        project=ProjectFactory(portfolio=other_portfolio, code="HIDDEN-1"),
-        from_stage="candidate",
-        to_stage="approved",
-        outcome="go",
-        decided_by=boss,
-        decided_on=date(2026, 11, 2),
-        rationale="Elsewhere",
-    )
+    for gated in (project, ProjectFactory(portfolio=other_portfolio, code="HIDDEN-1")):
+        GateDecision.objects.create(
+            project=gated,
+            from_stage="candidate",
+            to_stage="approved",
+            outcome="go",
+            decided_by=boss,
+            decided_on=date(2026, 11, 2),
+            rationale="Worth it",
+        )
     Scenario.objects.create(
         portfolio=portfolio,
         name="Lean year",
