@@ -12,7 +12,8 @@ Time runs along month axes (`month_axis`): a period's point sits on the first da
 
 Clicking a chart mark opens the page behind it, always the same way: the trace carries the
 target URL in `customdata` (the URL itself, or a list whose first item is the URL) and
-`render(..., navigate=True)` adds the one click handler, `_navigate_on_click`.
+`render(..., navigate=True)` marks the chart for the one click handler, `navigateOnClick` in
+static/js/slate.js, which also draws every chart (pages carry no inline script).
 
 The chart modules import no domain app: callers hand them plain rows (dataclasses, or any
 object with the attributes a builder reads)."""
@@ -20,7 +21,6 @@ object with the attributes a builder reads)."""
 from __future__ import annotations
 
 import html
-import json
 from datetime import date
 
 import plotly.graph_objects as go
@@ -151,9 +151,17 @@ def _title_objects(layout: dict) -> dict:
     return fixed
 
 
+# The figure's JSON sits in a <script type="application/json"> block: angle brackets are
+# escaped so no string in it can close the block (a script's text has no entities, so "&"
+# may stay as it is, and URLs in customdata read as written).
+JSON_IN_HTML = {ord("<"): "\\u003C", ord(">"): "\\u003E"}
+
+
 def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str:
-    """The figure as an HTML fragment. LAYOUT holds the defaults; what the builder set on
-    the figure wins. `navigate` makes a click on a mark open the URL in its customdata.
+    """The figure as an HTML fragment: the chart's div and the figure as a JSON block, which
+    static/js/slate.js hands to Plotly.newPlot (no inline script: the Content-Security-Policy
+    forbids it). LAYOUT holds the defaults; what the builder set on the figure wins.
+    `navigate` marks the div so that a click on a mark opens the URL in its customdata.
 
     Figures are built with `_validate=False` and merged and written as plain dicts without
     validation: plotly's per-property validation cost most of a dashboard's server time. So
@@ -167,38 +175,16 @@ def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str
     axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
     for axis in axes:
         layout[axis] = {"gridcolor": "#eceff1", **layout.get(axis, {})}
-    return pio.to_html(
-        {"data": spec.get("data", []), "layout": layout},
-        validate=False,
-        full_html=False,
-        include_plotlyjs=False,
-        config=CONFIG,
-        div_id=element_id,
-        post_script=_navigate_on_click(element_id) if navigate else None,
-    )
-
-
-def _navigate_on_click(element_id: str) -> str:
-    """The one click handler: open the URL in the clicked point's customdata (a URL, or a
-    list starting with one); marks without a URL do nothing. The pointer cursor over a
-    linked mark tells the user it opens something."""
-    chart = json.dumps(element_id)
+    figure_json = pio.to_json(
+        {"data": spec.get("data", []), "layout": layout, "config": CONFIG}, validate=False
+    ).translate(JSON_IN_HTML)
+    linked = " data-navigate" if navigate else ""
     return (
-        "(function () {"
-        f" var chart = document.getElementById({chart});"
-        " function target(event) {"
-        "  var data = event.points[0].customdata;"
-        "  return (Array.isArray(data) ? data[0] : data) || '';"
-        " }"
-        " function cursor(value) {"
-        "  chart.querySelectorAll('.nsewdrag').forEach(function (layer) {"
-        "   layer.style.cursor = value; });"
-        " }"
-        " chart.on('plotly_click', function (event) {"
-        "  var url = target(event); if (url) { window.location.assign(url); } });"
-        " chart.on('plotly_hover', function (event) { cursor(target(event) ? 'pointer' : ''); });"
-        " chart.on('plotly_unhover', function () { cursor(''); });"
-        "})();"
+        '<div style="height:100%; width:100%;">'
+        f'<div id="{element_id}" class="plotly-graph-div"{linked}'
+        ' style="height:100%; width:100%;"></div>'
+        f'<script type="application/json" data-chart="{element_id}">{figure_json}</script>'
+        "</div>"
     )
 
 

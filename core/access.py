@@ -26,6 +26,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 PMO_ADMIN_PERMISSION = "portfolio.pmo_admin"
+# The backend that holds permissions, for `User.objects.with_perm` (with the login throttle's
+# backend also configured, Django cannot pick one by itself).
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 EDITOR_ROLES = ("pmo", "portfolio_manager")
 RESOURCE_ROLES = ("pmo", "resource_manager")
 GATE_ROLES = ("pmo", "portfolio_manager", "executive")
@@ -208,3 +211,18 @@ def filter_resource_managed(queryset, user, *, portfolio_field):
         return queryset
     managed = _memberships().filter(user=user, role__in=RESOURCE_ROLES).values("portfolio_id")
     return queryset.filter(**{f"{portfolio_field}_id__in": managed})
+
+
+def audited_portfolio_ids(user):
+    """The portfolios whose audit trail the user may read: every one for a PMO admin (None),
+    else those where they are PMO or portfolio manager (a subquery, possibly empty)."""
+    if is_pmo_admin(user):
+        return None
+    return _member_portfolio_ids(user, EDITOR_ROLES)
+
+
+def can_audit(user) -> bool:
+    """PMO admins, and PMO and portfolio managers of at least one portfolio."""
+    if not _active(user):
+        return False
+    return is_pmo_admin(user) or _memberships().filter(user=user, role__in=EDITOR_ROLES).exists()

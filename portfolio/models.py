@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from core.money import MONEY, PERCENT_VALIDATORS
 from portfolio.querysets import PortfolioQuerySet, PortfolioScopedQuerySet
@@ -102,6 +103,8 @@ class PortfolioMembership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
 
     objects = PortfolioScopedQuerySet.as_manager()
+    # Who gave whom which role, and who took it away: the PMO's audit page reads it.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["portfolio", "user"]

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Concat, TruncMonth
 
 from core import access
-from portfolio.models import Portfolio
+from portfolio.models import GateDecision, Portfolio, PortfolioMembership, Scenario
 from projects import evm
 from projects import selectors as project_selectors
 from projects.models import (
@@ -477,3 +480,192 @@ def portfolio_subscriptions(*, portfolio: Portfolio) -> QuerySet[DigestSubscript
         .select_related("user")
         .order_by("user__username", "kind")
     )
+
+
+# --- The PMO's audit trail ---------------------------------------------------------------------
+
+
+class AuditKind(models.TextChoices):
+    ROLE = "role", "Role change"
+    GATE = "gate", "Gate decision"
+    SCENARIO = "scenario", "Scenario commit"
+    OVERRIDE = "override", "Allocation override"
+    LOGIN = "login", "Failed logins"
+
+
+# The columns every kind of event is read into, so that one UNION merges them in the database
+# and one ORDER BY / LIMIT pages the merged list.
+AUDIT_COLUMNS = ("at", "kind", "portfolio_code", "actor", "subject", "detail")
+MEMBERSHIP_ACTIONS = {"+": "given", "~": "changed to", "-": "taken away:"}
+
+
+def _text(expression):
+    return Cast(expression, models.CharField())
+
+
+def _audit_rows(queryset, *, at, kind, portfolio_code, actor, subject, detail):
+    return (
+        queryset.order_by()
+        .annotate(
+            audit_at=Cast(at, models.DateTimeField()),
+            audit_kind=Value(kind, output_field=models.CharField()),
+            audit_portfolio_code=_text(portfolio_code),
+            audit_actor=_text(actor),
+            audit_subject=_text(subject),
+            audit_detail=_text(detail),
+        )
+        .values_list(*(f"audit_{column}" for column in AUDIT_COLUMNS))
+    )
+
+
+def _role_changes():
+    action = Case(
+        *(When(history_type=code, then=Value(words)) for code, words in MEMBERSHIP_ACTIONS.items()),
+        output_field=models.CharField(),
+    )
+    return _audit_rows(
+        PortfolioMembership.history.all(),
+        at=F("history_date"),
+        kind=AuditKind.ROLE,
+        portfolio_code=F("portfolio__code"),
+        actor=F("history_user__username"),
+        subject=F("user__username"),
+        detail=Concat(action, Value(" "), F("role")),
+    )
+
+
+def _gate_decisions():
+    return _audit_rows(
+        GateDecision.objects.all(),
+        at=F("recorded_at"),
+        kind=AuditKind.GATE,
+        portfolio_code=F("project__portfolio__code"),
+        actor=F("decided_by__username"),
+        subject=F("project__code"),
+        detail=Concat(F("outcome"), Value(": "), F("from_stage"), Value(" → "), F("to_stage")),
+    )
+
+
+def _scenario_commits():
+    return _audit_rows(
+        Scenario.objects.filter(committed_at__isnull=False),
+        at=F("committed_at"),
+        kind=AuditKind.SCENARIO,
+        portfolio_code=F("portfolio__code"),
+        actor=F("committed_by__username"),
+        subject=F("name"),
+        detail=Value("committed"),
+    )
+
+
+def _allocation_overrides():
+    """Each over-allocation override once: the first stored state of an allocation that
+    carries that decision's override reason (later saves keep the reason)."""
+    history = Allocation.history.model.objects
+    earlier = history.filter(
+        id=OuterRef("id"),
+        decided_at=OuterRef("decided_at"),
+        override_reason=OuterRef("override_reason"),
+        history_date__lt=OuterRef("history_date"),
+    )
+    return _audit_rows(
+        history.exclude(override_reason="").filter(~Exists(earlier)),
+        at=F("history_date"),
+        kind=AuditKind.OVERRIDE,
+        portfolio_code=F("project__portfolio__code"),
+        actor=F("decided_by__username"),
+        subject=Concat(F("project__code"), Value(" · "), F("role__name")),
+        detail=F("override_reason"),
+    )
+
+
+def _failed_logins():
+    return _audit_rows(
+        AccessAttempt.objects.all(),
+        at=F("attempt_time"),
+        kind=AuditKind.LOGIN,
+        portfolio_code=Value(None, output_field=models.CharField()),
+        actor=F("ip_address"),
+        subject=F("username"),
+        detail=Concat(
+            Cast(F("failures_since_start"), models.CharField()),
+            Value(" failed"),
+            Case(
+                When(
+                    failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+                    then=Value(", locked out"),
+                ),
+                default=Value(""),
+            ),
+        ),
+    )
+
+
+AUDIT_SOURCES = {
+    AuditKind.ROLE: (_role_changes, "portfolio_id"),
+    AuditKind.GATE: (_gate_decisions, "project__portfolio_id"),
+    AuditKind.SCENARIO: (_scenario_commits, "portfolio_id"),
+    AuditKind.OVERRIDE: (_allocation_overrides, "project__portfolio_id"),
+}
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: datetime
+    kind: str
+    portfolio_code: str | None
+    actor: str | None
+    subject: str | None
+    detail: str
+
+    @property
+    def kind_label(self) -> str:
+        return AuditKind(self.kind).label
+
+
+class AuditTrail:
+    """The merged events as a sliceable sequence for the paginator: one COUNT, and one
+    UNION … ORDER BY … LIMIT per page."""
+
+    def __init__(self, union):
+        self._union = union
+
+    def count(self) -> int:
+        return self._union.count() if self._union is not None else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if self._union is None:
+            return []
+        return [AuditEvent(*row) for row in self._union[index]]
+
+
+def audit_trail(*, user, kind: str = "", portfolio: Portfolio | None = None) -> AuditTrail:
+    """Role changes, gate decisions, scenario commits, allocation overrides and failed logins,
+    newest first, of the portfolios the user may audit (`access.audited_portfolio_ids`);
+    failed logins belong to no portfolio, so only a PMO admin sees them."""
+    portfolio_ids = access.audited_portfolio_ids(user)
+    parts = []
+    for source_kind, (rows, portfolio_field) in AUDIT_SOURCES.items():
+        if kind and kind != source_kind:
+            continue
+        queryset = rows()
+        if portfolio_ids is not None:
+            queryset = queryset.filter(**{f"{portfolio_field}__in": portfolio_ids})
+        if portfolio is not None:
+            queryset = queryset.filter(**{portfolio_field: portfolio.pk})
+        parts.append(queryset)
+    if kind in ("", AuditKind.LOGIN) and portfolio is None and portfolio_ids is None:
+        parts.append(_failed_logins())
+    if not parts:
+        return AuditTrail(None)
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return AuditTrail(union.order_by("-audit_at"))
+
+
+def audited_portfolios(*, user) -> QuerySet[Portfolio]:
+    portfolio_ids = access.audited_portfolio_ids(user)
+    portfolios = Portfolio.objects.order_by("name")
+    return portfolios if portfolio_ids is None else portfolios.filter(pk__in=portfolio_ids)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from reporting.views import dashboards, projects, reviews
+from reporting.views import audit, dashboards, projects, reviews
 
 app_name = "reporting"
 urlpatterns = [
     path("reviews/runs/", reviews.review_runs, name="runs"),
+    path("audit/", audit.audit, name="audit"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review"),
     path("portfolios/<slug:code>/reviews/", reviews.portfolio_reviews, name="portfolio-reviews"),
     path("digests/", reviews.subscriptions, name="subscriptions"),

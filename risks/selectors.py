@@ -369,7 +369,11 @@ def portfolio_risk_owners(*, portfolio: Portfolio, project: Project) -> QuerySet
     users = get_user_model().objects
     members = PortfolioMembership.objects.filter(portfolio=portfolio).values("user_id")
     return users.filter(
-        Q(pk__in=users.with_perm(access.PMO_ADMIN_PERMISSION).values("pk"))
+        Q(
+            pk__in=users.with_perm(
+                access.PMO_ADMIN_PERMISSION, backend=access.PERMISSION_BACKEND
+            ).values("pk")
+        )
         | Q(pk__in=members)
         | Q(pk=project.manager_id),
         is_active=True,

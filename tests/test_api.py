@@ -75,8 +75,12 @@ def test_anonymous_is_refused(api, url):
     assert api.get(url).status_code in (401, 403)
 
 
-def test_basic_auth_is_accepted(api, project):
+def test_basic_auth_is_refused_and_the_session_accepted(api, project, manager):
+    # Session only: Basic auth would put a password on every request, past the login throttle.
     api.credentials(HTTP_AUTHORIZATION="Basic bWFuYWdlcjpwYXNzLXdvcmQtMTIz")  # manager:pass-…
+    assert api.get("/api/projects/").status_code in (401, 403)
+    api.credentials()
+    api.force_login(manager)
     assert api.get("/api/projects/").status_code == 200
 
 

@@ -309,9 +309,17 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
         for review in w.reviews
     ],
     "reporting:runs": lambda w: [Sample(reverse("reporting:runs"))],
+    "reporting:audit": lambda w: [Sample(reverse("reporting:audit"))],
     "reporting:subscriptions": lambda w: [Sample(reverse("reporting:subscriptions"))],
     "reporting:subscribers": lambda w: _portfolio_samples("reporting:subscribers", w),
     "reporting:portfolio-reviews": lambda w: _portfolio_samples("reporting:portfolio-reviews", w),
+    # Password reset (Django's views; a made-up token shows the "link expired" page)
+    "password_reset": lambda w: [Sample(reverse("password_reset"))],
+    "password_reset_done": lambda w: [Sample(reverse("password_reset_done"))],
+    "password_reset_confirm": lambda w: [
+        Sample(reverse("password_reset_confirm", args=["MQ", "made-up-token"]))
+    ],
+    "password_reset_complete": lambda w: [Sample(reverse("password_reset_complete"))],
 }
 
 
@@ -381,6 +389,29 @@ def html_problems(body: str) -> list[str]:
     return parser.problems[:3]
 
 
+# --- Content-Security-Policy and Permissions-Policy ---------------------------------------
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+HANDLER_ATTRIBUTE = re.compile(r"<[a-z][^>]*\son[a-z]+=", re.I)
+
+
+def security_problems(response, body: str) -> list[str]:
+    """An HTML page carries the CSP (scripts from Slate only, no inline script) and the
+    Permissions-Policy, and holds nothing the CSP would block: no inline script, no on*=."""
+    problems = []
+    policy = response.get("Content-Security-Policy", "")
+    script_src = next((d for d in policy.split(";") if d.strip().startswith("script-src")), "")
+    if "'self'" not in script_src or "unsafe" in script_src:
+        problems.append(f"Content-Security-Policy script-src is {script_src!r}")
+    if "camera=()" not in response.get("Permissions-Policy", ""):
+        problems.append("no Permissions-Policy")
+    if INLINE_SCRIPT.search(body):
+        problems.append(f"inline script {INLINE_SCRIPT.search(body).group(0)}")
+    if HANDLER_ATTRIBUTE.search(body):
+        problems.append(f"inline handler {HANDLER_ATTRIBUTE.search(body).group(0)[:80]}")
+    return problems
+
+
 # --- The crawl ----------------------------------------------------------------------------
 
 HREF = re.compile(r'href="([^"#]+)"')
@@ -444,7 +475,7 @@ class Crawl:
         content_type = response.get("Content-Type", "")
         body = response.content.decode() if content_type.startswith("text/html") else ""
         if response.status_code == 200 and body:
-            for problem in html_problems(body):
+            for problem in html_problems(body) + security_problems(response, body):
                 self.failures.append(f"{username} {url}: HTML {problem}")
         return response, body
 
@@ -557,6 +588,22 @@ def test_every_page_as_every_demo_user():
     print(f"crawl: {len(USERS)} users, {crawl.requests} requests, {dict(crawl.statuses)}")
     assert crawl.failures == [], "\n".join(crawl.failures)
     assert crawl.statuses[200] > 1000
+
+
+def test_the_security_check_finds_a_missing_policy_and_inline_script():
+    class Page(dict):
+        pass
+
+    page = Page()
+    page["Content-Security-Policy"] = "default-src 'self'; script-src 'self'"
+    page["Permissions-Policy"] = "camera=(), microphone=()"
+    clean = '<script src="/static/js/slate.js" defer></script><script type="application/json">'
+    assert security_problems(page, clean) == []
+    assert security_problems(page, "<script>alert(1)</script>") == ["inline script <script>"]
+    assert security_problems(page, '<select onchange="go()">') == [
+        "inline handler <select onchange="
+    ]
+    assert len(security_problems(Page(), clean)) == 2
 
 
 def test_the_html_check_finds_unbalanced_tags():

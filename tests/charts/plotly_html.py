@@ -1,28 +1,26 @@
-"""Reading a chart's HTML fragment back: the traces and layout handed to Plotly.newPlot, and
-every URL a click can open."""
+"""Reading a chart's HTML fragment back: the figure (traces, layout, config) that
+static/js/slate.js hands to Plotly.newPlot, and every URL a click can open."""
 
 import json
 import re
 
-CLICK_HANDLER = "chart.on('plotly_click'"
+# What makes static/js/slate.js attach the one click handler to a chart.
+CLICK_HANDLER = " data-navigate"
+FIGURE = re.compile(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', re.S)
+
+
+def figure(html: str) -> dict:
+    """The figure of the fragment's chart: {"data": [...], "layout": {...}, "config": {...}}."""
+    return json.loads(FIGURE.search(html).group(2))
 
 
 def traces(html: str) -> list[dict]:
     """The data array handed to Plotly.newPlot."""
-    start = html.index("Plotly.newPlot(")
-    data_start = html.index("[", start)
-    data, _ = json.JSONDecoder().raw_decode(html[data_start:])
-    return data
+    return figure(html)["data"]
 
 
 def layout(html: str) -> dict:
-    start = html.index("Plotly.newPlot(")
-    decoder = json.JSONDecoder()
-    data_start = html.index("[", start)
-    _, end = decoder.raw_decode(html[data_start:])
-    rest = html[data_start + end :].lstrip(", \n")
-    value, _ = decoder.raw_decode(rest)
-    return value
+    return figure(html)["layout"]
 
 
 def trace(html: str, name: str) -> dict:
@@ -52,5 +50,6 @@ def _points(customdata):
 def assert_chart(html: str, element_id: str):
     """A div with the id, drawn by Plotly into it, without the Plotly logo."""
     assert f'<div id="{element_id}"' in html
-    assert re.search(rf'Plotly\.newPlot\(\s*"{element_id}"', html)
-    assert re.search(r'"displaylogo":\s*false', html)
+    match = FIGURE.search(html)
+    assert match and match.group(1) == element_id
+    assert figure(html)["config"]["displaylogo"] is False

@@ -1,26 +1,41 @@
 """charts.base: the one click handler, layout defaults that give way to a builder's own, title
 objects on every chart, and month axes."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
 import plotly.graph_objects as go
 import pytest
+from django.conf import settings
 
 import charts
-from charts.base import LAYOUT, _navigate_on_click, month_axis, on_month, render
+from charts.base import LAYOUT, month_axis, on_month, render
 from charts.capacity import HeatCell, HeatRow
 from charts.risks import risk_heat_map
 from resources.selectors import CapacityCell
 from risks.selectors import heat_map_bands
-from tests.charts.plotly_html import layout
+from tests.charts.plotly_html import layout, traces
 
 
 def test_one_click_handler_reads_the_url_from_customdata():
-    script = _navigate_on_click("chart-x")
-    assert 'document.getElementById("chart-x")' in script
+    html = render(go.Figure(), element_id="chart-x", navigate=True)
+    assert '<div id="chart-x" class="plotly-graph-div" data-navigate' in html
+    assert 'data-chart="chart-x"' in html
+    script = (settings.BASE_DIR / "static" / "js" / "slate.js").read_text()
+    assert 'chart.hasAttribute("data-navigate")' in script
     assert "customdata" in script and "window.location.assign(url)" in script
+
+
+def test_the_fragment_has_no_inline_script_and_no_way_out_of_its_json():
+    figure = go.Figure(go.Bar(x=[1], y=["</script><script>alert(1)</script> & co"]))
+    html = render(figure, element_id="chart-y")
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" data-chart="chart-y">'
+    ]
+    assert html.count("</script>") == 1
+    assert traces(html)[0]["y"] == ["</script><script>alert(1)</script> & co"]
 
 
 def test_layout_defaults_give_way_to_what_a_builder_sets():

@@ -127,7 +127,7 @@ def test_frontier_page_has_eleven_linked_points(client, portfolio, slate, member
     html = response.content.decode()
     selection_url = reverse("portfolio:selection", args=[portfolio.code])
     assert f"{selection_url}?budget=150000" in html
-    assert "plotly_click" in html  # the chart opens the slate of a clicked point
+    assert " data-navigate" in html  # the chart opens the slate of a clicked point
 
 
 @pytest.mark.parametrize(
