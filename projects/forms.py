@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 
+from core.bounds import BoundedDateField
 from projects.dependencies import DEPENDENCY_FIELDS
 from projects.models import (
     CostEntry,
@@ -177,7 +178,7 @@ class DependencyForm(forms.Form):
         help_text="What is handed over, e.g. “Data architecture v2”; required for a shared "
         "deliverable.",
     )
-    needed_by = forms.DateField(widget=DATE, help_text="When this project needs it.")
+    needed_by = BoundedDateField(widget=DATE, help_text="When this project needs it.")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Why it is needed"
     )
