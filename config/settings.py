@@ -6,7 +6,7 @@ DATABASE_URL and REDIS_URL (see docker-compose.yml).
 """
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -260,3 +260,6 @@ LOGGING = {
 
 # Slate's own knobs
 SLATE_PAGE_SIZE = env.int("SLATE_PAGE_SIZE", default=25)
+# Every date or month that enters Slate must fall in this window (core/bounds.py).
+SLATE_DATE_MIN = date.fromisoformat(env("SLATE_DATE_MIN", default="1990-01-01"))
+SLATE_DATE_MAX = date.fromisoformat(env("SLATE_DATE_MAX", default="2100-12-31"))

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from core import access
+from core.bounds import BoundedDateField, validate_date_in_window
 from portfolio.models import (
     Contribution,
     CriterionDirection,
@@ -37,6 +38,7 @@ class MonthField(forms.DateField):
 
     widget = MONTH
     input_formats = ["%Y-%m", "%Y-%m-%d"]
+    default_validators = [validate_date_in_window]
 
     def to_python(self, value):
         day = super().to_python(value)
@@ -62,8 +64,8 @@ class ObjectiveForm(RowForm):
     weight = forms.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, widget=WEIGHT_WIDGET
     )
-    active_from = forms.DateField(widget=DATE)
-    active_until = forms.DateField(widget=DATE, required=False)
+    active_from = BoundedDateField(widget=DATE)
+    active_until = BoundedDateField(widget=DATE, required=False)
     deactivate = forms.BooleanField(
         required=False, help_text="Ends the objective yesterday; it stops counting today."
     )
@@ -380,7 +382,7 @@ RoleRequestFormSet = forms.formset_factory(RoleRequestForm, formset=RoleRequestF
 class GateDecisionForm(forms.Form):
     to_stage = forms.ChoiceField(label="Gate to")
     outcome = forms.ChoiceField(choices=GateOutcome.choices, widget=forms.RadioSelect)
-    decided_on = forms.DateField(label="Decided on", widget=DATE)
+    decided_on = BoundedDateField(label="Decided on", widget=DATE)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     conditions = forms.CharField(
         required=False,
@@ -462,8 +464,8 @@ def _project_label(project) -> str:
 
 class CapacityChangeForm(forms.Form):
     role = forms.ModelChoiceField(queryset=None, required=False, to_field_name="name")
-    first_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
-    last_month = forms.DateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    first_month = BoundedDateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
+    last_month = BoundedDateField(required=False, input_formats=["%Y-%m"], widget=MONTH)
     hours = forms.DecimalField(
         required=False, max_digits=8, decimal_places=1, help_text="per month, + or −"
     )

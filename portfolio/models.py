@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.bounds import validate_date_in_window
 from core.money import MONEY, PERCENT_VALIDATORS
 from portfolio.querysets import PortfolioQuerySet, PortfolioScopedQuerySet
 
@@ -151,8 +152,8 @@ class StrategicObjective(models.Model):
         validators=PERCENT_VALIDATORS,
         help_text="Share of the portfolio's strategy, in %; active objectives sum to 100.",
     )
-    active_from = models.DateField()
-    active_until = models.DateField(null=True, blank=True)
+    active_from = models.DateField(validators=[validate_date_in_window])
+    active_until = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
 
     objects = PortfolioScopedQuerySet.as_manager()
 
@@ -346,7 +347,7 @@ class GateDecision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gate_decisions"
     )
-    decided_on = models.DateField()
+    decided_on = models.DateField(validators=[validate_date_in_window])
     rationale = models.TextField()
     conditions = models.TextField(blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -374,7 +375,7 @@ class RankingSnapshot(models.Model):
     portfolio = models.ForeignKey(
         Portfolio, on_delete=models.CASCADE, related_name="ranking_snapshots"
     )
-    taken_on = models.DateField()
+    taken_on = models.DateField(validators=[validate_date_in_window])
     taken_at = models.DateTimeField(auto_now_add=True)
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

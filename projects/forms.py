@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 
+from core.bounds import BoundedDateField
 from projects.dependencies import DEPENDENCY_FIELDS
 from projects.models import (
     CostEntry,
@@ -140,8 +141,8 @@ class ChangeRequestForm(forms.Form):
     current values; what is left as it is, is not proposed) and the reason."""
 
     budget = forms.DecimalField(label="BAC", min_value=0, max_digits=14, decimal_places=2)
-    baseline_start = forms.DateField(widget=DATE)
-    baseline_end = forms.DateField(widget=DATE)
+    baseline_start = BoundedDateField(widget=DATE)
+    baseline_end = BoundedDateField(widget=DATE)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the baseline should change: scope added, a replan, a funding decision…",
@@ -158,7 +159,7 @@ class ChangeRequestForm(forms.Form):
             initial[self.milestone_field(milestone)] = milestone.baseline_date
         super().__init__(data, initial=initial)
         for milestone in self.milestones:
-            self.fields[self.milestone_field(milestone)] = forms.DateField(
+            self.fields[self.milestone_field(milestone)] = BoundedDateField(
                 label=f"{milestone.name} (baseline)", required=False, widget=DATE
             )
 
@@ -253,7 +254,7 @@ class DependencyForm(forms.Form):
         help_text="What is handed over, e.g. “Data architecture v2”; required for a shared "
         "deliverable.",
     )
-    needed_by = forms.DateField(widget=DATE, help_text="When this project needs it.")
+    needed_by = BoundedDateField(widget=DATE, help_text="When this project needs it.")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Why it is needed"
     )

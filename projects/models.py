@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.bounds import validate_date_in_window
 from core.money import MONEY, PERCENT_VALIDATORS
 from projects.querysets import DependencyQuerySet, ProjectQuerySet, ProjectScopedQuerySet, Stage
 
@@ -46,10 +47,10 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="sponsored_projects",
     )
-    start_date = models.DateField()
-    end_date = models.DateField()
-    baseline_start = models.DateField(null=True, blank=True)
-    baseline_end = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_date_in_window])
+    end_date = models.DateField(validators=[validate_date_in_window])
+    baseline_start = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
+    baseline_end = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
     baseline_set_at = models.DateTimeField(null=True, blank=True)
     baseline_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -143,8 +144,9 @@ class Milestone(models.Model):
         validators=PERCENT_VALIDATORS,
         help_text="Share of the project's planned work, in %.",
     )
-    baseline_date = models.DateField(null=True, blank=True)
-    forecast_date = models.DateField(null=True, blank=True)
+    baseline_date = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
+    forecast_date = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
+    # No window validator where the service refuses the future first (its message is clearer).
     actual_date = models.DateField(null=True, blank=True)
     status = models.CharField(
         max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
@@ -178,7 +180,7 @@ class CostCategory(models.TextChoices):
 
 class CostEntry(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_entries")
-    date = models.DateField()
+    date = models.DateField()  # the service refuses the future and dates before the window
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     category = models.CharField(max_length=12, choices=CostCategory.choices)
     description = models.CharField(max_length=300, blank=True)
@@ -218,8 +220,12 @@ def _rag_field(label):
 
 class StatusReport(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
-    period_start = models.DateField(help_text="First day of the reporting period.")
-    period_end = models.DateField(help_text="Last day of the reporting period.")
+    period_start = models.DateField(
+        validators=[validate_date_in_window], help_text="First day of the reporting period."
+    )
+    period_end = models.DateField(
+        validators=[validate_date_in_window], help_text="Last day of the reporting period."
+    )
     state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.DRAFT)
     overall_rag = _rag_field("overall")
     schedule_rag = _rag_field("schedule")
@@ -230,7 +236,7 @@ class StatusReport(models.Model):
     percent_complete = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT_VALIDATORS
     )
-    forecast_end = models.DateField(null=True, blank=True)
+    forecast_end = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
     forecast_cost = models.DecimalField(**MONEY, null=True, blank=True)
     summary = models.TextField(blank=True)
     accomplishments = models.TextField(blank=True)
@@ -311,7 +317,9 @@ class ProjectDependency(models.Model):
         related_name="+",
         help_text="The predecessor's milestone that delivers it; blank means its finish.",
     )
-    needed_by = models.DateField(help_text="When the successor needs it.")
+    needed_by = models.DateField(
+        validators=[validate_date_in_window], help_text="When the successor needs it."
+    )
     description = models.TextField(blank=True)
 
     objects = DependencyQuerySet.as_manager()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -15,7 +15,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from core import access
+from core.bounds import amount_problem, in_window, normalise_amount, outside_window_message
 from core.concurrency import save_versioned
+from core.csv_export import csv_writer
 from projects.models import (
     Baseline,
     ChangeRequest,
@@ -367,6 +369,8 @@ def milestone_fields(project: Project) -> tuple[str, ...]:
 def _check_not_future(day: date | None, field: str, what: str):
     if day and day > timezone.localdate():
         raise ValidationError({field: f"{what} cannot be in the future."})
+    if day and not in_window(day):
+        raise ValidationError({field: outside_window_message(day)})
 
 
 @transaction.atomic
@@ -473,7 +477,7 @@ class CostImportError(Exception):
 
 def cost_csv_template() -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerow(["PRJ-001", "2026-10-31", "12500.00", "labour", "October developer time"])
     return out.getvalue()
@@ -489,15 +493,22 @@ def _parse_cost_row(number: int, row: dict, project: Project, today: date):
         values["date"] = date.fromisoformat(raw_date)
         if values["date"] > today:
             errors.append(RowError(number, "date", f"{raw_date} is in the future."))
+        elif not in_window(values["date"]):
+            errors.append(RowError(number, "date", outside_window_message(values["date"])))
     except ValueError:
         errors.append(RowError(number, "date", f"“{raw_date}” is not a date (use YYYY-MM-DD)."))
     raw_amount = (row.get("amount") or "").strip().replace(",", "")
     try:
-        values["amount"] = Decimal(raw_amount).quantize(Decimal("0.01"))
-        if values["amount"] < 0:
+        amount = normalise_amount(Decimal(raw_amount))
+        problem = amount_problem(amount)
+        if problem:
+            errors.append(RowError(number, "amount", f"{raw_amount}: {problem}"))
+        elif amount < 0:
             errors.append(RowError(number, "amount", f"{raw_amount} is negative."))
-        elif not values["amount"].is_finite() or values["amount"] >= Decimal("1e12"):
+        elif amount >= Decimal("1e12"):
             errors.append(RowError(number, "amount", f"{raw_amount} is out of range."))
+        else:
+            values["amount"] = amount.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         errors.append(RowError(number, "amount", f"“{raw_amount}” is not an amount."))
     category = (row.get("category") or "").strip().lower()
@@ -511,6 +522,17 @@ def _parse_cost_row(number: int, row: dict, project: Project, today: date):
     return values, errors
 
 
+def _row_shape_errors(number: int, cells: list[str], header: list[str]) -> list[RowError]:
+    """A NUL byte, or more or fewer cells than the header (a blank line is no row)."""
+    if any("\x00" in value for value in cells):
+        return [RowError(number, "file", "The row contains a NUL byte.")]
+    blank = not any(value.strip() for value in cells)
+    if len(cells) > len(header) or (len(cells) < len(header) and not blank):
+        message = f"The row has {len(cells)} columns; the header has {len(header)}."
+        return [RowError(number, "file", message)]
+    return []
+
+
 def cost_entries_import_csv(*, project: Project, file, by) -> list[CostEntry]:
     """Import every row or none; every bad row and field is reported at once."""
     _require_editor(by, project)
@@ -518,20 +540,25 @@ def cost_entries_import_csv(*, project: Project, file, by) -> list[CostEntry]:
         text = file.read().decode("utf-8-sig") if hasattr(file, "read") else file
     except UnicodeDecodeError as error:
         raise CostImportError([RowError(1, "file", "The file is not UTF-8 text.")]) from error
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    rows = csv.reader(io.StringIO(text))
+    header = [name.strip().lower() for name in next(rows, [])]
     missing = [column for column in ("date", "amount", "category") if column not in header]
     if missing:
         raise CostImportError(
             [RowError(1, column, "This column is missing from the header.") for column in missing]
         )
-    reader.fieldnames = header
     today = timezone.localdate()
     entries, errors = [], []
-    for number, row in enumerate(reader, start=2):
-        if not any((value or "").strip() for value in row.values()):
+    for number, cells in enumerate(rows, start=2):
+        row_errors = _row_shape_errors(number, cells, header)
+        if row_errors:
+            errors.extend(row_errors)
             continue
-        values, row_errors = _parse_cost_row(number, row, project, today)
+        if not any(value.strip() for value in cells):
+            continue
+        values, row_errors = _parse_cost_row(
+            number, dict(zip(header, cells, strict=True)), project, today
+        )
         errors.extend(row_errors)
         if not row_errors:
             entries.append(CostEntry(project=project, created_by=by, **values))
@@ -561,11 +588,23 @@ def _save_report(report: StatusReport, expected_version: int | None, by) -> None
         save_versioned(report, expected_version=expected_version)
 
 
+def _require_reportable_period(report: StatusReport) -> None:
+    """A report may be written up to the next period: no report for a period further ahead."""
+    kind = report.project.portfolio.reporting_period
+    _, current_end = period_containing(kind, timezone.localdate())
+    next_start, _ = period_containing(kind, current_end + timedelta(days=1))
+    if report.period_start > next_start:
+        raise ValidationError(
+            {"period": f"Reports can be written up to the period starting {next_start:%Y-%m-%d}."}
+        )
+
+
 def status_report_save(
     *, report: StatusReport, data: dict, expected_version: int | None, by
 ) -> StatusReport:
     """Save a draft (creating the period's report on its first save)."""
     _require_editor(by, report.project)
+    _require_reportable_period(report)
     if report.is_submitted:
         raise ValidationError("This report is submitted and read-only; the PMO can reopen it.")
     _apply(report, data, STATUS_REPORT_FIELDS)
@@ -577,6 +616,7 @@ def status_report_submit(
     *, report: StatusReport, data: dict, expected_version: int | None, by
 ) -> StatusReport:
     _require_editor(by, report.project)
+    _require_reportable_period(report)
     if report.is_submitted:
         raise ValidationError("This report is already submitted.")
     _apply(report, data, STATUS_REPORT_FIELDS)

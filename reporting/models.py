@@ -3,6 +3,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
+from core.bounds import validate_date_in_window
 from core.money import MONEY
 from portfolio.querysets import PortfolioScopedQuerySet
 from projects.models import Rag
@@ -25,8 +26,8 @@ class PortfolioReview(models.Model):
         "portfolio.Portfolio", on_delete=models.CASCADE, related_name="reviews"
     )
     kind = models.CharField(max_length=10, choices=ReviewKind.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_date_in_window])
+    period_end = models.DateField(validators=[validate_date_in_window])
     status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.RUNNING
     )

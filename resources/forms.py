@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.formats import date_format
 
+from core.bounds import BoundedDateField, validate_date_in_window
 from projects.forms import DATE
 from resources.conflicts import MAX_SHIFT_MONTHS
 from resources.models import AdjustmentKind, AllocationUnit, Calendar, Resource, Role, Skill
@@ -31,6 +32,7 @@ class MonthField(forms.DateField):
 
     widget = MONTH
     default_error_messages = {"invalid": "Enter a month as YYYY-MM."}
+    default_validators = [validate_date_in_window]
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
@@ -100,8 +102,8 @@ class PersonForm(forms.Form):
         empty_label="Default: 8 hours a day, no public holidays",
         help_text="Hours per day and public holidays of their working calendar.",
     )
-    start_date = forms.DateField(widget=DATE)
-    end_date = forms.DateField(widget=DATE, required=False, help_text="Blank while they stay.")
+    start_date = BoundedDateField(widget=DATE)
+    end_date = BoundedDateField(widget=DATE, required=False, help_text="Blank while they stay.")
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"),
         required=False,
@@ -111,8 +113,8 @@ class PersonForm(forms.Form):
 
 class CapacityAdjustmentForm(forms.Form):
     kind = forms.ChoiceField(choices=AdjustmentKind.choices, initial=AdjustmentKind.LEAVE)
-    start_date = forms.DateField(widget=DATE, label="First day")
-    end_date = forms.DateField(widget=DATE, label="Last day")
+    start_date = BoundedDateField(widget=DATE, label="First day")
+    end_date = BoundedDateField(widget=DATE, label="Last day")
     hours_per_day = forms.DecimalField(
         required=False,
         decimal_places=2,
@@ -155,7 +157,9 @@ class AllocationRequestForm(forms.Form):
     end_month = MonthField(label="Last month")
     unit = forms.ChoiceField(choices=AllocationUnit.choices, initial=AllocationUnit.FTE)
     amount = forms.DecimalField(
-        decimal_places=2, help_text="FTE (0.5 = half time, at most 1) or hours per month."
+        max_digits=7,
+        decimal_places=2,
+        help_text="FTE (0.5 = half time, at most 1) or hours per month.",
     )
 
     def __init__(self, *args, people: Iterable[Resource] = (), **kwargs):
@@ -196,7 +200,7 @@ class AllocationChangeForm(OverrideFields):
     resource = PersonChoiceField(label="Person")
     start_month = MonthField(label="First month")
     end_month = MonthField(label="Last month")
-    amount = forms.DecimalField(decimal_places=2)
+    amount = forms.DecimalField(max_digits=7, decimal_places=2)
     # Required as soon as anything changed: the service says so, with the other problems.
     reason = forms.CharField(
         required=False, widget=REASON, help_text="Required for a change: the requester sees it."

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core import access
+from core.bounds import validate_date_in_window
 from projects.querysets import ProjectScopedQuerySet
 
 
@@ -41,7 +42,7 @@ class Calendar(models.Model):
 
 class PublicHoliday(models.Model):
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_date_in_window])
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -105,8 +106,8 @@ class Resource(models.Model):
     cost_rate = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("0"), help_text="Per hour."
     )
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_date_in_window])
+    end_date = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
 
     objects = ResourceQuerySet.as_manager()
 
@@ -138,8 +139,8 @@ class CapacityAdjustment(models.Model):
         Resource, on_delete=models.CASCADE, related_name="capacity_adjustments"
     )
     kind = models.CharField(max_length=10, choices=AdjustmentKind.choices, default="leave")
-    start_date = models.DateField()
-    end_date = models.DateField()
+    start_date = models.DateField(validators=[validate_date_in_window])
+    end_date = models.DateField(validators=[validate_date_in_window])
     hours_per_day = models.DecimalField(
         max_digits=4,
         decimal_places=2,
@@ -190,8 +191,12 @@ class Allocation(models.Model):
         related_name="allocations",
         help_text="Blank while only the role is requested.",
     )
-    start_month = models.DateField(help_text="First day of the first month.")
-    end_month = models.DateField(help_text="First day of the last month.")
+    start_month = models.DateField(
+        validators=[validate_date_in_window], help_text="First day of the first month."
+    )
+    end_month = models.DateField(
+        validators=[validate_date_in_window], help_text="First day of the last month."
+    )
     unit = models.CharField(max_length=5, choices=AllocationUnit.choices, default="fte")
     amount = models.DecimalField(
         max_digits=7,
@@ -275,7 +280,10 @@ class ConflictResolution(models.Model):
     """Who resolved an over-allocation of a role in a month, how, and why."""
 
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="conflict_resolutions")
-    month = models.DateField(help_text="First day of the month that was over-allocated.")
+    month = models.DateField(
+        validators=[validate_date_in_window],
+        help_text="First day of the month that was over-allocated.",
+    )
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="conflict_resolutions"
     )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import access
+from core.bounds import validate_date_in_window
 from core.money import MONEY
 from risks import scoring
 
@@ -86,7 +87,7 @@ class Risk(models.Model):
     )
     response_plan = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(validators=[validate_date_in_window], null=True, blank=True)
     threatened_projects = models.ManyToManyField(
         "projects.Project",
         blank=True,

@@ -2,7 +2,7 @@
 equal to the pages', writes through the services (403 / 400 / 409 as in the browser), the
 OpenAPI schema and constant query counts."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -409,3 +409,31 @@ def test_project_list_queries_do_not_grow(api, many_projects, django_assert_max_
     assert data["count"] == size
     assert len(data["results"]) == size
     assert all(row["ac"] == "1000.00" for row in data["results"])
+
+
+@pytest.mark.parametrize("period", ["9999-12-31", "0001-01-01"])
+def test_status_report_outside_the_date_window_is_400_naming_the_period(
+    api, project, manager, period
+):
+    api.force_login(manager)
+    response = api.post(_report_url(project), {"period": period}, format="json")
+    assert response.status_code == 400
+    assert "period" in response.json()
+    assert not StatusReport.objects.exists()
+
+
+def test_status_report_beyond_the_next_period_is_refused(api, project, manager):
+    api.force_login(manager)
+    today = timezone.localdate()
+    next_period = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after_next = (next_period + timedelta(days=32)).replace(day=1)
+    allowed = api.post(_report_url(project), {"period": next_period.isoformat()}, format="json")
+    assert allowed.status_code == 201, allowed.json()
+    refused = api.post(
+        _report_url(project),
+        {"period": after_next.isoformat(), "summary": "Done", "forecast_cost": "1", "submit": True},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "period" in refused.json()
+    assert StatusReport.objects.count() == 1

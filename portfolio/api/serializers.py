@@ -4,6 +4,7 @@ decide. (The KPI serializers are in `reporting.api.serializers`.)"""
 
 from rest_framework import serializers
 
+from core.bounds import validate_date_in_window
 from projects.models import CostEntry, StatusReport
 from projects.services import COST_FIELDS, STATUS_REPORT_FIELDS
 from risks.models import Risk
@@ -50,7 +51,9 @@ class StatusReportWriteSerializer(serializers.ModelSerializer):
     """Creates or updates the report of the period containing `period`. Only the fields sent
     are applied; `version` is the version read (omit it for a period with no report yet)."""
 
-    period = serializers.DateField(help_text="Any day of the reporting period.")
+    period = serializers.DateField(
+        help_text="Any day of the reporting period.", validators=[validate_date_in_window]
+    )
     version = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     submit = serializers.BooleanField(
         default=False, help_text="Submit the report (otherwise it is saved as a draft)."

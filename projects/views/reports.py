@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import access
+from core.bounds import parse_date_param
 from core.views import form_data, run_service
 from projects import selectors, services
 from projects.forms import StatusReportForm, VersionForm
@@ -33,10 +34,10 @@ CHECKED_FIELDS = (*RAG_FIELDS, "percent_complete", "forecast_cost")  # what the 
 
 
 def _period_day(period: str) -> date:
-    try:
-        return date.fromisoformat(period)
-    except ValueError as error:
-        raise Http404("Not a reporting period.") from error
+    day = parse_date_param(period)
+    if day is None:
+        raise Http404("Not a reporting period.")
+    return day
 
 
 def _report_url(report: StatusReport) -> str:

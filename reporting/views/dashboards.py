@@ -3,14 +3,13 @@ Their URL names are the portfolio app's (`portfolio:list`, `portfolio:detail`,
 `portfolio:program`, see config/urls.py). Thin: look the object up through `visible_to` (an
 invisible object is a 404), call one selector of `reporting.dashboard`, render."""
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 import charts
 from core import access
+from core.bounds import parse_date_param
 from portfolio.models import Program
 from portfolio.shortcuts import visible_portfolio
 from projects.querysets import Stage
@@ -33,10 +32,7 @@ def _dashboard_context(board: dashboard.Dashboard) -> dict:
 def requested_as_of(request):
     """`?as_of=YYYY-MM-DD` (e.g. a stored review's period end), never after today."""
     today = timezone.localdate()
-    try:
-        return min(date.fromisoformat(request.GET.get("as_of", "")), today)
-    except ValueError:
-        return today
+    return min(parse_date_param(request.GET.get("as_of")) or today, today)
 
 
 @login_required

@@ -7,8 +7,6 @@ option is the portfolio's resource managers' and the PMO's (the services check i
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from charts.capacity import HeatCell, HeatRow, capacity_heat_map
 from core import access
+from core.bounds import parse_month_param
+from core.csv_export import csv_writer
 from core.months import add_months
 from core.views import run_service
 from resources import conflicts, selectors
@@ -33,7 +33,6 @@ from resources.models import Allocation, AllocationStatus, Resource, Role
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 24
 MONTH_CHOICES = (3, 6, 12, 18, 24)
-MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
 
 # Input -------------------------------------------------------------------------------------
@@ -61,18 +60,10 @@ class Window:
         return urlencode({"from": f"{first:%Y-%m}", "months": self.month_count})
 
 
-def _parse_month(value: str) -> date | None:
-    match = MONTH_PATTERN.fullmatch(value or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    return date(year, month, 1) if 1 <= month <= 12 and 1900 < year < 2200 else None
-
-
 def _window(query) -> Window:
     """`?from=YYYY-MM` (default this month) and `?months=` (default 12, at most 24); what
     cannot be read falls back to the default."""
-    first = _parse_month(query.get("from", "")) or timezone.localdate().replace(day=1)
+    first = parse_month_param(query.get("from", "")) or timezone.localdate().replace(day=1)
     try:
         count = int(query.get("months", DEFAULT_MONTHS))
     except ValueError:
@@ -81,7 +72,7 @@ def _window(query) -> Window:
 
 
 def _month_in_path(value: str) -> date:
-    month = _parse_month(value)
+    month = parse_month_param(value)
     if month is None:
         raise Http404("Not a month (YYYY-MM).")
     return month
@@ -120,7 +111,7 @@ def _decimal(value: Decimal | None) -> str:
 def _csv(filename: str, lines) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     for line in lines:
         writer.writerow(line)
     return response

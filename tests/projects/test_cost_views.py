@@ -269,3 +269,30 @@ def test_cost_list_queries_do_not_grow(
     with django_assert_max_num_queries(COST_LIST_QUERIES):
         response = client.get(url("costs", project))
     assert response.context["count"] == count
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["BILL-1,2026-05-31,10,labour,fine", "BILL-1,2026-05-31,1\x000,labour,x"], [(3, "file")]),
+        (["BILL-1,2026-05-31,10,labour,fine", ",,,,,"], [(3, "file")]),
+        (["BILL-1,2026-05-31,10,labour"], [(2, "file")]),
+        (["BILL-1,2026-05-31,10,labour,fine,extra"], [(2, "file")]),
+        (["BILL-1,2026-05-31,10.005,labour,sub-cent"], [(2, "amount")]),
+        (["BILL-1,0001-01-01,10,labour,ancient"], [(2, "date")]),
+    ],
+)
+def test_nul_bytes_ragged_rows_sub_cents_and_old_dates_are_row_errors(
+    client, project, lines, expected
+):
+    client.force_login(project.manager)
+    response = client.post(url("cost-upload", project), {"file": csv_file(*lines)})
+    assert response.status_code == 200
+    assert [(e.row, e.field) for e in response.context["row_errors"]] == expected
+    assert not CostEntry.objects.exists()
+
+
+def test_a_minus_zero_amount_is_stored_as_zero(client, project):
+    client.force_login(project.manager)
+    client.post(url("cost-upload", project), {"file": csv_file("BILL-1,2026-05-31,-0,other,")})
+    assert str(CostEntry.objects.get(project=project).amount) in ("0", "0.00")

