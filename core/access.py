@@ -32,6 +32,8 @@ PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 EDITOR_ROLES = ("pmo", "portfolio_manager")
 RESOURCE_ROLES = ("pmo", "resource_manager")
 GATE_ROLES = ("pmo", "portfolio_manager", "executive")
+# How a page names a project the reader may not open (a dependency's other end, say).
+HIDDEN_PROJECT = "a project you cannot open"
 
 
 def _memberships():

@@ -328,9 +328,13 @@ def dependency_edges(rows: list[DependencyRow]) -> list[DependencyEdge]:
     return [
         DependencyEdge(
             predecessor_id=row.dependency.predecessor_id,
-            predecessor_code=row.dependency.predecessor.code,
+            predecessor_code=row.dependency.predecessor.code
+            if row.predecessor_url
+            else access.HIDDEN_PROJECT,
             successor_id=row.dependency.successor_id,
-            successor_code=row.dependency.successor.code,
+            successor_code=row.dependency.successor.code
+            if row.successor_url
+            else access.HIDDEN_PROJECT,
             deliverable=row.dependency.deliverable,
             needed_by=row.dependency.needed_by,
             expected_on=row.dependency.expected_on,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 import charts
+from core import access
 from portfolio.models import (
     EacBasis,
     ObjectiveContribution,
@@ -510,7 +511,17 @@ def _dependencies(*, scope: QuerySet[Project], user) -> list[Dependency]:
             "is_late",
         )
     )
-    return [Dependency(*row) for row in rows]
+    return [_masked(Dependency(*row)) for row in rows]
+
+
+def _masked(dependency: Dependency) -> Dependency:
+    """A dependency whose other end the user may not open keeps it unnamed."""
+    hidden = {"code": access.HIDDEN_PROJECT, "name": ""}
+    changes = {}
+    for end in ("predecessor", "successor"):
+        if not getattr(dependency, f"{end}_visible"):
+            changes |= {f"{end}_{key}": value for key, value in hidden.items()}
+    return replace(dependency, **changes) if changes else dependency
 
 
 def _objective_project_ids(*, objective_id: int, portfolio_id: int) -> set[int]:

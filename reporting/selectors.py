@@ -381,6 +381,29 @@ def visible_review_findings(*, review: PortfolioReview, user) -> dict:
                 and (not item.get("project_code") or item["project_code"] in codes)
             )
         ]
+    return _mask_hidden_predecessors(findings, codes, user)
+
+
+def _mask_hidden_predecessors(findings: dict, codes: set[str], user) -> dict:
+    """A dependency finding does not name a predecessor the reader may not open (it may sit in
+    another portfolio: two queries for those, only when there are any)."""
+    dependencies = findings.get("late_dependencies")
+    if not dependencies:
+        return findings
+    named = {item.get("predecessor") for item in dependencies if isinstance(item, dict)}
+    elsewhere = named - codes - {None, ""}
+    if not elsewhere:
+        return findings
+    hidden = set(Project.objects.filter(code__in=elsewhere).values_list("code", flat=True))
+    hidden -= set(
+        Project.objects.visible_to(user).filter(code__in=elsewhere).values_list("code", flat=True)
+    )
+    findings["late_dependencies"] = [
+        item | {"predecessor": access.HIDDEN_PROJECT}
+        if isinstance(item, dict) and item.get("predecessor") in hidden
+        else item
+        for item in dependencies
+    ]
     return findings
 
 

@@ -459,11 +459,28 @@ def _visible(user, subject) -> bool:
     return model.objects.visible_to(user).filter(pk=subject.pk).exists()
 
 
+def hidden_codes_pattern(user) -> re.Pattern | None:
+    """Matches the code of any project the user may not see, as a whole code: a code is not
+    matched inside a longer one ("FIN" in "FIN-CORE"), and a code that a visible project of
+    another portfolio also carries is not hidden."""
+    visible = set(Project.objects.visible_to(user).values_list("code", flat=True))
+    hidden = set(Project.objects.values_list("code", flat=True)) - visible
+    if not hidden:
+        return None
+    alternatives = "|".join(re.escape(code) for code in sorted(hidden, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def hidden_codes_in(body: str, pattern: re.Pattern | None) -> list[str]:
+    return sorted(set(pattern.findall(body))) if pattern else []
+
+
 @dataclass
 class Crawl:
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     requests: int = 0
+    hidden_codes: dict = field(default_factory=dict)  # username -> pattern of hidden codes
 
     def get(self, client, username, url):
         self.requests += 1
@@ -477,6 +494,9 @@ class Crawl:
         if response.status_code == 200 and body:
             for problem in html_problems(body) + security_problems(response, body):
                 self.failures.append(f"{username} {url}: HTML {problem}")
+            leaked = hidden_codes_in(body, self.hidden_codes.get(username))
+            if leaked:
+                self.failures.append(f"{username} {url}: names hidden projects {leaked}")
         return response, body
 
 
@@ -549,7 +569,7 @@ def test_every_page_as_every_demo_user():
         for day in as_of_dates
     ] + [Sample(f"{reverse('portfolio:list')}?as_of={day:%Y-%m-%d}") for day in as_of_dates]
 
-    crawl = Crawl()
+    crawl = Crawl(hidden_codes={name: hidden_codes_pattern(users[name]) for name in USERS})
     for username in USERS:
         user = users[username]
         client = Client(raise_request_exception=False)
@@ -604,6 +624,12 @@ def test_the_security_check_finds_a_missing_policy_and_inline_script():
         "inline handler <select onchange="
     ]
     assert len(security_problems(Page(), clean)) == 2
+
+
+def test_the_hidden_code_check_matches_whole_codes_only():
+    pattern = re.compile(r"(?<![\w-])(?:FIN|RET-PAY)(?![\w-])")
+    assert hidden_codes_in("<td>FIN-CORE</td> <td>RET-PAY2</td> XFIN", pattern) == []
+    assert hidden_codes_in("<td>FIN</td> (RET-PAY) FIN.", pattern) == ["FIN", "RET-PAY"]
 
 
 def test_the_html_check_finds_unbalanced_tags():

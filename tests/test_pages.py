@@ -375,8 +375,9 @@ def test_dashboard_does_not_link_projects_the_user_cannot_see(
     response = client.get(reverse("portfolio:detail", args=[portfolio.code]))
 
     html = response.content.decode()
-    assert "HIDDEN-1" in html  # the dependency is shown...
-    assert reverse("projects:detail", args=[hidden.pk]) not in html  # ...but not linked
+    # The dependency is shown, but its other end is neither named nor linked.
+    assert "HIDDEN-1" not in html and "a project you cannot open" in html
+    assert reverse("projects:detail", args=[hidden.pk]) not in html
     assert reverse("projects:detail", args=[ours.pk]) in html
     assert response.context["rollup"].late_dependencies == 1  # ours waits on HIDDEN-1
 
@@ -542,7 +543,7 @@ def test_dependency_on_an_invisible_project_is_not_linked(
 
     html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
 
-    assert "HIDDEN-1" in html
+    assert "HIDDEN-1" not in html and "A project you cannot open" in html
     assert reverse("projects:detail", args=[hidden.pk]) not in html
     assert "On time" in html
 
