@@ -27,15 +27,20 @@ from portfolio.models import Scenario
 from portfolio.shortcuts import visible_portfolio
 
 
-def _planning_portfolio(request, code):
-    """The portfolio, for a page that weighs every one of its projects: 404 when invisible,
-    403 for a project lead who sees only their own projects in it."""
-    portfolio = visible_portfolio(request, code)
+def _require_planner(request, portfolio) -> None:
+    """403 for a project lead who sees only their own projects in the portfolio: these pages
+    weigh every one of them."""
     access.require(
         access.sees_every_project(request.user, portfolio),
         "Selection and scenarios weigh every project of the portfolio: they are open to its "
         "members.",
     )
+
+
+def _planning_portfolio(request, code):
+    """The portfolio (404 when invisible), for a page that weighs every one of its projects."""
+    portfolio = visible_portfolio(request, code)
+    _require_planner(request, portfolio)
     return portfolio
 
 
@@ -47,7 +52,7 @@ def _scenario(request, code, pk) -> Scenario:
         portfolio__code=code,
         pk=pk,
     )
-    _planning_portfolio(request, code)
+    _require_planner(request, scenario.portfolio)
     return scenario
 
 
