@@ -140,12 +140,6 @@ def portfolio_role(user, portfolio):
     )
 
 
-def sees_every_project(user, portfolio) -> bool:
-    """PMO admins and the portfolio's members (any role) see every project in it; a project's
-    manager or sponsor without a membership sees only their own projects."""
-    return is_pmo_admin(user) or portfolio_role(user, portfolio) is not None
-
-
 @dataclass(frozen=True)
 class PortfolioAccess:
     can_manage: bool
@@ -156,7 +150,10 @@ class PortfolioAccess:
 
 
 def portfolio_access(user, portfolio) -> PortfolioAccess:
-    """What a portfolio's pages offer the user, from one membership lookup."""
+    """What a portfolio's pages offer the user, from one membership lookup: PMO admins and the
+    portfolio's PMO and portfolio managers manage it; PMO admins and its members (any role)
+    see every project in it, while a project's manager or sponsor without a membership sees
+    only their own projects."""
     if is_pmo_admin(user):
         return PortfolioAccess(can_manage=True, sees_every_project=True)
     role = portfolio_role(user, portfolio)
@@ -164,7 +161,11 @@ def portfolio_access(user, portfolio) -> PortfolioAccess:
 
 
 def can_manage_portfolio(user, portfolio) -> bool:
-    return is_pmo_admin(user) or portfolio_role(user, portfolio) in EDITOR_ROLES
+    return portfolio_access(user, portfolio).can_manage
+
+
+def sees_every_project(user, portfolio) -> bool:
+    return portfolio_access(user, portfolio).sees_every_project
 
 
 def can_manage_resources(user, portfolio=None) -> bool:
