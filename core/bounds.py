@@ -76,3 +76,37 @@ class BoundedDateField(forms.DateField):
     """A form's date field that refuses a date outside the window."""
 
     default_validators = [validate_date_in_window]
+
+
+# Ids: every primary key is a signed 64-bit integer. Django guards exact lookups against a
+# larger number, but not `__in` lists, where 2**63 reaches the database and fails there.
+ID_MAX = 2**63 - 1
+
+
+def parse_id_param(raw: str | None) -> int | None:
+    """A positive id from a query string, or None (absent, unreadable or beyond any id)."""
+    if not raw or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value <= ID_MAX else None
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A list of ids in which one beyond any id is an invalid choice, named in the error,
+    rather than a query the database refuses."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            try:
+                values = list(value)
+            except TypeError:
+                values = []
+            for pk in values:
+                text = str(pk)
+                if text.isascii() and text.isdigit() and int(text) > ID_MAX:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": text},
+                    )
+        return super()._check_values(value)

@@ -12,7 +12,11 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from core import access
-from core.bounds import BoundedDateField, validate_date_in_window
+from core.bounds import (
+    BoundedDateField,
+    BoundedModelMultipleChoiceField,
+    validate_date_in_window,
+)
 from portfolio.models import (
     Contribution,
     CriterionDirection,
@@ -303,6 +307,10 @@ class CandidateForm(forms.ModelForm):
             "requires": forms.SelectMultiple(attrs={"size": 6}),
             "excludes": forms.SelectMultiple(attrs={"size": 6}),
         }
+        field_classes = {
+            "requires": BoundedModelMultipleChoiceField,
+            "excludes": BoundedModelMultipleChoiceField,
+        }
         labels = {
             "annual_benefit": "Expected benefit per year",
             "annual_cost": "Cost per year",
@@ -417,13 +425,13 @@ class ScenarioForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What it explores"
     )
     budget_limit = forms.DecimalField(label="Budget per year", **MONEY_FIELD)
-    forced_in = forms.ModelMultipleChoiceField(
+    forced_in = BoundedModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    forced_out = forms.ModelMultipleChoiceField(
+    forced_out = BoundedModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    stopped = forms.ModelMultipleChoiceField(
+    stopped = BoundedModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
+from projects.models import (
+    Baseline,
+    ChangeRequest,
+    CostEntry,
+    Milestone,
+    Project,
+    ProjectDependency,
+    StatusReport,
+)
 
 
 class MilestoneInline(admin.TabularInline):
@@ -89,3 +97,33 @@ class ProjectDependencyAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["successor__code", "predecessor__code", "deliverable"]
     autocomplete_fields = ["predecessor", "successor"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Change requests are decided, and baselines added, only on the project's pages, whose
+    service checks the portfolio's envelope and who may decide; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = ["project", "status", "budget", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["status", "project__portfolio"]
+    search_fields = ["project__code", "project__name", "reason"]
+    list_select_related = ["project", "proposed_by", "decided_by"]
+
+
+@admin.register(Baseline)
+class BaselineAdmin(ReadOnlyAdmin):
+    list_display = ["project", "version", "budget", "start", "end", "created_by", "created_at"]
+    list_filter = ["project__portfolio"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project", "created_by"]

@@ -17,7 +17,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.formats import date_format
 
-from core.bounds import BoundedDateField, validate_date_in_window
+from core.bounds import (
+    ID_MAX,
+    BoundedDateField,
+    BoundedModelMultipleChoiceField,
+    validate_date_in_window,
+)
 from projects.forms import DATE
 from resources.conflicts import MAX_SHIFT_MONTHS
 from resources.models import AdjustmentKind, AllocationUnit, Calendar, Resource, Role, Skill
@@ -104,7 +109,7 @@ class PersonForm(forms.Form):
     )
     start_date = BoundedDateField(widget=DATE)
     end_date = BoundedDateField(widget=DATE, required=False, help_text="Blank while they stay.")
-    skills = forms.ModelMultipleChoiceField(
+    skills = BoundedModelMultipleChoiceField(
         queryset=Skill.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -134,8 +139,8 @@ class PeopleFilter(django_filters.FilterSet):
     """The people list's filters (they live in the URL): name search, role, skill."""
 
     q = django_filters.CharFilter(method="filter_name", label="Name")
-    role = django_filters.NumberFilter(field_name="role")
-    skill = django_filters.NumberFilter(field_name="skills")
+    role = django_filters.NumberFilter(field_name="role", min_value=1, max_value=ID_MAX)
+    skill = django_filters.NumberFilter(field_name="skills", min_value=1, max_value=ID_MAX)
 
     class Meta:
         model = Resource

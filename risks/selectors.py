@@ -23,6 +23,7 @@ from django.db.models import (
 )
 
 from core import access
+from core.bounds import ID_MAX
 from core.money import MONEY
 from core.queries import scalar_subquery
 from portfolio.models import Portfolio, PortfolioMembership, Program, Role
@@ -176,7 +177,7 @@ class PortfolioRiskFilter(RiskRegisterFilter):
     its projects."""
 
     level = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, method="filter_level")
-    program = django_filters.NumberFilter(method="filter_program")
+    program = django_filters.NumberFilter(method="filter_program", min_value=1, max_value=ID_MAX)
 
     class Meta(RiskRegisterFilter.Meta):
         fields = PORTFOLIO_FILTER_KEYS

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from charts.selection import frontier_chart
 from core import access
+from core.bounds import parse_id_param
 from core.views import posted, run_service
 from portfolio import scenarios, selection, selectors
 from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm, scenario_initial
@@ -266,9 +267,9 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
 def scenario_compare(request, code):
     portfolio = _planning_portfolio(request, code)
     wanted = []
-    for value in request.GET.getlist("s"):
-        if value.isdigit() and int(value) not in wanted:
-            wanted.append(int(value))
+    for value in map(parse_id_param, request.GET.getlist("s")):
+        if value is not None and value not in wanted:
+            wanted.append(value)
     chosen = selectors.compared_scenarios(portfolio=portfolio, user=request.user, pks=wanted)
     if not 2 <= len(chosen) <= scenarios.MAX_COMPARED:
         messages.warning(

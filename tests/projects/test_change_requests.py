@@ -309,3 +309,21 @@ def test_dashboard_counts_rebaselined_projects(client, project, pmo):
     assert [row.project.code for row in exceptions.rebaselined] == [project.code]
     assert other.code not in [row.project.code for row in exceptions.rebaselined]
     assert "Re-baselined" in response.content.decode()
+
+
+def test_the_admin_shows_change_requests_and_baselines_but_changes_neither(
+    client, project, pmo_admin
+):
+    request = propose(project, budget="700000")
+    client.force_login(pmo_admin)
+    listing = client.get(reverse("admin:projects_changerequest_changelist"))
+    assert listing.status_code == 200
+    assert project.code in listing.content.decode()
+    assert client.get(reverse("admin:projects_baseline_changelist")).status_code == 200
+    assert client.get(reverse("admin:projects_changerequest_add")).status_code == 403
+    before = snapshot()
+    client.post(
+        reverse("admin:projects_changerequest_change", args=[request.pk]),
+        {"status": "approved", "reason": request.reason},
+    )
+    assert snapshot() == before
