@@ -34,6 +34,10 @@ MIP_REL_GAP = 1e-4
 # faster than one thread.
 CBC_THREADS = max(1, min(os.cpu_count() or 1, 4))
 
+# HiGHS's threads: None leaves its default (as many as there are cores, set once per process:
+# HiGHS keeps one thread pool and refuses a later solve that asks for another size).
+HIGHS_THREADS: int | None = None
+
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 _CBC_FINAL_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[\d.e+-]+)", re.MULTILINE)
 _CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.e+]+)")
@@ -119,9 +123,9 @@ def solve(
 
 
 def _solve_highs(problem, *, gap, time_limit, start) -> Outcome:
-    # No `threads`: HiGHS sets its thread pool once per process and refuses a solve that asks
-    # for another size later; its MIP search runs on one thread anyway.
-    engine = WarmHiGHS(msg=False, gapRel=gap, timeLimit=time_limit, start=start)
+    engine = WarmHiGHS(
+        msg=False, gapRel=gap, timeLimit=time_limit, threads=HIGHS_THREADS, start=start
+    )
     started = time.perf_counter()
     problem.solve(engine)
     seconds = time.perf_counter() - started
@@ -182,11 +186,14 @@ def _solve_cbc(problem, *, gap, time_limit, start, log_path) -> Outcome:
 
 
 def _cbc_bound(text: str, *, optimal: bool, value: float) -> float | None:
-    """The best possible value from CBC's log. CBC minimises, so it prints a maximum negated:
-    "Upper bound: 1.2e+09" (or "Lower bound: -1.2e+09") in the summary after a gap or time
-    stop, "best possible -1.2e+09" in a partial search. An "Optimal solution found" with
-    neither line closed the gap to 0."""
-    found = _CBC_FINAL_BOUND.findall(text) or _CBC_BEST_POSSIBLE.findall(text)
-    if found:
-        return abs(float(found[-1]))  # values are never negative
-    return value if optimal else None
+    """The best possible value from CBC's log. CBC minimises, so it prints a maximum negated.
+    Its summary has "Upper bound: 1.2e+09" (or "Lower bound: -1.2e+09") after a gap or time
+    stop; an "Optimal solution found" without one closed the gap to 0 (the "best possible" of
+    its progress lines is stale then); a partial search says "best possible -1.2e+09"."""
+    final = _CBC_FINAL_BOUND.findall(text)
+    if final:
+        return abs(float(final[-1]))  # values are never negative
+    if optimal:
+        return value
+    found = _CBC_BEST_POSSIBLE.findall(text)
+    return abs(float(found[-1])) if found else None
