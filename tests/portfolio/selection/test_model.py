@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from portfolio.selection.model import INFEASIBLE, SelectionInput, optimise
-from portfolio.selection.solvers import SOLVERS
 from portfolio.selection.rank_by_score import greedy
 from portfolio.selection.report import Binding, binding_constraints
+from portfolio.selection.solvers import SOLVERS
 from projects.querysets import Stage
 from tests.portfolio.selection.instances import (
     YEARS,
