@@ -34,8 +34,9 @@ MIP_REL_GAP = 1e-4
 # faster than one thread.
 CBC_THREADS = max(1, min(os.cpu_count() or 1, 4))
 
-# HiGHS's threads: None leaves its default (as many as there are cores, set once per process:
-# HiGHS keeps one thread pool and refuses a later solve that asks for another size).
+# HiGHS's threads: None leaves its default (as many as there are cores). HiGHS keeps one
+# thread pool per process, sized at its first solve, and fails a later solve that asks for
+# another size: change it only through `use_highs_threads`.
 HIGHS_THREADS: int | None = None
 
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
@@ -56,6 +57,15 @@ class Outcome:
     bound: float | None
     seconds: float
     status: str  # the solver's own word, for messages
+
+
+def use_highs_threads(threads: int | None) -> None:
+    """Size HiGHS's thread pool for the solves that follow in this process (None: as many as
+    there are cores). It rebuilds the pool, so no HiGHS solve may be running meanwhile: for
+    `bench.selection`, which compares the frontier on solver threads and in chains."""
+    global HIGHS_THREADS
+    highspy.Highs.resetGlobalScheduler(True)
+    HIGHS_THREADS = threads
 
 
 def solver_label(solver: str) -> str:
