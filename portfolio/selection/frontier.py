@@ -17,8 +17,9 @@ from portfolio.selection.model import Selection, SelectionInput, SelectionModel
 
 FRONTIER_LEVELS = tuple(level / 100 for level in range(50, 151, 10))
 FRONTIER_POINT_TIME_LIMIT_SECONDS = 10
-# Two chains side by side: this machine, and the deployment the docs size, have two cores.
-# bench/selection.py measures it against one chain with the solver's own threads.
+# Two chains side by side, one solver thread each (solvers.HIGHS_THREADS_DEFAULT): this
+# machine, and the deployment the docs size, have two cores. bench/selection.py measures it
+# against one chain on two solver threads; the chains were faster (docs/performance.md).
 FRONTIER_WORKERS = 2
 
 

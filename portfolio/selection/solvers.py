@@ -34,10 +34,13 @@ MIP_REL_GAP = 1e-4
 # faster than one thread.
 CBC_THREADS = max(1, min(os.cpu_count() or 1, 4))
 
-# HiGHS's threads: None leaves its default (as many as there are cores). HiGHS keeps one
-# thread pool per process, sized at its first solve, and fails a later solve that asks for
-# another size: change it only through `use_highs_threads`.
-HIGHS_THREADS: int | None = None
+# HiGHS's threads per solve. One: a selection closes at the root node, where a second
+# thread buys nothing, and the frontier runs its chains of points side by side instead
+# (frontier.FRONTIER_WORKERS; bench/selection.py measures both ways). HiGHS keeps one thread
+# pool per process, sized at its first solve, and fails a later solve that asks for another
+# size: change it only through `use_highs_threads`.
+HIGHS_THREADS_DEFAULT = 1
+HIGHS_THREADS: int | None = HIGHS_THREADS_DEFAULT
 
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 _CBC_FINAL_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[\d.e+-]+)", re.MULTILINE)
