@@ -254,7 +254,8 @@ def cover_forced_shortfall(data):
     from portfolio.selection import CAPACITY
 
     by_id = data.by_id()
-    must = {c.id for c in data.candidates if c.mandatory}
+    # Committed projects reserve their hours first: the forced ones need room on top.
+    must = {c.id for c in data.candidates if c.mandatory} | set(data.committed)
     pending = list(must)
     while pending:
         for required in by_id[pending.pop()].requires:
