@@ -41,6 +41,11 @@ CBC_THREADS = max(1, min(os.cpu_count() or 1, 4))
 # size: change it only through `use_highs_threads`.
 HIGHS_THREADS_DEFAULT = 1
 HIGHS_THREADS: int | None = HIGHS_THREADS_DEFAULT
+# HiGHS without presolve: on the selection model (a knapsack per budget year and capacity
+# cell) presolve removes almost nothing (661 rows → 660 at 5,000 candidates) and costs the
+# root node dearly: 4.5 s of CPU with it, 1.1 s without, at 5,000 candidates; at 2,000 it is
+# no slower anywhere on the frontier (bench/selection.py; docs/performance.md).
+HIGHS_OPTIONS = {"presolve": "off"}
 
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 _CBC_FINAL_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[\d.e+-]+)", re.MULTILINE)
@@ -137,7 +142,12 @@ def solve(
 
 def _solve_highs(problem, *, gap, time_limit, start) -> Outcome:
     engine = WarmHiGHS(
-        msg=False, gapRel=gap, timeLimit=time_limit, threads=HIGHS_THREADS, start=start
+        msg=False,
+        gapRel=gap,
+        timeLimit=time_limit,
+        threads=HIGHS_THREADS,
+        start=start,
+        **HIGHS_OPTIONS,
     )
     started = time.perf_counter()
     problem.solve(engine)
