@@ -47,7 +47,8 @@ bench: $(STAMP)
 		--small-database-url $(BENCH_DATABASE_URL)_small $(BENCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
-		--portfolio scale-01,scale-02,scale-03
+		--portfolio scale-01,scale-02,scale-03 \
+		--large-portfolio scale-01,scale-02,scale-03,scale-04,scale-05,scale-06
 
 # PostgreSQL only: a custom-format dump (pg_dump -Fc) of DATABASE_URL, and its restore into
 # DATABASE_URL (dropping the objects it holds first). make restore BACKUP_FILE=var/slate-….dump

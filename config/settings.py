@@ -263,3 +263,8 @@ SLATE_PAGE_SIZE = env.int("SLATE_PAGE_SIZE", default=25)
 # Every date or month that enters Slate must fall in this window (core/bounds.py).
 SLATE_DATE_MIN = date.fromisoformat(env("SLATE_DATE_MIN", default="1990-01-01"))
 SLATE_DATE_MAX = date.fromisoformat(env("SLATE_DATE_MAX", default="2100-12-31"))
+# The MIP solver of optimised selection and the efficient frontier (portfolio/selection/
+# solvers.py): "highs" (highspy, the default) or "cbc" (bundled with PuLP).
+SLATE_MIP_SOLVER = env("SLATE_MIP_SOLVER", default="highs").strip().lower()
+if SLATE_MIP_SOLVER not in ("highs", "cbc"):
+    raise environ.ImproperlyConfigured("SLATE_MIP_SOLVER must be 'highs' or 'cbc'")

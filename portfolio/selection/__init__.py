@@ -1,7 +1,9 @@
 """Optimised project selection: which candidate and active projects to fund under the budget
 per planning year and the capacity per role per month.
 
-- `model`: the optimisation model (PuLP and CBC), pure: dataclasses in, a slate out;
+- `model`: the optimisation model (PuLP), pure: dataclasses in, a slate out;
+- `solvers`: the MIP solver it runs, HiGHS (default) or CBC (the SLATE_MIP_SOLVER setting),
+  with the relative gap each solve reaches;
 - `rank_by_score`: the greedy rank-by-priority-score slate it is compared with;
 - `frontier`: the efficient frontier, total value by budget level;
 - `loader`: a portfolio's input, read from the database;
@@ -13,6 +15,7 @@ reads the subject as one."""
 from portfolio.selection.frontier import (
     FRONTIER_LEVELS,
     FRONTIER_POINT_TIME_LIMIT_SECONDS,
+    FRONTIER_WORKERS,
     FrontierPoint,
     efficient_frontier,
 )
@@ -45,6 +48,7 @@ from portfolio.selection.model import (
     Selection,
     SelectionInput,
     SelectionModel,
+    configured_solver,
     constraint_label,
     explain_rejections,
     forced_projects,
@@ -74,25 +78,31 @@ from portfolio.selection.report import (
     selection_report,
     year_budgets,
 )
+from portfolio.selection.solvers import CBC, HIGHS, MIP_REL_GAP, SOLVERS
 
 __all__ = [
     "APPROVE",
     "BENEFIT_YEARS_WITHOUT_TOTAL",
     "BUDGET",
     "CAPACITY",
+    "CBC",
     "COMMITTED_STAGES",
     "DEFER",
     "ERROR",
     "FEASIBLE",
     "FRONTIER_LEVELS",
     "FRONTIER_POINT_TIME_LIMIT_SECONDS",
+    "FRONTIER_WORKERS",
+    "HIGHS",
     "HORIZON_MONTHS",
     "INFEASIBLE",
     "KEEP",
+    "MIP_REL_GAP",
     "MODEL_STAGES",
     "OPTIMAL",
     "REQUIREMENT_MET_STAGES",
     "SKIP",
+    "SOLVERS",
     "SOLVER_TIME_LIMIT_SECONDS",
     "STOP",
     "TO_CANDIDATE",
@@ -118,6 +128,7 @@ __all__ = [
     "binding_constraints",
     "build_report",
     "commit_move",
+    "configured_solver",
     "constraint_label",
     "efficient_frontier",
     "explain_rejections",

@@ -1,5 +1,5 @@
 """The selection model: which projects to fund under the budget per planning year and the
-capacity per role per month, solved with PuLP and its bundled CBC. Pure: plain frozen
+capacity per role per month, a PuLP model solved by HiGHS or CBC (`solvers`). Pure: plain frozen
 dataclasses in (`SelectionInput`), a plain `Selection` out, no database, so the tests can
 brute-force small instances. Money is in the portfolio's currency, hours are hours; floats,
 since the solver works in floats anyway. `loader` builds the input from the database.
@@ -23,9 +23,6 @@ docs/formulas.md, "Optimised selection", writes it out.
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -33,7 +30,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import pulp
+from django.conf import settings
 
+from portfolio.selection import solvers
 from projects.querysets import PIPELINE_STAGES, Stage
 
 MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HOLD)
@@ -41,10 +40,6 @@ MODEL_STAGES = (*PIPELINE_STAGES, Stage.APPROVED, Stage.IN_PROGRESS, Stage.ON_HO
 COMMITTED_STAGES = (Stage.APPROVED, Stage.IN_PROGRESS)
 UNSCORED_DEFAULT = 50.0
 SOLVER_TIME_LIMIT_SECONDS = 20  # a safety net: past it, the best slate found so far
-# CBC's parallel branch and bound closes the hard cases (many binding rows) several times
-# faster than one thread.
-SOLVER_THREADS = max(1, min(os.cpu_count() or 1, 4))
-BEST_POSSIBLE = re.compile(r"best possible (-?[\d.e+]+)")
 # Money and hours are compared with this relative tolerance: the solver's answer is a float.
 TOLERANCE = 1e-7
 
@@ -388,7 +383,12 @@ class Selection:
     infeasibility: Infeasibility | None = None
     message: str = ""
     solve_seconds: float = 0.0
-    bound: float | None = None  # the solver's best possible value, when it stopped early
+    # The relative gap the solver reached, (best possible − value) ÷ |best possible|: at most
+    # solvers.MIP_REL_GAP (1e-4) when optimal, 0 when proven exactly; None when it stopped
+    # without saying, or nothing was solved.
+    gap: float | None = None
+    bound: float | None = None  # the solver's best possible value
+    solver: str = ""  # "highs" or "cbc" (solvers.SOLVERS)
     # Budget years and capacity cells that committed projects alone overflow: a warning.
     over_commitments: tuple[OverCommitment, ...] = ()
 
@@ -408,17 +408,22 @@ class Selection:
 
     @property
     def proven_optimal(self) -> bool:
+        """Optimal within the gap the solve asked for (solvers.MIP_REL_GAP unless told)."""
         return self.status == OPTIMAL
 
     @property
-    def gap(self) -> float | None:
-        """How far the value may be from the optimum, in % of the best possible (0 when
-        proven optimal; None when the solver stopped without saying)."""
-        if self.proven_optimal:
-            return 0.0
-        if self.bound is None or not self.bound:
-            return None
-        return max(0.0, (self.bound - self.value) * 100 / abs(self.bound))
+    def exact(self) -> bool:
+        """Proven optimal with no gap at all."""
+        return self.proven_optimal and self.gap == 0
+
+    @property
+    def gap_percent(self) -> float | None:
+        """The gap in % of the best possible value, for display."""
+        return None if self.gap is None else self.gap * 100
+
+    @property
+    def solver_label(self) -> str:
+        return solvers.solver_label(self.solver)
 
 
 def usage_by_constraint(data: SelectionInput, chosen: Iterable[int]) -> dict[Key, float]:
@@ -606,12 +611,18 @@ class SelectionModel:
         self,
         *,
         budget: float | None = None,
-        warm_start: bool = False,
+        start: Iterable[int] | None = None,
         time_limit: float = SOLVER_TIME_LIMIT_SECONDS,
+        solver: str | None = None,
+        gap: float = solvers.MIP_REL_GAP,
         log_path: str | None = None,
     ) -> Selection:
+        """The slate at `budget` (the input's by default), solved by `solver` (the
+        SLATE_MIP_SOLVER setting by default) to the relative `gap`, starting from the `start`
+        slate when given (a neighbour's on the frontier: it must fit this budget)."""
         data = self.data
         budget = data.budget if budget is None else budget
+        solver = solvers.check_solver(solver or configured_solver())
         infeasibility = self.infeasibility
         if infeasibility is None and budget != data.budget:
             infeasibility = forced_projects(data.with_budget(budget))[1]
@@ -619,44 +630,43 @@ class SelectionModel:
             return replace(
                 Selection.infeasible(budget, infeasibility),
                 over_commitments=data.over_commitments(budget),
+                solver=solver,
             )
         if not data.candidates:
-            return build_selection(data, OPTIMAL, (), budget)
+            return replace(build_selection(data, OPTIMAL, (), budget), gap=0.0, solver=solver)
         room = data.room(budget)
         for year in data.years:
             if year.label in self.budget_constraints:
                 self.budget_constraints[year.label].changeRHS(room[(BUDGET, year.label)])
-        with tempfile.TemporaryDirectory(prefix="slate-selection-") as directory:
-            log = log_path or os.path.join(directory, "cbc.log")
-            # gapRel=0: CBC stops only when the slate is proven optimal (or at the time limit).
-            solver = pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=time_limit,
-                gapRel=0,
-                warmStart=warm_start,
-                logPath=log,
-                threads=SOLVER_THREADS,
+        initial = None
+        if start is not None:
+            chosen_before = set(start) | self.forced
+            initial = {var.name: float(pid in chosen_before) for pid, var in self.variables.items()}
+        try:
+            outcome = solvers.solve(
+                self.problem,
+                solver=solver,
+                gap=gap,
+                time_limit=time_limit,
+                start=initial,
+                log_path=log_path,
             )
-            started = time.perf_counter()
-            try:
-                self.problem.solve(solver)
-            except pulp.PulpSolverError as error:
-                return Selection(
-                    status=ERROR,
-                    budget=budget,
-                    message=f"The solver could not run ({type(error).__name__}).",
-                )
-            seconds = time.perf_counter() - started
-            bound = _best_possible(log)
-        if self.problem.status != pulp.LpStatusOptimal:
+        except pulp.PulpSolverError as error:
+            return Selection(
+                status=ERROR,
+                budget=budget,
+                message=f"The solver could not run ({type(error).__name__}).",
+                solver=solver,
+            )
+        if not outcome.found:
             # Cannot happen after the forced-project check (the forced set alone is a
             # feasible slate), but a solver refusal still gets words, not a trace.
             return Selection(
                 status=ERROR,
                 budget=budget,
-                message="The solver found no slate within "
-                f"{time_limit:g} s ({pulp.LpStatus[self.problem.status]}).",
-                solve_seconds=seconds,
+                message=f"The solver found no slate within {time_limit:g} s ({outcome.status}).",
+                solve_seconds=outcome.seconds,
+                solver=solver,
             )
         # A fixed project that is in no row and adds no value is not in the LP at all.
         chosen = [
@@ -664,20 +674,15 @@ class SelectionModel:
             for pid, var in self.variables.items()
             if pid in self.forced or (var.varValue or 0) > 0.5
         ]
-        proven = self.problem.sol_status == pulp.LpSolutionOptimal
-        result = build_selection(data, OPTIMAL if proven else FEASIBLE, chosen, budget, seconds)
-        return result if proven else replace(result, bound=bound)
+        result = build_selection(
+            data, OPTIMAL if outcome.optimal else FEASIBLE, chosen, budget, outcome.seconds
+        )
+        return replace(result, gap=outcome.gap, bound=outcome.bound, solver=solver)
 
 
-def _best_possible(log_path: str) -> float | None:
-    """CBC's bound when it stopped early ("Partial search - … (best possible -1.2e+09)"; CBC
-    minimises, so a maximum shows negated)."""
-    try:
-        with open(log_path, errors="replace") as log:
-            found = BEST_POSSIBLE.findall(log.read())
-    except OSError:
-        return None
-    return abs(float(found[-1])) if found else None
+def configured_solver() -> str:
+    """The SLATE_MIP_SOLVER setting: "highs" (the default) or "cbc"."""
+    return getattr(settings, "SLATE_MIP_SOLVER", solvers.DEFAULT_SOLVER)
 
 
 def optimise(data: SelectionInput, **options) -> Selection:

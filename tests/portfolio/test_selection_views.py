@@ -3,6 +3,7 @@ who may change what (tests/permissions.py), and query counts that do not grow.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -92,6 +93,24 @@ def test_selection_page_shows_slate_reasons_and_greedy(client, portfolio, slate,
     assert "Proven optimal" in html
     assert "capacity Data engineer" in html
     assert "Greedy rank-by-score value" in html
+
+
+def test_selection_and_frontier_pages_name_the_solver_and_its_gap(
+    client, portfolio, slate, member_of, settings
+):
+    """Every solve reports its relative gap (at most 1e-4, shown in %) and the solver, HiGHS
+    by default, CBC when SLATE_MIP_SOLVER says so."""
+    _login(client, portfolio, member_of)
+    selection_url = reverse("portfolio:selection", args=[portfolio.code])
+    response = client.get(selection_url)
+    assert response.context["report"].optimised.gap <= 1e-4
+    html = response.content.decode()
+    assert re.search(r"HiGHS, \d+\.\d\d s; <span[^>]*>gap 0\.0\d{3} %</span>", html)
+    settings.SLATE_MIP_SOLVER = "cbc"
+    html = client.get(selection_url).content.decode()
+    assert re.search(r"CBC, \d+\.\d\d s; <span[^>]*>gap 0\.0\d{3} %</span>", html)
+    html = client.get(reverse("portfolio:frontier", args=[portfolio.code])).content.decode()
+    assert len(re.findall(r"CBC: optimal, gap 0\.0\d{3} %", html)) >= 8
 
 
 def test_selection_page_takes_the_budget_from_the_query(client, portfolio, slate, member_of):

@@ -118,3 +118,36 @@ def brute_force(data: SelectionInput) -> float | None:
 def project(pid, **kwargs):
     kwargs.setdefault("value", 10.0)
     return Candidate(id=pid, code=f"P{pid}", **kwargs)
+
+
+def knapsack_instance(seed: int, *, n: int = 30) -> SelectionInput:
+    """A random instance too large to brute-force, where the solvers branch and HiGHS may stop
+    short of the exact optimum within its gap: `n` projects over two budget years and three
+    roles by six months, capacity for about half of what they ask, values loosely tied to
+    cost."""
+    rng = random.Random(seed)
+    roles = ("Analyst", "Engineer", "Tester")
+    months = tuple(f"2027-{m:02d}" for m in range(1, 7))
+    candidates = []
+    for pid in range(1, n + 1):
+        cost = {"2027": float(rng.randint(10, 400)), "2028": float(rng.randint(0, 400))}
+        demand = {
+            (role, month): float(rng.randint(4, 60))
+            for role in rng.sample(roles, rng.randint(1, 2))
+            for month in months[rng.randrange(3) : rng.randrange(3, 7)]
+        }
+        worth = sum(cost.values()) * rng.uniform(0.6, 2.5) + rng.randint(0, 300)
+        candidates.append(
+            Candidate(id=pid, code=f"K{pid:03d}", value=round(worth), costs=cost, demand=demand)
+        )
+    asked: dict = {}
+    for candidate in candidates:
+        for cell, hours in candidate.demand.items():
+            asked[cell] = asked.get(cell, 0.0) + hours
+    budget = 0.45 * sum(c.costs["2027"] for c in candidates)
+    return SelectionInput(
+        candidates=tuple(candidates),
+        budget=round(budget),
+        years=YEARS,
+        capacity={(r, m): round(0.5 * asked.get((r, m), 0.0)) for r in roles for m in months},
+    )

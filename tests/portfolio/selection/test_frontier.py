@@ -1,5 +1,5 @@
-"""portfolio.selection.frontier: monotone, one model re-solved, and budget levels with no
-feasible slate."""
+"""portfolio.selection.frontier: monotone, one model re-solved per chain of levels, the same
+values in one chain or two, and budget levels with no feasible slate."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from portfolio.selection.model import PlanningYear, SelectionInput, SelectionMod
 from tests.portfolio.selection.instances import brute_force, project, random_instance
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", [3, 7, 11])
-def test_frontier_is_monotone_and_reuses_one_model(seed, monkeypatch):
+def test_frontier_is_monotone_and_reuses_one_model_per_chain(seed, workers, monkeypatch):
     data = random_instance(seed)
     built = []
     original = SelectionModel.__init__
@@ -21,8 +22,8 @@ def test_frontier_is_monotone_and_reuses_one_model(seed, monkeypatch):
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(SelectionModel, "__init__", counting)
-    points = efficient_frontier(data)
-    assert len(built) == 1
+    points = efficient_frontier(data, workers=workers)
+    assert len(built) == workers
     assert [round(p.level, 2) for p in points] == [0.5 + n / 10 for n in range(11)]
     values = [p.value for p in points if p.value is not None]
     assert values == sorted(values)

@@ -8,6 +8,7 @@ import pytest
 from portfolio.selection.model import INFEASIBLE, SelectionInput, optimise
 from portfolio.selection.rank_by_score import greedy
 from portfolio.selection.report import Binding, binding_constraints
+from portfolio.selection.solvers import SOLVERS
 from projects.querysets import Stage
 from tests.portfolio.selection.instances import (
     YEARS,
@@ -18,16 +19,18 @@ from tests.portfolio.selection.instances import (
 )
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(30))
-def test_optimiser_matches_brute_force(seed):
+def test_optimiser_matches_brute_force(seed, solver):
     data = random_instance(seed)
     expected = brute_force(data)
-    result = optimise(data)
+    result = optimise(data, solver=solver, gap=0)  # exact: no gap allowed
     if expected is None:
         assert result.status == INFEASIBLE
         assert result.infeasibility.constraint
     else:
-        assert result.proven_optimal
+        assert result.proven_optimal and result.exact and result.gap == 0
+        assert result.solver == solver
         assert result.value == pytest.approx(expected)
         assert feasible(data, set(result.chosen))
         greedy_slate = greedy(data)
@@ -35,15 +38,17 @@ def test_optimiser_matches_brute_force(seed):
         assert greedy_slate.value <= result.value + 1e-9
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(30))
-def test_optimiser_matches_brute_force_with_committed_projects(seed):
+def test_optimiser_matches_brute_force_with_committed_projects(seed, solver):
     data = random_instance(seed, committed=True)
     expected = brute_force(data)
-    result = optimise(data)
+    result = optimise(data, solver=solver, gap=0)  # exact: no gap allowed
     if expected is None:
         assert result.status == INFEASIBLE
     else:
-        assert result.proven_optimal
+        assert result.proven_optimal and result.exact and result.gap == 0
+        assert result.solver == solver
         assert result.value == pytest.approx(expected)
         assert feasible(data, set(result.chosen))
         assert data.committed <= result.chosen
