@@ -17,11 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo serves static files as production does (hashed names, cached for a year, brotli
+# and gzip, by whitenoise from what collectstatic wrote: STATIC_HASHED=1), with DEBUG on.
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	STATIC_HASHED=1 $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Slate is starting on http://$(HOST):$(PORT)/ (log in with a login printed above)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	STATIC_HASHED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -35,8 +35,10 @@
   }
 
   // Every chart: its figure sits in a JSON block beside its div (charts.base.render).
+  var chartsDrawn = false;
   function drawCharts() {
-    if (!window.Plotly) { return; }
+    if (chartsDrawn || !window.Plotly) { return; }
+    chartsDrawn = true;
     document.querySelectorAll("script[type='application/json'][data-chart]").forEach(
       function (block) {
         var chart = document.getElementById(block.dataset.chart);
@@ -50,5 +52,14 @@
   }
 
   wireSelects();
-  drawCharts();
+  // Plotly comes in a deferred script of the page's head, after this one (base.html loads
+  // slate.js first): deferred scripts run in order once the page is parsed, and
+  // DOMContentLoaded fires after the last of them, so the tiles and tables paint before
+  // Plotly is even parsed, and the charts are drawn as soon as it is there.
+  if (document.readyState === "loading" || document.readyState === "interactive") {
+    document.addEventListener("DOMContentLoaded", drawCharts);
+    window.addEventListener("load", drawCharts);
+  } else {
+    drawCharts();
+  }
 })();
