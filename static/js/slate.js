@@ -35,10 +35,8 @@
   }
 
   // Every chart: its figure sits in a JSON block beside its div (charts.base.render).
-  var chartsDrawn = false;
   function drawCharts() {
-    if (chartsDrawn || !window.Plotly) { return; }
-    chartsDrawn = true;
+    if (!window.Plotly) { return; }
     document.querySelectorAll("script[type='application/json'][data-chart]").forEach(
       function (block) {
         var chart = document.getElementById(block.dataset.chart);
@@ -51,15 +49,30 @@
     );
   }
 
+  // Plotly (1.4 MB) must not hold up the first paint of the tiles and tables: a chart page
+  // only preloads it (<link rel="preload" data-plotly> in its head, fetched in parallel,
+  // not run), and this runs it once the page has painted, then draws the charts. A frame
+  // callback runs just before the next paint; a task queued from it runs after that paint.
+  function loadPlotly() {
+    if (window.Plotly) { drawCharts(); return; }
+    var link = document.querySelector("link[data-plotly]");
+    if (!link || document.querySelector("script[data-plotly]")) { return; }
+    var script = document.createElement("script");
+    script.src = link.href;
+    script.setAttribute("data-plotly", "");
+    script.addEventListener("load", drawCharts);
+    document.head.appendChild(script);
+  }
+
+  function afterFirstPaint(callback) {
+    if (document.hidden) { setTimeout(callback, 0); return; }  // no frames in a hidden tab
+    window.requestAnimationFrame(function () { setTimeout(callback, 0); });
+  }
+
   wireSelects();
-  // Plotly comes in a deferred script of the page's head, after this one (base.html loads
-  // slate.js first): deferred scripts run in order once the page is parsed, and
-  // DOMContentLoaded fires after the last of them, so the tiles and tables paint before
-  // Plotly is even parsed, and the charts are drawn as soon as it is there.
-  if (document.readyState === "loading" || document.readyState === "interactive") {
-    document.addEventListener("DOMContentLoaded", drawCharts);
-    window.addEventListener("load", drawCharts);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { afterFirstPaint(loadPlotly); });
   } else {
-    drawCharts();
+    afterFirstPaint(loadPlotly);
   }
 })();

@@ -134,7 +134,7 @@ def test_the_bundle_draws_every_trace_type_the_charts_use():
 
 
 @pytest.mark.django_db
-def test_chart_pages_load_plotly_once_deferred_after_slate_js(client, project, member_of):
+def test_chart_pages_preload_plotly_once_and_block_nothing(client, project, member_of):
     StatusReportFactory(project=project)
     client.force_login(member_of(project.portfolio, "executive"))
     for url in (
@@ -142,15 +142,16 @@ def test_chart_pages_load_plotly_once_deferred_after_slate_js(client, project, m
         reverse("projects:detail", args=[project.pk]),
     ):
         html = client.get(url).content.decode()
+        assert html.count("plotly/plotly.min.js") == 1, url
+        # fetched in parallel, run by slate.js after the first paint: no script tag for it
+        assert f'<link rel="preload" href="{static("plotly/plotly.min.js")}" as="script"' in html
         scripts = re.findall(r"<script src=\"[^\"]+\"[^>]*>", html)
-        assert [s for s in scripts if "plotly" in s] == [
-            f'<script src="{static("plotly/plotly.min.js")}" defer>'
-        ], url
-        assert all(" defer" in s for s in scripts), scripts
-        assert html.index("js/slate.js") < html.index("plotly/plotly.min.js")
+        assert scripts == [f'<script src="{static("js/slate.js")}" defer>'], scripts
         assert 'data-chart="' in html
 
 
-def test_slate_js_draws_the_charts_once_the_deferred_scripts_have_run():
+def test_slate_js_runs_plotly_after_the_first_paint_then_draws_the_charts():
     source = (Path(settings.BASE_DIR) / "static" / "js" / "slate.js").read_text()
-    assert 'addEventListener("DOMContentLoaded", drawCharts)' in source
+    assert 'document.querySelector("link[data-plotly]")' in source
+    assert 'script.addEventListener("load", drawCharts)' in source
+    assert "requestAnimationFrame(function () { setTimeout(callback, 0); })" in source
