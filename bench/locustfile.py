@@ -1,7 +1,8 @@
 """The load scenario of `make loadtest` (run by bench/loadtest.py, which prepares the plan,
 starts gunicorn and checks the writes afterwards): executives reading dashboards, project
 managers saving costs and status-report drafts. Each simulated user logs in once, when it is
-spawned (spawns are spread over the ramp), then works with 5–15 s of think time.
+spawned (spawns are spread over the ramp), then works with 5–15 s of think time. locust's
+statistics are reset when the ramp ends; the logins' times are kept in the ledger.
 
 The plan (LOADTEST_PLAN, JSON written by bench/loadtest.py) names the users, password,
 portfolios and projects. Every write's outcome goes to the ledger (LOADTEST_LEDGER, JSON
@@ -17,6 +18,7 @@ import os
 import random
 import re
 import threading
+import time
 from collections import Counter
 from datetime import date
 from html.parser import HTMLParser
@@ -32,15 +34,19 @@ LEDGER = {
     "drafts_saved": Counter(),  # report pk -> saves answered with a redirect
     "drafts_conflict": 0,  # answered 409: someone saved a newer version first
     "draft_errors": 0,
+    "login_ms": [],  # each user's one login (form and POST): locust's own figures are reset
+    "login_errors": 0,  # when the ramp ends, so the pages' percentiles are the steady state
 }
 _ledger_lock = threading.Lock()
 _exec_numbers = itertools.count()
 _pm_numbers = itertools.count()
 
 
-def record(key: str, report: str | None = None) -> None:
+def record(key: str, report: str | None = None, value: float | None = None) -> None:
     with _ledger_lock:
-        if report is None:
+        if value is not None:
+            LEDGER[key].append(value)
+        elif report is None:
             LEDGER[key] += 1
         else:
             LEDGER[key][report] += 1
@@ -115,6 +121,7 @@ class SlateUser(HttpUser):
     username = ""
 
     def on_start(self):
+        started = time.perf_counter()
         page = self.client.get("/login/", name="login form")
         token = form_fields(page.text).get("csrfmiddlewaretoken", "")
         with self.client.post(
@@ -130,7 +137,9 @@ class SlateUser(HttpUser):
             catch_response=True,
         ) as response:
             if response.status_code != 302:
+                record("login_errors")
                 response.failure(f"login of {self.username} answered {response.status_code}")
+        record("login_ms", value=(time.perf_counter() - started) * 1000)
 
 
 class Executive(SlateUser):
