@@ -321,7 +321,6 @@ def main(argv=None) -> int:
     )  # fmt: skip
     try:
         wait_until_up(f"{url}/login/")
-        started = time.monotonic()
         log = (out / f"{stamp}-locust.log").open("w")  # locust's own summary and errors
         subprocess.run(
             [
@@ -338,7 +337,7 @@ def main(argv=None) -> int:
             stdout=log, stderr=subprocess.STDOUT,
             check=False,
         )  # fmt: skip
-        seconds = time.monotonic() - started - args.ramp
+        seconds = seconds_of(args.runtime)  # locust's figures cover the time after the ramp
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
