@@ -6,8 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/slate_bench
+# make loadtest writes (cost entries, drafts): its own database, seeded like the bench's.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/slate_load
+USERS ?= 50
+RUNTIME ?= 60s
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
-.PHONY: demo test lint format install bench backup restore clean
+.PHONY: demo test lint format install bench loadtest backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +22,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# locust (the load test's only extra): installed by the first `make loadtest`.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+# The demo serves static files as production does (hashed names, cached for a year, brotli
+# and gzip, by whitenoise from what collectstatic wrote: STATIC_HASHED=1), with DEBUG on.
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	STATIC_HASHED=1 $(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo "Slate is starting on http://$(HOST):$(PORT)/ (log in with a login printed above)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	STATIC_HASHED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -49,6 +62,17 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
 		--portfolio scale-01,scale-02,scale-03 \
 		--large-portfolio scale-01,scale-02,scale-03,scale-04,scale-05,scale-06
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.browser
+
+# Locust against gunicorn (3 workers, DEBUG=0) on 127.0.0.1 and the 10,000-project database at
+# LOADTEST_DATABASE_URL: p50/p95/p99 per page, requests/s, errors, and the writes counted.
+# make loadtest USERS=100 RUNTIME=120s LOADTEST_ARGS="--ramp 30 --workers 3"
+loadtest: $(BENCH_STAMP)
+	$(BIN)/python -m bench.database $(LOADTEST_DATABASE_URL)
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python manage.py seed_scale --projects 10000
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python -m bench.loadtest \
+		--users $(USERS) --runtime $(RUNTIME) $(LOADTEST_ARGS)
 
 # PostgreSQL only: a custom-format dump (pg_dump -Fc) of DATABASE_URL, and its restore into
 # DATABASE_URL (dropping the objects it holds first). make restore BACKUP_FILE=var/slate-….dump

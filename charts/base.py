@@ -1,6 +1,7 @@
 """What every Slate chart shares: `render` (an HTML fragment for a template, with the layout
 defaults and the one click-to-navigate handler), the colours, and small label helpers.
-plotly.min.js itself is served from static/ (see settings.STATICFILES_DIRS), never a CDN.
+plotly.min.js itself is served from static/plotly/ (Plotly.js's cartesian partial bundle), never
+a CDN; static/js/slate.js runs it after the page's first paint.
 
 Titles are Plotly title objects (`plot_title("…")`, `{"text": …}`) on the chart and on every axis:
 Plotly.js 3 (the bundled plotly.min.js) draws nothing for a title given as a plain string, so

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import environ
-import plotly
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -90,8 +89,15 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'slate.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Persistent connections on PostgreSQL: a gunicorn worker keeps its connection for
+# CONN_MAX_AGE seconds instead of opening one per request (~5–10 ms of TCP, authentication
+# and backend start each), and checks it still answers before reusing it after a request
+# (CONN_HEALTH_CHECKS), so a restarted database costs one failed check, not an error page.
+# SQLite opens a file, which costs nothing: 0 there unless set.
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _POSTGRES else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if _POSTGRES:
     # Dashboard queries are many short correlated lookups: PostgreSQL's JIT spends more time
     # compiling them (~100 ms each at 10,000 projects) than they take to run.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -123,18 +129,29 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Plotly's own bundled plotly.min.js, served as static/plotly/plotly.min.js: the charts'
-# JavaScript always matches the Python library and nothing is loaded from a CDN.
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# static/plotly/plotly.min.js is Plotly.js's cartesian partial bundle, the version the Python
+# library bundles (static/plotly/README.md): the charts never load anything from a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Hashed names served with a year's `immutable` caching, brotli and gzip (core/staticfiles.py),
+# from the files `collectstatic` wrote: production (DEBUG off) and `make demo` (which runs
+# collectstatic and sets STATIC_HASHED=1). Off, static/ is served as it is, fresh on every
+# request: development and the tests, which need no collectstatic.
+STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        "BACKEND": "core.staticfiles.HashedStaticFilesStorage"
+        if STATIC_HASHED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+if STATIC_HASHED:
+    # Serve what collectstatic wrote, indexed once at start, even under DEBUG.
+    WHITENOISE_USE_FINDERS = False
+    WHITENOISE_AUTOREFRESH = False
+    # Pages name only hashed files; not writing unhashed copies halves collectstatic's work.
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Security: strict by default when DEBUG is off, so `check --deploy` is clean.
 # Only a proxy in front of Slate may say the request came over HTTPS (and who sent it): without

@@ -49,6 +49,30 @@
     );
   }
 
+  // Plotly (1.4 MB) must not hold up the first paint of the tiles and tables: a chart page
+  // only preloads it (<link rel="preload" data-plotly> in its head, fetched in parallel,
+  // not run), and this runs it once the page has painted, then draws the charts. A frame
+  // callback runs just before the next paint; a task queued from it runs after that paint.
+  function loadPlotly() {
+    if (window.Plotly) { drawCharts(); return; }
+    var link = document.querySelector("link[data-plotly]");
+    if (!link || document.querySelector("script[data-plotly]")) { return; }
+    var script = document.createElement("script");
+    script.src = link.href;
+    script.setAttribute("data-plotly", "");
+    script.addEventListener("load", drawCharts);
+    document.head.appendChild(script);
+  }
+
+  function afterFirstPaint(callback) {
+    if (document.hidden) { setTimeout(callback, 0); return; }  // no frames in a hidden tab
+    window.requestAnimationFrame(function () { setTimeout(callback, 0); });
+  }
+
   wireSelects();
-  drawCharts();
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { afterFirstPaint(loadPlotly); });
+  } else {
+    afterFirstPaint(loadPlotly);
+  }
 })();
