@@ -37,6 +37,9 @@ format: $(STAMP)
 # PostgreSQL at BENCH_DATABASE_URL (created if missing) with seed_scale's 10,000 projects,
 # plus <name>_small with 100 projects for the query counts; reuses existing scale data.
 # Extra arguments: make bench BENCH_ARGS="--repeat 5 --pages overview --profile overview"
+# The 50,000-project scale point (not by default; seeding takes several minutes the first
+# time): make bench BENCH_50K=1 — overview and review at 10k and 50k, growth and peak RSS.
+BENCH_50K ?=
 bench: $(STAMP)
 	$(BIN)/python -m bench.database $(BENCH_DATABASE_URL) $(BENCH_DATABASE_URL)_small
 	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py migrate --noinput -v 0
@@ -48,6 +51,13 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
 		--portfolio scale-01,scale-02,scale-03
+	@if [ -n "$(BENCH_50K)" ]; then \
+		$(BIN)/python -m bench.database $(BENCH_DATABASE_URL)_50k && \
+		DATABASE_URL=$(BENCH_DATABASE_URL)_50k $(BIN)/python manage.py migrate --noinput -v 0 && \
+		DATABASE_URL=$(BENCH_DATABASE_URL)_50k $(BIN)/python manage.py seed_scale --projects 50000 && \
+		DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
+			--scale-point $(BENCH_DATABASE_URL)_50k; \
+	fi
 
 # PostgreSQL only: a custom-format dump (pg_dump -Fc) of DATABASE_URL, and its restore into
 # DATABASE_URL (dropping the objects it holds first). make restore BACKUP_FILE=var/slate-….dump
