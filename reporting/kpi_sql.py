@@ -30,7 +30,7 @@ _EXACT = 40  # decimal places kept by each division (numeric's dscale of the div
 
 # Each `{name}` is replaced by an SQL fragment with its own %s parameters (`_compose`).
 PROJECT_KPIS = """
-scope (id) AS MATERIALIZED ({scope}),
+scope (id) AS NOT MATERIALIZED ({scope}),
 scoped AS (
     SELECT pr.id, pr.portfolio_id, pr.program_id, pr.manager_id, pr.code, pr.name, pr.stage,
            pr.budget, pr.expected_benefit, pr.start_date, pr.end_date, pr.baseline_start,
