@@ -240,7 +240,7 @@ SUM_COLUMNS = (
     ("cost_to_date", "COALESCE(sum(k.cost_to_date), 0)"),
     ("earned_value", "COALESCE(sum(k.ev), 0)"),
     ("planned_value", "COALESCE(sum(k.pv), 0)"),
-    ("estimate_at_completion", "COALESCE(sum(COALESCE(k.eac, k.budget)), 0)"),
+    ("estimate_at_completion", "COALESCE(sum(COALESCE(NULLIF(k.eac, 0), k.budget)), 0)"),
     ("expected_benefit", "COALESCE(sum(k.expected_benefit), 0)"),
     ("risk_exposure", "COALESCE(sum(k.exposure), 0)"),
     ("watermelons", "count(*) FILTER (WHERE k.watermelon)"),
