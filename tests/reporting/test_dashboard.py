@@ -262,7 +262,7 @@ def test_fin_core_computed_eac_is_over_budget_and_the_portfolio_rolls_up_the_wor
         ]
         return max(known) if known else row.project.budget
 
-    assert board.kpis.estimate_at_completion == sum(worse_of(row) for row in board.rows)
+    assert same(board.kpis.estimate_at_completion, sum(worse_of(row) for row in board.rows))
 
     finance = Portfolio.objects.get(code="finance")
     finance.eac_basis = EacBasis.FORECAST
