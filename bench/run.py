@@ -409,7 +409,8 @@ def scale_point(small_url: str, large_url: str) -> int:
         results[url] = (overview, review)
     (small_overview, small_review), (large_overview, large_review) = results.values()
     growth = large_overview["projects"] / small_overview["projects"]
-    print(f"{'measure':<34}{'10k-scale':>12}{'large':>12}{'growth':>9}  target")
+    small_label, large_label = (f"{o['projects']:,} pr." for o in (small_overview, large_overview))
+    print(f"{'measure':<34}{small_label:>12}{large_label:>12}{'growth':>9}  target")
     all_hold = True
     for label, small, large in (
         ("overview ms", small_overview, large_overview),
