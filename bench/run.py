@@ -319,6 +319,7 @@ def _scale_overview() -> dict:
     from bench import pages as bench_pages
     from projects.models import Project
 
+    vacuum_analyze()  # fresh statistics, as for the pages
     as_of = timezone.localdate()
     client = bench_pages.client_for(bench_pages.bench_user())
     bench_pages.get(client, "/")
