@@ -15,7 +15,7 @@ import time
 
 from bench.run import setup_django
 
-REVIEW_FACTOR, HEAT_MAP_LIMIT_S = 3, 1.0
+REVIEW_FACTOR, HEAT_MAP_LIMIT_S = 2, 1.0  # issue 15: the review ≤ 2× its floor
 
 # Every project's KPIs written as one row each (what the review stores as snapshots), plus
 # the per-portfolio rollup: the review's work in one statement per step.
@@ -129,7 +129,7 @@ def bench_review(repeat: int) -> None:
     print(
         f"monthly review, {len(portfolios)} portfolios ({period:%Y-%m}): {app:.2f} s · floor "
         f"{sql:.2f} s · ratio {ratio:.1f}× · target < 30 s and ≤ {REVIEW_FACTOR}× floor: "
-        f"{'holds' if holds else 'MISSED'}"
+        f"{'holds' if holds else 'does not hold'}"
     )
 
 
@@ -160,7 +160,7 @@ def bench_heat_map(repeat: int) -> None:
         f"capacity heat map, 24 months: {app * 1000:.0f} ms · {queries} queries · "
         f"{len(response.content) / 1024:.0f} KiB · floor {sql * 1000:.0f} ms ({len(rows)} cells) · "
         f"ratio {app / sql:.1f}× · target < {HEAT_MAP_LIMIT_S:.0f} s: "
-        f"{'holds' if app < HEAT_MAP_LIMIT_S else 'MISSED'}"
+        f"{'holds' if app < HEAT_MAP_LIMIT_S else 'does not hold'}"
     )
 
 

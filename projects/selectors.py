@@ -82,7 +82,8 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
         evm.planned_percent(
             project.baseline_start,
             project.baseline_end,
-            project.milestones.values_list("baseline_date", "weight"),
+            # by id: milestones on the same date add their weights in the order SQL does
+            project.milestones.order_by("id").values_list("baseline_date", "weight"),
             status_date,
         )
         if status_date

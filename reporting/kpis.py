@@ -4,16 +4,21 @@ set-based queries whatever the number of projects; rollups are ratios of sums.
 
 `portfolio_kpis` (and `portfolios_kpis`, `program_kpis` for the overview and program pages)
 is the one place a roll-up is assembled: which projects and risks it covers for a user, a
-shared portfolio risk counted once, and what carries over to the previous period."""
+shared portfolio risk counted once, and what carries over to the previous period.
+
+On PostgreSQL the per-project KPIs and the roll-up sums are computed set-based in the database
+(`reporting.kpi_sql`); on SQLite (the demo) by `projects/evm.py` in Python, the reference the
+SQL is tested against (tests/reporting/test_kpi_sql.py; docs/decisions.md)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
+from django.db import connection
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -33,11 +38,13 @@ from projects.models import (
 from projects.periods import status_date_due
 from projects.querysets import ACTIVE_STAGES, Stage
 from projects.selectors import milestone_slip_days
+from reporting import kpi_sql
 from risks.models import Risk
 from risks.scoring import risk_exposure_expression
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
+EXACT_SUM_DIGITS = 200  # more than any figure `kpi_sql` returns: Decimal sums stay exact
 
 
 @dataclass(frozen=True)
@@ -167,10 +174,69 @@ def _cost_sum(**dated) -> Coalesce:
     )
 
 
+def in_sql() -> bool:
+    """Whether the KPIs are computed in the database (PostgreSQL) or by the Python reference."""
+    return connection.vendor == "postgresql"
+
+
 def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
     """EVM at each project's status date, health, milestones, late dependencies and risk
-    exposure for each project, in four queries: the projects with their status date, actual
-    cost at it and to `as_of` (subqueries); those reports; milestones; risk exposure."""
+    exposure for each project, ordered by portfolio and code: one statement on PostgreSQL
+    (`reporting.kpi_sql`), the Python reference elsewhere."""
+    if in_sql():
+        return [
+            _sql_project_kpis(row) for row in kpi_sql.project_rows(projects=projects, as_of=as_of)
+        ]
+    return python_project_kpis(projects=projects, as_of=as_of)
+
+
+_PROJECT_ROW_WIDTH = len(PROJECT_COLUMNS)
+
+
+def _sql_project_kpis(row: tuple) -> ProjectKpis:
+    """A `ProjectKpis` from one row of `kpi_sql.project_rows` (figures computed there)."""
+    project = ProjectRow(*row[:_PROJECT_ROW_WIDTH])
+    (status_date, pv, ev, ac, cpi, spi, forecast, computed_eac, pessimistic, eac,
+     percent, planned, reported, computed, watermelon, optimistic, missing, late, worst,
+     exposure, period_start) = row[_PROJECT_ROW_WIDTH:]  # fmt: skip
+    return ProjectKpis(
+        project=project,
+        earned_value=evm.EarnedValue(
+            status_date=status_date,
+            budget_at_completion=project.budget,
+            planned_value=pv,
+            earned_value=ev,
+            actual_cost=ac,
+            cost_to_date=project.cost_to_date,
+            cost_performance_index=cpi,
+            schedule_performance_index=spi,
+            forecast_cost=forecast if status_date else None,
+            computed_estimate_at_completion=computed_eac,
+            pessimistic_estimate_at_completion=pessimistic,
+            eac_basis=project.eac_basis,
+            estimate_at_completion=eac,
+            variance_at_completion=None if eac is None else project.budget - eac,
+        ),
+        percent_complete=percent,
+        planned_percent_complete=planned,
+        reported_health=reported,
+        computed_health=computed,
+        is_watermelon=watermelon,
+        forecast_optimistic=optimistic,
+        report_missing=missing,
+        late_milestones=late,
+        worst_milestone_slip_days=worst,
+        late_dependencies=project.late_dependency_count,
+        risk_exposure=exposure,
+        report_period=period_start,
+    )
+
+
+def python_project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpis]:
+    """The Python reference of `project_kpis` (SQLite, and the property test): four queries,
+    the projects with their status date, actual cost at it and to `as_of` (subqueries); those
+    reports; milestones (by id, so ties on a date count in the order SQL counts them); risk
+    exposure; then `projects/evm.py` per project."""
     rows = [
         ProjectRow(*values)
         for values in projects.annotate(
@@ -202,7 +268,7 @@ def project_kpis(*, projects: QuerySet[Project], as_of: date) -> list[ProjectKpi
     milestones = defaultdict(list)
     for project_id, *milestone in (
         Milestone.objects.filter(project__in=scope)
-        .order_by()
+        .order_by("id")
         .values_list("project_id", *MILESTONE_COLUMNS)
     ):
         milestones[project_id].append(MilestoneDates(*milestone))
@@ -330,6 +396,13 @@ def _total(values: Iterable[Decimal | None]) -> Decimal:
 
 
 def _sums(rows: list[ProjectKpis], portfolio_risk_exposure: Decimal) -> dict:
+    if in_sql():  # exact, as PostgreSQL sums: a roll-up of rows equals the same sum in SQL
+        with localcontext(prec=EXACT_SUM_DIGITS):
+            return _row_sums(rows, portfolio_risk_exposure)
+    return _row_sums(rows, portfolio_risk_exposure)
+
+
+def _row_sums(rows: list[ProjectKpis], portfolio_risk_exposure: Decimal) -> dict:
     status_dates = [r.status_date for r in rows if r.status_date is not None]
     return {
         "project_count": len(rows),
@@ -445,6 +518,79 @@ def _portfolio_kpis(
     )
 
 
+class LazyProjectKpis(Sequence):
+    """A roll-up's per-project rows, computed when first read: a roll-up summed in SQL (the
+    overview, the previous period's tiles) needs no row per project unless a caller asks."""
+
+    def __init__(self, *, projects: QuerySet[Project], as_of: date):
+        self._projects, self._as_of, self._rows = projects, as_of, None
+
+    def _load(self) -> list[ProjectKpis]:
+        if self._rows is None:
+            self._rows = project_kpis(projects=self._projects, as_of=self._as_of)
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self):
+        return iter(self._load())
+
+
+_COUNT_KEYS = {"stage": "stage_counts", "computed": "computed_health_counts",
+               "reported": "reported_health_counts"}  # fmt: skip
+
+
+def _sums_from_sql(sums: dict | None, portfolio_risk_exposure: Decimal) -> dict:
+    """`_sums` of a group from `kpi_sql.portfolio_sums` (counts of 0 left out, as Counter
+    leaves them); an empty group when `sums` is None."""
+    if sums is None:
+        return _sums([], portfolio_risk_exposure)
+    result = {name: {} for name in _COUNT_KEYS.values()}
+    for name, value in sums.items():
+        kind, _, key = name.partition(":")
+        if kind in _COUNT_KEYS:
+            if value:
+                result[_COUNT_KEYS[kind]][key] = value
+        else:
+            result[name] = value
+    result["risk_exposure"] = sums["risk_exposure"] + portfolio_risk_exposure
+    return result
+
+
+def _sql_portfolio_kpis(
+    *, projects: QuerySet[Project], sums: dict | None, exposure: Decimal, as_of: date,
+    previous=None, rows=None,
+) -> PortfolioKpis:  # fmt: skip
+    return PortfolioKpis(
+        **_sums_from_sql(sums, exposure),
+        as_of=as_of,
+        portfolio_risk_exposure=exposure,
+        projects=rows if rows is not None else LazyProjectKpis(projects=projects, as_of=as_of),
+        previous=previous,
+    )
+
+
+def _single_group(sums: dict[int, dict]) -> dict | None:
+    """The sums of one scope, from `kpi_sql.portfolio_sums` grouped by portfolio (a program's
+    projects are in one portfolio; added up should a scope ever span several)."""
+    if len(sums) <= 1:
+        return next(iter(sums.values()), None)
+    total = {}
+    for group in sums.values():
+        for name, value in group.items():
+            if name == "first_status_date":
+                total[name] = min((v for v in (total.get(name), value) if v), default=None)
+            elif name == "last_status_date":
+                total[name] = max((v for v in (total.get(name), value) if v), default=None)
+            else:
+                total[name] = total.get(name, 0) + value
+    return total
+
+
 def _scope_kpis(
     *, scope: KpiScope, as_of: date, previous_as_of: date | None = None
 ) -> PortfolioKpis:
@@ -453,6 +599,23 @@ def _scope_kpis(
     Risk exposure and dependency lateness are today's register (no history is kept), so the
     previous roll-up has the same figures for them and a page shows no change."""
     exposure = portfolio_risk_exposure(risks=scope.risks)
+    if in_sql():
+        previous = None
+        if previous_as_of is not None:
+            previous = _sql_portfolio_kpis(
+                projects=scope.projects,
+                sums=_single_group(
+                    kpi_sql.portfolio_sums(projects=scope.projects, as_of=previous_as_of)
+                ),
+                exposure=exposure,
+                as_of=previous_as_of,
+            )
+        return _portfolio_kpis(
+            project_kpis(projects=scope.projects, as_of=as_of),
+            exposure=exposure,
+            as_of=as_of,
+            previous=previous,
+        )
     previous = None
     if previous_as_of is not None:
         previous = _portfolio_kpis(
@@ -495,13 +658,12 @@ def program_kpis(
 def portfolios_kpis(
     *, portfolios: Iterable[Portfolio], user, as_of: date
 ) -> dict[int, PortfolioKpis]:
-    """`portfolio_kpis` of each portfolio, by its id, in the queries of one: `project_kpis`
-    over all their projects, and portfolio-risk exposure grouped by portfolio."""
+    """`portfolio_kpis` of each portfolio, by its id, in the queries of one: the sums per
+    portfolio in one statement on PostgreSQL (each roll-up's project rows computed only if
+    read), else `project_kpis` over all their projects; portfolio-risk exposure grouped by
+    portfolio."""
     ids = [portfolio.pk for portfolio in portfolios]
     scope = _portfolios_scope(portfolio_ids=ids, user=user)
-    rows_by_portfolio = defaultdict(list)
-    for row in project_kpis(projects=scope.projects, as_of=as_of):
-        rows_by_portfolio[row.project.portfolio_id].append(row)
     exposure = dict(
         scope.risks.counted_in_exposure()
         .portfolio_level()
@@ -510,6 +672,20 @@ def portfolios_kpis(
         .order_by()
         .values_list("portfolio_id", "total")
     )
+    if in_sql():
+        sums = kpi_sql.portfolio_sums(projects=scope.projects, as_of=as_of)
+        return {
+            pk: _sql_portfolio_kpis(
+                projects=scope.projects.filter(portfolio=pk),
+                sums=sums.get(pk),
+                exposure=exposure.get(pk) or ZERO,
+                as_of=as_of,
+            )
+            for pk in ids
+        }
+    rows_by_portfolio = defaultdict(list)
+    for row in project_kpis(projects=scope.projects, as_of=as_of):
+        rows_by_portfolio[row.project.portfolio_id].append(row)
     return {
         pk: _portfolio_kpis(rows_by_portfolio[pk], exposure=exposure.get(pk) or ZERO, as_of=as_of)
         for pk in ids
@@ -517,9 +693,26 @@ def portfolios_kpis(
 
 
 def combined(rollups: Iterable[PortfolioKpis]) -> KpiRollup:
-    """One roll-up over several portfolios: all their projects, each portfolio risk once."""
+    """One roll-up over several portfolios: all their projects, each portfolio risk once;
+    added up from the roll-ups' sums (the same as summing every project row again)."""
     rollups = list(rollups)
-    return rollup(
-        [row for each in rollups for row in each.projects],
-        portfolio_risk_exposure=sum((each.portfolio_risk_exposure for each in rollups), ZERO),
-    )
+    if not in_sql() or not rollups:  # the reference sums the project rows again
+        return rollup(
+            [row for each in rollups for row in each.projects],
+            portfolio_risk_exposure=sum((each.portfolio_risk_exposure for each in rollups), ZERO),
+        )
+    totals = {}
+    for name in KpiRollup.__dataclass_fields__:
+        values = [getattr(each, name) for each in rollups]
+        if name == "first_status_date":
+            totals[name] = min((v for v in values if v is not None), default=None)
+        elif name == "last_status_date":
+            totals[name] = max((v for v in values if v is not None), default=None)
+        elif isinstance(values[0], dict):
+            counts = Counter()
+            for value in values:
+                counts.update(value)
+            totals[name] = {key: count for key, count in counts.items() if count}
+        else:
+            totals[name] = sum(values[1:], values[0])
+    return KpiRollup(**totals)

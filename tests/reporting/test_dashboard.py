@@ -23,6 +23,7 @@ from portfolio.models import (
 from projects.models import Project
 from reporting import dashboard
 from tests.factories import ProjectFactory, StatusReportFactory
+from tests.figures import same
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,8 @@ def test_fin_core_computed_eac_is_over_budget_and_the_portfolio_rolls_up_the_wor
     ev, budget = fin_core.earned_value, fin_core.project.budget
 
     assert ev.forecast_cost == budget
-    assert ev.computed_estimate_at_completion == budget / ev.cost_performance_index > budget
+    assert same(ev.computed_estimate_at_completion, budget / ev.cost_performance_index)
+    assert ev.computed_estimate_at_completion > budget
     assert ev.estimate_at_completion == ev.computed_estimate_at_completion  # worse of the two
     assert ev.variance_at_completion < 0
     assert fin_core in board.exceptions.over_budget
@@ -260,7 +262,7 @@ def test_fin_core_computed_eac_is_over_budget_and_the_portfolio_rolls_up_the_wor
         ]
         return max(known) if known else row.project.budget
 
-    assert board.kpis.estimate_at_completion == sum(worse_of(row) for row in board.rows)
+    assert same(board.kpis.estimate_at_completion, sum(worse_of(row) for row in board.rows))
 
     finance = Portfolio.objects.get(code="finance")
     finance.eac_basis = EacBasis.FORECAST
