@@ -145,10 +145,11 @@ def report_reminder_message(duty: project_selectors.ReportDuty, kind: str):
 
 
 def missing_list_message(*, user, portfolio: Portfolio, missing, rows, more: int):
+    count = len(rows) + more
     return _message(
         user=user,
         topic=ReminderTopic.MISSING_LIST,
-        subject=f"{portfolio.name}: {len(rows) + more} status reports missing",
+        subject=f"{portfolio.name}: {count} status report{'' if count == 1 else 's'} missing",
         template="missing_reports",
         context={
             "portfolio": portfolio,
