@@ -236,8 +236,7 @@ def test_nothing_missing_sends_no_list(smtp_inbox, managed, portfolio):
 
 def test_migration_creates_the_reminder_schedules():
     tasks = {
-        task.task: task
-        for task in PeriodicTask.objects.filter(task__startswith="reporting.send_")
+        task.task: task for task in PeriodicTask.objects.filter(task__startswith="reporting.send_")
     }
     assert set(tasks) == {"reporting.send_report_reminders", "reporting.send_missing_report_lists"}
     assert tasks["reporting.send_missing_report_lists"].crontab.day_of_week == "1"
