@@ -64,6 +64,10 @@ class ManagerWork:
     allocation_requests: list[Allocation]
 
     @property
+    def waiting_count(self) -> int:
+        return len(self.change_requests) + len(self.allocation_requests)
+
+    @property
     def due(self):
         return [duty for duty in self.duties if not duty.is_late]
 
