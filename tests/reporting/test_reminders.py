@@ -3,11 +3,13 @@ kind, stopped by submitting, by the portfolio's setting and by the signed unsubs
 
 import email
 import socket
+import threading
 from datetime import date
 from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -241,3 +243,35 @@ def test_migration_creates_the_reminder_schedules():
     assert set(tasks) == {"reporting.send_report_reminders", "reporting.send_missing_report_lists"}
     assert tasks["reporting.send_missing_report_lists"].crontab.day_of_week == "1"
     assert all(task.enabled for task in tasks.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_send_each_reminder_once(smtp_inbox, portfolio):
+    """Two beat ticks running at the same moment in two connections (on PostgreSQL the second
+    claim waits for the first to commit, then hits the unique constraint)."""
+    portfolio.reminder_lead_days = 3
+    portfolio.save()
+    for n in range(6):
+        manager = UserFactory(email=f"pm{n}@example.com")
+        ProjectFactory(portfolio=portfolio, manager=manager, start_date=date(2026, 11, 1))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def tick():
+        try:
+            barrier.wait(timeout=10)
+            results.append(reminders.send_report_reminders(today=date(2026, 11, 28)))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(results) == 6
+    assert sorted(to for to, *_ in smtp_inbox.take()) == [f"pm{n}@example.com" for n in range(6)]
+    assert ReportReminder.objects.count() == 6
