@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import ChangeRequest
+from projects.models import ChangeRequest, Project
+from projects.selectors import report_duties
 from reporting import my_work
 from reporting.models import PortfolioReview
 from tests.factories import (
@@ -245,3 +246,19 @@ def test_query_count_does_not_grow_with_projects(client, portfolio, today):
     _add_projects(portfolio, pm, today, 10)
     _add_projects(other, pm, today, 5)
     assert _queries(client) == small
+
+
+def test_report_duties_follow_each_portfolios_period_in_two_queries(
+    django_assert_num_queries,
+):
+    ProjectFactory(code="WEEK", portfolio=PortfolioFactory(reporting_period="weekly"))
+    ProjectFactory(code="MONTH")
+    ProjectFactory(code="LATER", start_date=date(2026, 12, 7))  # owes nothing yet
+    with django_assert_num_queries(2):
+        duties = report_duties(projects=Project.objects.all(), today=date(2026, 11, 25))
+    assert [(d.project.code, d.period_start, d.is_late, d.days) for d in duties] == [
+        ("WEEK", date(2026, 11, 23), False, 4),
+        ("MONTH", date(2026, 11, 1), False, 5),
+        ("MONTH", date(2026, 10, 1), True, 25),
+        ("WEEK", date(2026, 11, 16), True, 3),
+    ]
