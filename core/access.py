@@ -216,6 +216,17 @@ def filter_resource_managed(queryset, user, *, portfolio_field):
     return queryset.filter(**{f"{portfolio_field}_id__in": managed})
 
 
+def filter_managed_portfolios(queryset, user, *, portfolio_field):
+    """Rows in the portfolios the user manages: PMO and portfolio managers of them (PMO
+    admins: all); what their landing page chases (gates, missing reports, reviews)."""
+    if not _active(user):
+        return queryset.none()
+    if is_pmo_admin(user):
+        return queryset
+    field = f"{portfolio_field}_id" if portfolio_field else "pk"
+    return queryset.filter(**{f"{field}__in": _member_portfolio_ids(user, EDITOR_ROLES)})
+
+
 def audited_portfolio_ids(user):
     """The portfolios whose audit trail the user may read: every one for a PMO admin (None),
     else those where they are PMO or portfolio manager (a subquery, possibly empty)."""

@@ -587,6 +587,8 @@ PRODUCT = {
          "description": "In-product assistant: summaries, drafting, natural-language search.",
          "start": -6, "months": 10, "slip": 25, "budget": 1_400_000, "benefit": 4_000_000,
          "perf": (0.91, 0.88), "rag": "AAAGAA", "scores": (5, 4, 4, 5), "aligns": (3, 1, 1),
+         # Last month's report still a draft: late, for "My work" and the reminders.
+         "late_report": True,
          "team": [("Mei Lin", 0.8), ("Noah Fischer", 0.8), ("Omar Haddad", 0.4)]},
         {"code": "PRD-UI", "name": "UI redesign", "manager": "sofia.rossi",
          "program": "Intelligent product",
@@ -643,6 +645,8 @@ PRODUCT = {
         "PRD-SCALE": [("Re-sharding causes downtime", "technical", 3, 5, 350_000, "mitigate")],
         "PRD-UI": [("Accessibility audit findings", "quality", 2, 2, 15_000, "accept")],
     },
+    # Project risks whose due dates have passed (responses not yet in place).
+    "overdue_risks": ["PRD-AI"],
     "escalations": [],
     "gates": [
         ("PRD-LEG", "closing", "closed", "go", "pmo", 20,
@@ -1028,6 +1032,9 @@ class DemoBuilder:
             month = add_months(month, 1)
         months = months[-12:]
         submitted = [m for m in months if m < self.this_month]
+        late_draft = None
+        if spec.get("late_report") and submitted:
+            late_draft = submitted.pop()  # started, never submitted: late
         # The status date; a project without a submitted report is measured today.
         measured_at = (
             month_end(submitted[-1]) if submitted else min(self.today, month_end(last_month))
@@ -1046,7 +1053,7 @@ class DemoBuilder:
         reports = []
         for index, month in enumerate(months):
             period_end = month_end(month)
-            is_draft = month == self.this_month
+            is_draft = month in (self.this_month, late_draft)
             latest = is_draft or (bool(submitted) and month == submitted[-1])
             if is_draft or not last_planned:
                 pct = final_pct
@@ -1219,6 +1226,7 @@ class DemoBuilder:
             risk.threatened_projects.set([self.projects[c] for c in threatened])
             portfolio_risks[title] = risk
         escalations = {(code, title): rest for code, title, *rest in spec["escalations"]}
+        overdue = set(spec.get("overdue_risks", ()))
         for code, risks in spec["project_risks"].items():
             project = self.projects[code]
             for index, (title, category, p, i, cost, response, *status) in enumerate(risks):
@@ -1230,7 +1238,8 @@ class DemoBuilder:
                     "response": response,
                     "status": (status or ["open"])[0],
                     "owner": project.manager,
-                    "due_date": self.today + timedelta(days=14 + 10 * index),
+                    "due_date": self.today
+                    + timedelta(days=(-5 if code in overdue else 14) + 10 * index),
                     "closed_at": at_nine(self.today - timedelta(days=30))
                     if status == ["closed"]
                     else None,

@@ -41,7 +41,14 @@ class CriterionInline(admin.TabularInline):
 
 @admin.register(Portfolio)
 class PortfolioAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "currency", "budget_envelope", "reporting_period"]
+    list_display = [
+        "code",
+        "name",
+        "currency",
+        "budget_envelope",
+        "reporting_period",
+        "reminders_enabled",
+    ]
     list_filter = ["reporting_period", "currency"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline, ProgramInline, ObjectiveInline, CriterionInline]

@@ -26,6 +26,10 @@ class EacBasis(models.TextChoices):
     FORECAST = "forecast", "PM forecast"
 
 
+# A reminder further ahead than a month would come before a monthly period has begun.
+REMINDER_LEAD_DAYS_MAX = 27
+
+
 class Portfolio(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
@@ -60,6 +64,17 @@ class Portfolio(models.Model):
         help_text="The estimate at completion that roll-ups and “forecast over budget” use; "
         "the project page shows all of them.",
     )
+    reminders_enabled = models.BooleanField(
+        "status report reminders",
+        default=True,
+        help_text="E-mail project managers before their status report is due and when it is "
+        "late, and the PMO a weekly list of missing reports.",
+    )
+    reminder_lead_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(REMINDER_LEAD_DAYS_MAX)],
+        help_text="How many days before a period ends its project managers are reminded.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PortfolioQuerySet.as_manager()
@@ -81,6 +96,10 @@ class Portfolio(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(eac_basis__in=EacBasis.values), name="portfolio_eac_basis_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_lead_days__lte=REMINDER_LEAD_DAYS_MAX),
+                name="portfolio_reminder_lead_days_max",
             ),
         ]
 

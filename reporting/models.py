@@ -132,3 +132,86 @@ class DigestDelivery(models.Model):
     def __str__(self):
         state = "sent" if self.sent_at else "pending"
         return f"{self.review} → {self.email} ({state})"
+
+
+class ReminderKind(models.TextChoices):
+    DUE = "due", "Status report due"
+    OVERDUE = "overdue", "Status report overdue"
+    MISSING_LIST = "missing_list", "Weekly list of missing reports"
+
+
+class ReportReminder(models.Model):
+    """One reminder e-mail, claimed before it is sent: a project's manager is reminded once per
+    (project, period, kind), and each PMO member gets one missing-reports list per (portfolio,
+    week). The row and the send commit together, so a duplicate beat tick sends nothing."""
+
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.CASCADE, related_name="report_reminders"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_reminders",
+    )
+    period_start = models.DateField(help_text="The report's period, or the list's week.")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_reminders"
+    )
+    email = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ReminderKind.MISSING_LIST, project__isnull=True)
+                | (~Q(kind=ReminderKind.MISSING_LIST) & Q(project__isnull=False)),
+                name="reminder_project_unless_list",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "period_start", "kind"],
+                condition=Q(project__isnull=False),
+                name="reminder_once_per_project_period_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "period_start", "kind", "recipient"],
+                condition=Q(project__isnull=True),
+                name="reminder_list_once_per_week",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.period_start} → {self.email}"
+
+
+class ReminderTopic(models.TextChoices):
+    REPORTS = "reports", "Reminders of my status reports"
+    MISSING_LIST = "missing_list", "Weekly lists of missing reports"
+
+
+class ReminderOptOut(models.Model):
+    """A user who unsubscribed from a kind of reminder (by the signed link in one)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_opt_outs"
+    )
+    topic = models.CharField(max_length=12, choices=ReminderTopic.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="reminder_opt_out_once"),
+            models.CheckConstraint(
+                condition=Q(topic__in=ReminderTopic.values), name="reminder_opt_out_topic_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ✕ {self.get_topic_display()}"

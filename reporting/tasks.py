@@ -9,7 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from portfolio.models import Portfolio
-from reporting import services
+from reporting import reminders, services
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +45,16 @@ def schedule_reviews(kind: str) -> list[str]:
         run_review.delay(code, kind, period).id
         for code, period in services.due_reviews(kind=kind, today=timezone.localdate())
     ]
+
+
+@shared_task(name="reporting.send_report_reminders")
+def send_report_reminders() -> int:
+    """Beat's daily entry point: remind project managers of reports due soon or overdue.
+    A duplicate tick sends nothing twice (`reporting.reminders`)."""
+    return reminders.send_report_reminders(today=timezone.localdate())
+
+
+@shared_task(name="reporting.send_missing_report_lists")
+def send_missing_report_lists() -> int:
+    """Beat's weekly entry point: each portfolio's missing status reports to its PMO."""
+    return reminders.send_missing_report_lists(today=timezone.localdate())

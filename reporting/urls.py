@@ -1,9 +1,16 @@
 from django.urls import path
 
-from reporting.views import audit, dashboards, projects, reviews
+from reporting.views import audit, dashboards, home, projects, reviews
 
 app_name = "reporting"
 urlpatterns = [
+    path("home/", home.home, name="home"),
+    path("my-work/", home.my_work, name="my-work"),
+    path(
+        "reminders/unsubscribe/<str:token>/",
+        home.reminder_unsubscribe,
+        name="reminder-unsubscribe",
+    ),
     path("reviews/runs/", reviews.review_runs, name="runs"),
     path("audit/", audit.audit, name="audit"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review"),

@@ -57,7 +57,14 @@ USERS = (
 )
 # Not crawled: the admin (Django's own), the API (tests/test_api.py and its schema tests cover
 # it), the login and logout views, and a token link that only an e-mail carries.
-UNCRAWLED = ("admin/", "api/", "login/", "logout/", "digests/unsubscribe/")
+UNCRAWLED = (
+    "admin/",
+    "api/",
+    "login/",
+    "logout/",
+    "digests/unsubscribe/",
+    "reminders/unsubscribe/",
+)
 LINK_LIMIT_PER_ROUTE = 2  # one level of links: this many distinct URLs per route and query keys
 
 
@@ -309,6 +316,8 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
         for review in w.reviews
     ],
     "reporting:runs": lambda w: [Sample(reverse("reporting:runs"))],
+    "reporting:home": lambda w: [Sample(reverse("reporting:home"))],
+    "reporting:my-work": lambda w: [Sample(reverse("reporting:my-work"))],
     "reporting:audit": lambda w: [Sample(reverse("reporting:audit"))],
     "reporting:subscriptions": lambda w: [Sample(reverse("reporting:subscriptions"))],
     "reporting:subscribers": lambda w: _portfolio_samples("reporting:subscribers", w),
