@@ -166,11 +166,12 @@
     var xAxis = axisOf(layout, trace, "x"), yAxis = axisOf(layout, trace, "y");
     var xs = trace.x || (trace.z[0] || []).map(function (_, i) { return i; });
     var ys = trace.y || trace.z.map(function (_, i) { return i; });
+    var corner = [axisTitle(yAxis), axisTitle(xAxis)].filter(Boolean).join(" / ");
     var head = document.createElement("thead");
-    head.appendChild(headerRow([axisTitle(yAxis)].concat(xs.map(function (x) {
+    head.appendChild(headerRow([corner].concat(xs.map(function (x) {
       return axisValue(xAxis, x);
     }))));
-    if (!axisTitle(yAxis)) {  // the corner names nothing: a plain cell, not an empty header
+    if (!corner) {  // the corner names nothing: a plain cell, not an empty header
       head.firstChild.replaceChild(document.createElement("td"), head.firstChild.firstChild);
     }
     var body = document.createElement("tbody");
