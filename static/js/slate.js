@@ -183,9 +183,17 @@
       xs.forEach(function (_, c) {
         var text = at(at(trace.text, r), c);
         var z = (trace.z[r] || [])[c];
+        var data = at(at(trace.customdata, r), c);
+        var url = markUrl(data);
         var shown = text !== undefined && text !== null && text !== "" ? plainText(text)
           : (typeof z === "number" ? formatNumber(z) : "");
-        row.appendChild(cell("td", shown, shown ? markUrl(at(at(trace.customdata, r), c)) : ""));
+        if (!shown && url) {  // a linked cell without a figure: named by its hover's first line
+          var point = { x: xs[c], y: y, z: z, text: text, customdata: data };
+          shown = trace.hovertemplate
+            ? plainLines(fillTemplate(at(trace.hovertemplate, r), point, layout, trace))[0] || "Open"
+            : "Open";
+        }
+        row.appendChild(cell("td", shown, url));
       });
       body.appendChild(row);
     });
