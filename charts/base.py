@@ -22,6 +22,7 @@ object with the attributes a builder reads)."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import plotly.graph_objects as go
@@ -180,12 +181,33 @@ def render(figure: go.Figure, *, element_id: str, navigate: bool = False) -> str
         {"data": spec.get("data", []), "layout": layout, "config": CONFIG}, validate=False
     ).translate(JSON_IN_HTML)
     linked = " data-navigate" if navigate else ""
+    # The div is as high as the figure, in pixels, so that the data table toggle under it
+    # cannot feed its own height back into Plotly's responsive resize (a percentage height
+    # resolved against a stretched grid cell grew or collapsed the chart on every resize).
+    height = int(layout.get("height") or LAYOUT["height"])
     return (
-        '<div style="height:100%; width:100%;">'
+        '<div class="chart-frame">'
         f'<div id="{element_id}" class="plotly-graph-div"{linked}'
-        ' style="height:100%; width:100%;"></div>'
+        f' style="height:{height}px; width:100%;"></div>'
         f'<script type="application/json" data-chart="{element_id}">{figure_json}</script>'
+        f"{data_toggle(element_id, layout.get('title'))}"
         "</div>"
+    )
+
+
+TAGS = re.compile(r"<[^>]*>")
+
+
+def data_toggle(element_id: str, title) -> str:
+    """The chart's "Data table" toggle: a <details> that static/js/slate.js fills, when first
+    opened, with a table of the figure's marks read from its JSON block (each mark's link
+    included), the chart's text alternative for screen readers and keyboards."""
+    text = title.get("text", "") if isinstance(title, dict) else str(title or "")
+    name = html.escape(" ".join(html.unescape(TAGS.sub(" ", text)).split()) or "the chart")
+    return (
+        f'<details class="chart-data" data-chart-data="{element_id}">'
+        f'<summary>Data table<span class="visually-hidden"> of {name}</span></summary>'
+        "</details>"
     )
 
 

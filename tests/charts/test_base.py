@@ -167,3 +167,25 @@ def test_month_axis_puts_each_period_on_its_own_month():
     assert axis["tick0"] == "2026-06-01"
     long = month_axis("Month", first=date(2025, 1, 1), last=date(2027, 12, 1))
     assert long["dtick"] in ("M3", "M6")
+
+
+# --- The data table toggle: every chart's text alternative ----------------------------------
+
+
+def test_every_chart_has_a_data_table_toggle_named_after_its_title():
+    figure = go.Figure(go.Bar(x=[1], y=["a"]))
+    figure.update_layout(title={"text": "Budget <b>&amp;</b> cost"})
+    html = render(figure, element_id="chart-z")
+    assert (
+        '<details class="chart-data" data-chart-data="chart-z"><summary>Data table'
+        '<span class="visually-hidden"> of Budget &amp; cost</span></summary></details>'
+    ) in html
+    untitled = render(go.Figure(), element_id="chart-u")
+    assert '<span class="visually-hidden"> of the chart</span>' in untitled
+
+
+def test_the_data_table_is_built_by_the_one_script_from_the_json_block():
+    script = (settings.BASE_DIR / "static" / "js" / "slate.js").read_text()
+    assert "details[data-chart-data='" in script and "wireChartData" in script
+    # Figures reach the page as text only, never as markup.
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
