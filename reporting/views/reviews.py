@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from core import access
+from core.months import add_months
 from core.views import paginate, run_service
 from portfolio.shortcuts import visible_portfolio
-from core.months import add_months
 from reporting import digests, review_display, selectors, services
 from reporting import review_runs as on_demand
 from reporting.forms import DigestPreviewForm, RunReviewForm, SubscriberForm, SubscriptionForm
