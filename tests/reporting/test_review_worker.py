@@ -10,8 +10,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewRun
 from reporting import review_runs
+from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewRun
 from reporting.tasks import run_review
 from tests.celery_support import celery_worker_process, require_redis
 from tests.factories import MembershipFactory, PortfolioFactory, ProjectFactory
