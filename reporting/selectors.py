@@ -67,9 +67,13 @@ def project_chart_series(
     *, project: Project, milestones: list[Milestone], as_of: date
 ) -> ProjectChartSeries:
     """Planned vs reported % complete, cumulative cost against budget and planned value, and
-    the RAG timeline, from submitted reports. `milestones` are the ones the page already has."""
+    the RAG timeline, from submitted reports of the periods begun by `as_of` (the page shown
+    as of an earlier date shows no later report). `milestones` are the ones the page already
+    has."""
     reports = list(
-        StatusReport.objects.filter(project=project, state=ReportState.SUBMITTED)
+        StatusReport.objects.filter(
+            project=project, state=ReportState.SUBMITTED, period_start__lte=as_of
+        )
         .order_by("period_start")
         .only("period_start", "period_end", "percent_complete", *RAG_FIELDS)
     )
@@ -105,6 +109,18 @@ def project_chart_series(
         cumulative_actual_cost=actual,
         planned_value=[project.budget * planned_percent(day) / 100 for day in months],
         budget=project.budget,
+    )
+
+
+def project_status_dates(*, project: Project, as_of: date) -> list[tuple[date, date]]:
+    """(period start, status date) of each submitted report whose period has ended by
+    `as_of`, newest first: the dates the project page can be shown as of (one query)."""
+    return list(
+        StatusReport.objects.filter(
+            project=project, state=ReportState.SUBMITTED, period_end__lte=as_of
+        )
+        .order_by("-period_end")
+        .values_list("period_start", "period_end")
     )
 
 
