@@ -16,6 +16,7 @@ from reporting import kpis, services
 from tests.factories import (
     CostEntryFactory,
     MembershipFactory,
+    ProgramFactory,
     ProjectFactory,
     StatusReportFactory,
     UserFactory,
@@ -124,8 +125,6 @@ def _header(html: str) -> str:
 
 @pytest.mark.parametrize("page", ["dashboard", "program", "project"])
 def test_the_as_of_selector_sits_with_the_page_title(client, portfolio, project, page):
-    from tests.factories import ProgramFactory
-
     services.run_review(portfolio=portfolio, kind="monthly", period="2026-10")
     program = ProgramFactory(portfolio=portfolio)
     project.program = program
