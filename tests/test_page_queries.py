@@ -51,7 +51,8 @@ PROGRAM_PAGE_QUERIES = 21
 # Project page: project (with portfolio, program, manager, sponsor), EVM (actual cost, latest
 # report, milestone weights), milestones, reports, report count, cost entries, cost totals,
 # project risks, threatening risks, dependencies in, dependencies out, allocations; charts
-# (submitted reports, monthly cost totals); the status dates (the as-of selector); history (project, milestones, reports, risks);
+# (submitted reports, monthly cost totals); the status dates (the as-of selector); history
+# (project, milestones, reports, risks);
 # may the user edit, may they decide gates (their role in the portfolio); gate decisions.
 PROJECT_PAGE_QUERIES = 27
 

@@ -39,8 +39,14 @@ def run_url(portfolio):
 def post_run(client, django_capture_on_commit_callbacks):
     """POST the run form, then run what the request queued after its commit (eager Celery)."""
 
+    task = review_runs.run_requested_review
+
     def post(portfolio, data):
-        with django_capture_on_commit_callbacks(execute=True):
+        # In-process whatever the broker (CI sets REDIS_URL): the real task, applied locally.
+        with (
+            mock.patch.object(task, "delay", lambda run_id: task.apply(args=(run_id,))),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             return client.post(run_url(portfolio), data)
 
     return post
