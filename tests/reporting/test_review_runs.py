@@ -84,10 +84,15 @@ def test_running_the_same_review_twice_gives_one_review(client, post_run, world,
     assert len(runs) == 2 and {run.review_id for run in runs} == {PortfolioReview.objects.get().pk}
 
 
-def test_a_pending_run_is_not_queued_twice(client, world, member_of):
+def test_a_pending_run_is_not_queued_twice(
+    client, world, member_of, django_capture_on_commit_callbacks
+):
     """While a run is pending (no worker took it yet), asking again opens the same run."""
     client.force_login(member_of(world, "pmo"))
-    with mock.patch.object(review_runs.run_requested_review, "delay") as delay:
+    with (
+        mock.patch.object(review_runs.run_requested_review, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         first = client.post(run_url(world), {"kind": "monthly", "period": last_month()})
         second = client.post(run_url(world), {"kind": "monthly", "period": last_month()})
     run = ReviewRun.objects.get()
