@@ -517,19 +517,23 @@ def kpi_trend_chart(
     element_id: str,
     y_title: str,
     y_format: str = "",
+    links: Sequence[str] = (),
 ) -> str:
     """Lines of stored review KPIs over review periods (one line per series), each review on
-    its period's month. `periods` are dates inside each review's period, oldest first."""
+    its period's month. `periods` are dates inside each review's period, oldest first;
+    `links`, one per period, are what a click on that period's point opens (its review)."""
     figure = go.Figure(_validate=False)
     months = on_month(periods)
     hover = f"%{{y:{y_format}}}" if y_format else "%{y}"
+    opens = "<br><i>Click to open this review</i>" if links else ""
     for name, values in series.items():
         figure.add_scatter(
             x=months,
             y=[None if v is None else float(v) for v in values],
             name=name,
             mode="lines+markers",
-            hovertemplate=f"<b>{html.escape(name)}</b> · %{{x}}<br>{hover}<extra></extra>",
+            customdata=list(links) or None,
+            hovertemplate=f"<b>{html.escape(name)}</b> · %{{x}}<br>{hover}{opens}<extra></extra>",
         )
     figure.update_layout(
         title=plot_title(title),
@@ -541,7 +545,7 @@ def kpi_trend_chart(
         else {"title": plot_title("Review month")},
         yaxis={"title": plot_title(y_title), "rangemode": "tozero", "tickformat": y_format},
     )
-    return render(figure, element_id=element_id)
+    return render(figure, element_id=element_id, navigate=bool(links))
 
 
 @dataclass(frozen=True)
@@ -550,10 +554,10 @@ class ReviewTrendCharts:
     money: str
 
 
-def review_trend_charts(trends) -> ReviewTrendCharts:
+def review_trend_charts(trends, *, links: Sequence[str] = ()) -> ReviewTrendCharts:
     """CPI/SPI and AC/EV/PV by stored monthly review (a `reporting.selectors.ReviewTrends`,
     read by attribute), each review on its period's month; empty when there are no reviews
-    yet."""
+    yet. `links` (one per review, oldest first) make a click on a point open that review."""
     if not trends.reviews:
         return ReviewTrendCharts(indices="", money="")
     return ReviewTrendCharts(
@@ -564,6 +568,7 @@ def review_trend_charts(trends) -> ReviewTrendCharts:
             element_id="chart-trend-indices",
             y_title="Index (1 = on plan)",
             y_format=".2f",
+            links=links,
         ),
         money=kpi_trend_chart(
             trends.period_starts,
@@ -572,5 +577,6 @@ def review_trend_charts(trends) -> ReviewTrendCharts:
             element_id="chart-trend-cost",
             y_title="Amount to date",
             y_format=",.0f",
+            links=links,
         ),
     )

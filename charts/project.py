@@ -27,9 +27,11 @@ def percent_complete_chart(
     period_starts: Sequence[date],
     planned: Sequence[Decimal],
     reported: Sequence[Decimal | None],
+    links: Sequence[str] = (),
 ) -> str:
     """Planned against reported % complete at each submitted report, drawn at the start of
-    the report's period: a monthly report on its month's tick."""
+    the report's period: a monthly report on its month's tick. `links`, one per report, are
+    what a click on its reported point opens (the project as of that report's status date)."""
     figure = go.Figure(_validate=False)
     x = [day.isoformat() for day in period_starts]
     figure.add_scatter(
@@ -45,6 +47,11 @@ def percent_complete_chart(
         name="Reported %",
         mode="lines+markers",
         line={"color": "#1565c0"},
+        customdata=list(links) or None,
+        hovertemplate="Reported %{y:.0f}% · %{x|%-d %b %Y}"
+        "<br><i>Click: the project as of this report</i><extra></extra>"
+        if links
+        else None,
     )
     figure.update_layout(
         title=plot_title("Planned vs reported % complete"),
@@ -55,7 +62,7 @@ def percent_complete_chart(
         xaxis={**_period_axis("Report period", period_starts), "hoverformat": "%-d %b %Y"},
         yaxis={"title": plot_title("% complete"), "range": [0, 105], "ticksuffix": "%"},
     )
-    return render(figure, element_id="chart-percent-complete")
+    return render(figure, element_id="chart-percent-complete", navigate=bool(links))
 
 
 def cost_chart(
@@ -118,8 +125,9 @@ RAG_DIMENSIONS = (
 RAG_VALUE = {"green": 0, "amber": 1, "red": 2}
 
 
-def rag_timeline_chart(reports: Sequence) -> str:
-    """Rows are RAG dimensions, columns are periods (oldest first)."""
+def rag_timeline_chart(reports: Sequence, links: Sequence[str] = ()) -> str:
+    """Rows are RAG dimensions, columns are periods (oldest first); a click on a cell opens
+    its column's link (one per report, when given)."""
     periods = [_period_label(report) for report in reports]
     z = [[RAG_VALUE[getattr(r, field)] for r in reports] for field, _ in RAG_DIMENSIONS]
     text = [[getattr(r, field) for r in reports] for field, _ in RAG_DIMENSIONS]
@@ -131,7 +139,10 @@ def rag_timeline_chart(reports: Sequence) -> str:
             y=[label for _, label in RAG_DIMENSIONS],
             z=z,
             text=text,
-            hovertemplate="%{y} %{x}: %{text}<extra></extra>",
+            customdata=[list(links) for _ in RAG_DIMENSIONS] if links else None,
+            hovertemplate="%{y} %{x}: %{text}"
+            + ("<br><i>Click: the project as of this report</i>" if links else "")
+            + "<extra></extra>",
             zmin=0,
             zmax=2,
             colorscale=[
@@ -149,7 +160,7 @@ def rag_timeline_chart(reports: Sequence) -> str:
         yaxis={"autorange": "reversed"},
         xaxis={"type": "category", "title": plot_title("Report period")},
     )
-    return render(figure, element_id="chart-rag-timeline")
+    return render(figure, element_id="chart-rag-timeline", navigate=bool(links))
 
 
 def _period_label(report) -> str:
@@ -168,18 +179,20 @@ class ProjectCharts:
     has_reports: bool
 
 
-def project_charts(series) -> ProjectCharts:
+def project_charts(series, *, report_links: Sequence[str] = ()) -> ProjectCharts:
     """The project page's three charts from its plotted series (a
-    `reporting.selectors.ProjectChartSeries`, read by attribute)."""
+    `reporting.selectors.ProjectChartSeries`, read by attribute). `report_links`, one per
+    report in `series.reports`, make the status-history charts drill down."""
     return ProjectCharts(
         percent_complete=percent_complete_chart(
             [report.period_start for report in series.reports],
             series.planned_percent_at_reports,
             series.reported_percent,
+            report_links,
         ),
         cost=cost_chart(
             series.month_ends, series.cumulative_actual_cost, series.planned_value, series.budget
         ),
-        rag_timeline=rag_timeline_chart(series.reports),
+        rag_timeline=rag_timeline_chart(series.reports, report_links),
         has_reports=bool(series.reports),
     )

@@ -164,6 +164,12 @@ def can_manage_portfolio(user, portfolio) -> bool:
     return portfolio_access(user, portfolio).can_manage
 
 
+def can_run_reviews(user, portfolio) -> bool:
+    """Who runs a portfolio's reviews on demand and previews its digests: its managers (the
+    PMO and portfolio managers of it, PMO admins)."""
+    return can_manage_portfolio(user, portfolio)
+
+
 def sees_every_project(user, portfolio) -> bool:
     return portfolio_access(user, portfolio).sees_every_project
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -69,9 +70,21 @@ def digest_sections(review: PortfolioReview, user) -> list[DigestSection]:
     ]
 
 
-def digest_message(review: PortfolioReview, subscription: DigestSubscription):
+@dataclass(frozen=True)
+class DigestEmail:
+    """One subscriber's digest of a review, as it goes out: the preview page shows it, and
+    `digest_message` sends it."""
+
+    subject: str
+    text: str
+    html: str
+    to: str
+    unsubscribe_url: str
+
+
+def digest_email(review: PortfolioReview, subscription: DigestSubscription) -> DigestEmail:
     """The digest of `review` for the subscriber: a plain-text and an HTML part with the same
-    figures, findings and links."""
+    figures, findings and links. The one builder of the digest, for sending and previewing."""
     user = subscription.user
     figures = review_display.key_figures(review)
     context = {
@@ -88,21 +101,54 @@ def digest_message(review: PortfolioReview, subscription: DigestSubscription):
             reverse("reporting:unsubscribe", args=[unsubscribe_token(subscription)])
         ),
     }
-    subject = f"{review.portfolio.name}: {review.get_kind_display()} — {context['label']}"
+    return DigestEmail(
+        subject=f"{review.portfolio.name}: {review.get_kind_display()} — {context['label']}",
+        text=render_to_string("reporting/email/digest.txt", context),
+        html=render_to_string("reporting/email/digest.html", context),
+        to=user.email,
+        unsubscribe_url=context["unsubscribe_url"],
+    )
+
+
+def digest_message(review: PortfolioReview, subscription: DigestSubscription):
+    """The digest as an e-mail message, built by `digest_email`."""
+    email = digest_email(review, subscription)
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("reporting/email/digest.txt", context),
+        subject=email.subject,
+        body=email.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        to=[email.to],
         headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe": f"<{email.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(
-        render_to_string("reporting/email/digest.html", context), "text/html"
-    )
+    message.attach_alternative(email.html, "text/html")
     return message
+
+
+def digest_preview(*, review: PortfolioReview, subscriber) -> DigestEmail:
+    """Exactly the digest of `review` that `deliver` sends `subscriber`; a ValidationError
+    when they would receive none (not subscribed to that kind of review, no e-mail, or
+    inactive)."""
+    subscription = (
+        DigestSubscription.objects.filter(
+            user=subscriber, portfolio=review.portfolio, kind=review.kind
+        )
+        .select_related("user", "portfolio")
+        .first()
+    )
+    name = subscriber.get_full_name() or subscriber.username
+    if subscription is None:
+        raise ValidationError(
+            {"subscriber": f"{name} does not subscribe to the {review.get_kind_display()} "
+                           "digest, so they would receive nothing for this review."}
+        )  # fmt: skip
+    if not subscriber.is_active or not subscriber.email:
+        raise ValidationError(
+            {"subscriber": f"{name} has no e-mail address or is inactive: no digest is sent."}
+        )
+    return digest_email(review, subscription)
 
 
 def deliver(*, review_id: int) -> int:

@@ -1,9 +1,11 @@
-"""Forms of the digest pages: a user's own subscriptions and the PMO's subscribers."""
+"""Forms of the review and digest pages: a user's own subscriptions, the PMO's subscribers,
+a review to run now and a digest to preview."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
-from reporting.models import ReviewKind
+from reporting.models import PortfolioReview, ReviewKind
+from reporting.reviews import period_label
 
 
 class SubscriptionForm(forms.Form):
@@ -31,3 +33,32 @@ class SubscriberForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+
+
+class RunReviewForm(forms.Form):
+    """A review to run now: its kind and period (checked by the service)."""
+
+    kind = forms.ChoiceField(choices=ReviewKind.choices)
+    period = forms.CharField(
+        max_length=20,
+        help_text="2026-10 for a month, 2026-Q3 for a quarter, 2026 for the fiscal year "
+        "starting in 2026; any month inside the period also works.",
+    )
+
+
+class DigestPreviewForm(forms.Form):
+    """Whose digest of which stored review to preview (read from the query string)."""
+
+    subscriber = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    review = forms.ModelChoiceField(queryset=PortfolioReview.objects.none())
+
+    def __init__(self, *args, subscribers, reviews, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subscriber"].queryset = subscribers
+        self.fields["subscriber"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} ({user.email or 'no e-mail'})"
+        )
+        self.fields["review"].queryset = reviews
+        self.fields["review"].label_from_instance = lambda review: (
+            f"{review.get_kind_display()} · {period_label(review.kind, review.period_start)}"
+        )

@@ -215,3 +215,63 @@ class ReminderOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user} ✕ {self.get_topic_display()}"
+
+
+class ReviewRunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_RUN_STATUSES = (ReviewRunStatus.PENDING, ReviewRunStatus.RUNNING)
+
+
+class ReviewRun(models.Model):
+    """A review the PMO asked for from the browser, queued to Celery: pending until a worker
+    takes it, running, then done (with the review) or failed (with the error). The review it
+    makes is the one `PortfolioReview` of its portfolio, kind and period, so asking twice gives
+    one review; at most one run per period is pending or running at a time."""
+
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.CASCADE, related_name="review_runs"
+    )
+    kind = models.CharField(max_length=10, choices=ReviewKind.choices)
+    period_start = models.DateField(validators=[validate_date_in_window])
+    period_end = models.DateField(validators=[validate_date_in_window])
+    status = models.CharField(
+        max_length=10, choices=ReviewRunStatus.choices, default=ReviewRunStatus.PENDING
+    )
+    review = models.ForeignKey(
+        PortfolioReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "kind", "period_start"],
+                condition=Q(status__in=["pending", "running"]),
+                name="review_run_one_active_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="review_run_period_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio}: {self.get_kind_display()} {self.period_start:%Y-%m} run"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES

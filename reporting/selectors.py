@@ -33,6 +33,7 @@ from reporting.models import (
     PortfolioReview,
     ProjectSnapshot,
     ReviewKind,
+    ReviewRun,
     ReviewStatus,
 )
 from reporting.reviews import period_label
@@ -66,9 +67,13 @@ def project_chart_series(
     *, project: Project, milestones: list[Milestone], as_of: date
 ) -> ProjectChartSeries:
     """Planned vs reported % complete, cumulative cost against budget and planned value, and
-    the RAG timeline, from submitted reports. `milestones` are the ones the page already has."""
+    the RAG timeline, from submitted reports of the periods begun by `as_of` (the page shown
+    as of an earlier date shows no later report). `milestones` are the ones the page already
+    has."""
     reports = list(
-        StatusReport.objects.filter(project=project, state=ReportState.SUBMITTED)
+        StatusReport.objects.filter(
+            project=project, state=ReportState.SUBMITTED, period_start__lte=as_of
+        )
         .order_by("period_start")
         .only("period_start", "period_end", "percent_complete", *RAG_FIELDS)
     )
@@ -104,6 +109,18 @@ def project_chart_series(
         cumulative_actual_cost=actual,
         planned_value=[project.budget * planned_percent(day) / 100 for day in months],
         budget=project.budget,
+    )
+
+
+def project_status_dates(*, project: Project, as_of: date) -> list[tuple[date, date]]:
+    """(period start, status date) of each submitted report whose period has ended by
+    `as_of`, newest first: the dates the project page can be shown as of (one query)."""
+    return list(
+        StatusReport.objects.filter(
+            project=project, state=ReportState.SUBMITTED, period_end__lte=as_of
+        )
+        .order_by("-period_end")
+        .values_list("period_start", "period_end")
     )
 
 
@@ -468,6 +485,61 @@ def review_runs(*, portfolios: QuerySet[Portfolio]) -> QuerySet[PortfolioReview]
             sent_count=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
         )
         .order_by("-started_at", "-pk")
+    )
+
+
+RECENT_RUNS_SHOWN = 10
+
+
+def recent_review_runs(*, portfolio: Portfolio) -> list[ReviewRun]:
+    """The portfolio's latest reviews run from the browser, newest first, each with its
+    `.period_label` (one query)."""
+    runs = list(
+        ReviewRun.objects.filter(portfolio=portfolio)
+        .select_related("requested_by", "review")
+        .order_by("-requested_at", "-pk")[:RECENT_RUNS_SHOWN]
+    )
+    for run in runs:
+        run.period_label = period_label(run.kind, run.period_start)
+    return runs
+
+
+def latest_reviews(*, portfolio: Portfolio) -> list[PortfolioReview]:
+    """The latest complete review of each kind (monthly, quarterly, annual) of the portfolio,
+    each with its `.period_label`, in one query (at most one row per kind)."""
+    latest = (
+        PortfolioReview.objects.filter(
+            portfolio=portfolio, kind=OuterRef("kind"), status=ReviewStatus.COMPLETE
+        )
+        .order_by("-period_start", "-pk")
+        .values("pk")[:1]
+    )
+    reviews = {
+        review.kind: review
+        for review in PortfolioReview.objects.filter(
+            portfolio=portfolio, status=ReviewStatus.COMPLETE
+        )
+        .annotate(latest_pk=latest)
+        .filter(pk=F("latest_pk"))
+        .only("kind", "period_start", "period_end")
+    }
+    return _labelled(reviews[kind] for kind in ReviewKind.values if kind in reviews)
+
+
+def stored_reviews(*, portfolio: Portfolio) -> QuerySet[PortfolioReview]:
+    """The portfolio's complete reviews, newest first: what a digest can be previewed of."""
+    return PortfolioReview.objects.filter(
+        portfolio=portfolio, status=ReviewStatus.COMPLETE
+    ).order_by("-period_start", "kind")
+
+
+def portfolio_subscribers(*, portfolio: Portfolio) -> QuerySet:
+    """The users subscribed to any digest of the portfolio, by username."""
+    return (
+        get_user_model()
+        .objects.filter(digest_subscriptions__portfolio=portfolio)
+        .distinct()
+        .order_by("username")
     )
 
 

@@ -9,9 +9,11 @@ from celery import shared_task
 from django.utils import timezone
 
 from portfolio.models import Portfolio
-from reporting import reminders, services
+from reporting import reminders, review_runs, services
 
 logger = logging.getLogger(__name__)
+# Registered with the worker through this module (autodiscovery imports `reporting.tasks`).
+run_requested_review = review_runs.run_requested_review
 
 
 @shared_task(

@@ -39,7 +39,8 @@ from projects.models import (
     ProjectDependency,
     StatusReport,
 )
-from reporting.models import PortfolioReview
+from reporting import review_runs
+from reporting.models import PortfolioReview, ReviewRun
 from resources import services as resource_services
 from resources.models import Allocation, AllocationStatus, CapacityAdjustment, Resource, Role
 from resources.selectors import role_capacity_grid
@@ -322,6 +323,30 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "reporting:subscriptions": lambda w: [Sample(reverse("reporting:subscriptions"))],
     "reporting:subscribers": lambda w: _portfolio_samples("reporting:subscribers", w),
     "reporting:portfolio-reviews": lambda w: _portfolio_samples("reporting:portfolio-reviews", w),
+    "reporting:run-review": lambda w: _portfolio_samples("reporting:run-review", w),
+    "reporting:review-run": lambda w: [
+        Sample(reverse("reporting:review-run", args=[run.pk]), run.portfolio)
+        for run in _first_per_portfolio(ReviewRun.objects.select_related("portfolio"))
+    ],
+    "reporting:digest-preview": lambda w: (
+        [
+            Sample(
+                reverse("reporting:digest-preview", args=[portfolio.code])
+                + "?"
+                + urlencode(
+                    {
+                        "subscriber": subscription.user_id,
+                        "review": portfolio.reviews.filter(kind=subscription.kind).first().pk,
+                    }
+                ),
+                portfolio,
+            )
+            for portfolio in w.portfolios
+            for subscription in portfolio.digest_subscriptions.order_by("pk")[:1]
+            if portfolio.reviews.filter(kind=subscription.kind).exists()
+        ]
+        + _portfolio_samples("reporting:digest-preview", w)
+    ),
     # Password reset (Django's views; a made-up token shows the "link expired" page)
     "password_reset": lambda w: [Sample(reverse("password_reset"))],
     "password_reset_done": lambda w: [Sample(reverse("password_reset_done"))],
@@ -546,6 +571,11 @@ def _working_month(pmo):
         )
         if decide:
             project_services.change_request_approve(change_request=change, by=pmo, note="Agreed")
+    # A review asked for from the browser, still waiting for a worker.
+    review_runs.review_run_request(
+        portfolio=Portfolio.objects.visible_to(pmo).order_by("code").first(),
+        kind="quarterly", period=f"{today:%Y-%m}", by=pmo,
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -577,6 +607,11 @@ def test_every_page_as_every_demo_user():
         for portfolio in world.portfolios
         for day in as_of_dates
     ] + [Sample(f"{reverse('portfolio:list')}?as_of={day:%Y-%m-%d}") for day in as_of_dates]
+    samples += [
+        Sample(f"{reverse('projects:detail', args=[project.pk])}?as_of={day:%Y-%m-%d}", project)
+        for project in world.projects
+        for day in as_of_dates[1:]
+    ]
 
     crawl = Crawl(hidden_codes={name: hidden_codes_pattern(users[name]) for name in USERS})
     for username in USERS:

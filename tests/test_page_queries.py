@@ -38,18 +38,21 @@ PORTFOLIO_LIST_QUERIES = 10
 # the end of the previous period, 2 × 4, and portfolio-risk exposure); dependencies with
 # lateness; programs; objectives; strategic alignment; top portfolio risks; escalated risks;
 # heat-map cells; the roadmap's milestones of the projects on the table page; the stored
-# monthly reviews for the trends; the user's role (PMO-only links).
-PORTFOLIO_PAGE_QUERIES = 24
+# monthly reviews for the trends (and the as-of selector); the latest review of each kind
+# (linked in the header); the user's role (PMO-only links).
+PORTFOLIO_PAGE_QUERIES = 25
 # ...filtered by objective: one more (the projects contributing to it).
 PORTFOLIO_PAGE_OBJECTIVE_QUERIES = PORTFOLIO_PAGE_QUERIES + 1
 # Program page: the program (with portfolio and manager); then the same as the portfolio
-# dashboard but for programs and top portfolio risks.
-PROGRAM_PAGE_QUERIES = 20
+# dashboard but for programs and top portfolio risks; the portfolio's stored monthly reviews
+# (the as-of selector beside the title).
+PROGRAM_PAGE_QUERIES = 21
 # (A filter that leaves the table page empty saves the roadmap's milestone query.)
 # Project page: project (with portfolio, program, manager, sponsor), EVM (actual cost, latest
 # report, milestone weights), milestones, reports, report count, cost entries, cost totals,
 # project risks, threatening risks, dependencies in, dependencies out, allocations; charts
-# (submitted reports, monthly cost totals); history (project, milestones, reports, risks);
+# (submitted reports, monthly cost totals); the status dates (the as-of selector); history
+# (project, milestones, reports, risks);
 # may the user edit, may they decide gates (their role in the portfolio); gate decisions.
 PROJECT_PAGE_QUERIES = 27
 

@@ -5,15 +5,16 @@ invisible object is a 404), call one selector of `reporting.dashboard`, render."
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 import charts
 from core import access
-from core.bounds import parse_date_param
 from portfolio.models import Program
 from portfolio.shortcuts import visible_portfolio
 from projects.querysets import Stage
 from reporting import dashboard, selectors
+from reporting.views.as_of import as_of_choices, requested_as_of
 
 
 def _dashboard_context(board: dashboard.Dashboard) -> dict:
@@ -29,10 +30,15 @@ def _dashboard_context(board: dashboard.Dashboard) -> dict:
     }
 
 
-def requested_as_of(request):
-    """`?as_of=YYYY-MM-DD` (e.g. a stored review's period end), never after today."""
-    today = timezone.localdate()
-    return min(parse_date_param(request.GET.get("as_of")) or today, today)
+def _review_choices(trends, as_of):
+    """The dashboard's "as of" choices: today and each stored monthly review's period end."""
+    return as_of_choices(
+        as_of,
+        [
+            (review.period_end, f"{review.period_start:%B %Y} review ({review.period_end:%-d %b})")
+            for review in trends.reviews
+        ],
+    )
 
 
 @login_required
@@ -48,13 +54,19 @@ def portfolio_detail(request, code):
         portfolio=portfolio, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
     trends = selectors.review_trends(portfolio=portfolio)
+    review_links = [reverse("reporting:review", args=[review.pk]) for review in trends.reviews]
     return render(
         request,
         "portfolio/portfolio_detail.html",
         {
             "portfolio": portfolio,
             "trends": trends,
-            "trend_charts": charts.review_trend_charts(trends),
+            "trend_charts": charts.review_trend_charts(trends, links=review_links),
+            "as_of_choices": _review_choices(trends, board.as_of),
+            "as_of_review": next(
+                (review for review in trends.reviews if review.period_end == board.as_of), None
+            ),
+            "latest_reviews": selectors.latest_reviews(portfolio=portfolio),
             **access.portfolio_access(request.user, portfolio).as_context(),
             **_dashboard_context(board),
         },
@@ -71,8 +83,14 @@ def program_detail(request, code, pk):
     board = dashboard.program_dashboard(
         program=program, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
+    trends = selectors.review_trends(portfolio=program.portfolio)
     return render(
         request,
         "portfolio/program_detail.html",
-        {"portfolio": program.portfolio, "program": program, **_dashboard_context(board)},
+        {
+            "portfolio": program.portfolio,
+            "program": program,
+            "as_of_choices": _review_choices(trends, board.as_of),
+            **_dashboard_context(board),
+        },
     )

@@ -1,17 +1,21 @@
 """Review pages: a review "in the browser", a portfolio's stored reviews, the PMO's review
-runs, digest subscriptions and the one-click unsubscribe."""
+runs, running a review now and following it, digest subscriptions, the digest preview and the
+one-click unsubscribe."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from core import access
+from core.months import add_months
 from core.views import paginate, run_service
 from portfolio.shortcuts import visible_portfolio
 from reporting import digests, review_display, selectors, services
-from reporting.forms import SubscriberForm, SubscriptionForm
-from reporting.models import PortfolioReview
+from reporting import review_runs as on_demand
+from reporting.forms import DigestPreviewForm, RunReviewForm, SubscriberForm, SubscriptionForm
+from reporting.models import PortfolioReview, ReviewKind, ReviewRun
 from reporting.reviews import period_label
 
 
@@ -66,6 +70,96 @@ def review_runs(request):
     access.require(portfolios.exists(), "Only the PMO sees review runs.")
     runs = selectors.review_runs(portfolios=portfolios)
     return render(request, "reporting/review_runs.html", {"page_obj": paginate(request, runs)})
+
+
+RUN_REVIEW_REFUSED = "Only the portfolio's PMO may run its reviews and preview its digests."
+# How often the status page of a pending or running review reloads itself, in seconds.
+RUN_STATUS_REFRESH_SECONDS = 2
+
+
+@login_required
+def run_review(request, code):
+    """The PMO runs a review of the portfolio now: queued to Celery, then followed on its
+    status page."""
+    portfolio = visible_portfolio(request, code)
+    access.require(access.can_run_reviews(request.user, portfolio), RUN_REVIEW_REFUSED)
+    last_month = add_months(timezone.localdate(), -1)
+    form = RunReviewForm(
+        request.POST or None, initial={"kind": ReviewKind.MONTHLY, "period": f"{last_month:%Y-%m}"}
+    )
+    if request.method == "POST" and form.is_valid():
+        run = run_service(
+            form,
+            lambda: on_demand.review_run_request(
+                portfolio=portfolio, kind=form.cleaned_data["kind"],
+                period=form.cleaned_data["period"], by=request.user,
+            ),
+        )  # fmt: skip
+        if run is not None:
+            return redirect("reporting:review-run", pk=run.pk)
+    return render(
+        request,
+        "reporting/run_review.html",
+        {
+            "portfolio": portfolio,
+            "form": form,
+            "runs": selectors.recent_review_runs(portfolio=portfolio),
+            **access.portfolio_access(request.user, portfolio).as_context(),
+        },
+    )
+
+
+@login_required
+def review_run(request, pk):
+    """A review run's status: pending, running, done (with its review) or failed (with the
+    error); the page reloads itself while the run is pending or running."""
+    run = get_object_or_404(
+        ReviewRun.objects.visible_to(request.user).select_related(
+            "portfolio", "review", "requested_by"
+        ),
+        pk=pk,
+    )
+    access.require(access.can_run_reviews(request.user, run.portfolio), RUN_REVIEW_REFUSED)
+    return render(
+        request,
+        "reporting/review_run.html",
+        {
+            "run": run,
+            "portfolio": run.portfolio,
+            "label": period_label(run.kind, run.period_start),
+            "refresh_seconds": RUN_STATUS_REFRESH_SECONDS if run.is_active else None,
+        },
+    )
+
+
+@login_required
+def digest_preview(request, code):
+    """Exactly the e-mail a chosen subscriber would receive for a stored review."""
+    portfolio = visible_portfolio(request, code)
+    access.require(access.can_run_reviews(request.user, portfolio), RUN_REVIEW_REFUSED)
+    form = DigestPreviewForm(
+        request.GET or None,
+        subscribers=selectors.portfolio_subscribers(portfolio=portfolio),
+        reviews=selectors.stored_reviews(portfolio=portfolio).select_related("portfolio"),
+    )
+    email = None
+    if form.is_bound and form.is_valid():
+        email = run_service(
+            form,
+            lambda: digests.digest_preview(
+                review=form.cleaned_data["review"], subscriber=form.cleaned_data["subscriber"]
+            ),
+        )
+    return render(
+        request,
+        "reporting/digest_preview.html",
+        {
+            "portfolio": portfolio,
+            "form": form,
+            "email": email,
+            **access.portfolio_access(request.user, portfolio).as_context(),
+        },
+    )
 
 
 @login_required

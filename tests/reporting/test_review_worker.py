@@ -5,10 +5,13 @@ per subscriber."""
 import os
 import signal
 import time
+from unittest import mock
 
 import pytest
+from django.urls import reverse
 
-from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview
+from reporting import review_runs
+from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewRun
 from reporting.tasks import run_review
 from tests.celery_support import celery_worker_process, require_redis
 from tests.factories import MembershipFactory, PortfolioFactory, ProjectFactory
@@ -125,3 +128,39 @@ def test_a_real_worker_runs_each_kind_of_review_once(world):
     assert "objectives" in reviews["quarterly"].findings
     assert "ranked" in reviews["annual"].findings
     assert len(list(world["mail"].iterdir())) == 4  # 2 monthly + 1 quarterly + 1 annual
+
+
+def test_run_review_now_from_the_browser_twice_gives_one_review(world, client):
+    """The PMO's "Run review" twice, through the web view and a real worker: two runs end
+    done, both linking the one review, with one e-mail per subscriber."""
+    portfolio = world["portfolio"]
+    pmo = MembershipFactory(portfolio=portfolio, role="pmo").user
+    client.force_login(pmo)
+    url = reverse("reporting:run-review", args=[portfolio.code])
+    with celery_worker_process(extra_env=mail_env(world)) as (_, queue):
+        task = review_runs.run_requested_review
+        # The view queues with .delay(); the test's worker consumes only its private queue.
+        with mock.patch.object(
+            task, "delay", lambda run_id: task.apply_async((run_id,), queue=queue)
+        ):
+            first = client.post(url, {"kind": "monthly", "period": "2026-10"})
+            assert first.status_code == 302
+            status = client.get(first.url).content.decode()
+            assert any(word in status for word in ("Pending", "Running", "Done"))
+            wait_for(
+                lambda: ReviewRun.objects.filter(status="done").count() == 1,
+                what="the first run",
+            )
+            second = client.post(url, {"kind": "monthly", "period": "2026-10"})
+            wait_for(
+                lambda: ReviewRun.objects.filter(status="done").count() == 2,
+                what="the second run",
+            )
+        wait_for(done(portfolio), what="the digests")
+        time.sleep(2)
+    assert first.url != second.url
+    review = PortfolioReview.objects.get(portfolio=portfolio)
+    assert set(ReviewRun.objects.values_list("review", flat=True)) == {review.pk}
+    assert_exactly_once(world)
+    page = client.get(second.url).content.decode()
+    assert reverse("reporting:review", args=[review.pk]) in page
