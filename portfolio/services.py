@@ -13,12 +13,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core import access
 from core.concurrency import save_versioned
 from portfolio import strategy
 from portfolio.models import (
+    GATE_STAGES,
+    CriterionStatus,
+    GateCriterion,
+    GateCriterionAssessment,
     GateDecision,
     GateOutcome,
     ObjectiveContribution,
@@ -608,6 +614,126 @@ def candidate_update(
 # --- Stage gates ------------------------------------------------------------------------------
 
 
+GATE_CRITERION_FIELDS = ("name", "description")
+GATE_VALUES = tuple(value for value, _ in GATE_STAGES)
+ASSESSMENT_FIELDS = ("status", "evidence", "evidence_link")
+
+
+def assessment_field_name(criterion_id: int, field: str) -> str:
+    """The form field of one criterion's status, evidence or link on the decision form (a
+    refusal names it, so the error lands beside the criterion)."""
+    return f"criterion_{criterion_id}_{field}"
+
+
+@transaction.atomic
+def gate_criteria_save(
+    *, portfolio: Portfolio, gate: str, rows: list[dict], by, delete_ids: Iterable[int] = ()
+) -> list[GateCriterion]:
+    """Save the checklist of one gate of the portfolio as a set: rows of
+    GATE_CRITERION_FIELDS plus `id` (None for a new criterion) and `position` (the order to
+    show them in; ties keep the rows' order, and positions are stored as 1, 2, 3…);
+    `delete_ids` removes criteria (decisions already taken keep their assessments, which
+    copy the name). Names are unique within the gate, ignoring case."""
+    _require_manager(by, portfolio, "gate criteria")
+    if gate not in GATE_VALUES:
+        raise ValidationError({"gate": "Choose one of the portfolio's gates."})
+    existing = {
+        c.pk: c
+        for c in GateCriterion.objects.select_for_update().filter(portfolio=portfolio, gate=gate)
+    }
+    saved_names = {pk: c.name for pk, c in existing.items()}
+    delete_ids = set(delete_ids)
+    if delete_ids - set(existing):
+        raise ValidationError("A criterion of another gate or portfolio was submitted.")
+    kept, row_errors = [], {}
+    for index, row in enumerate(rows):
+        criterion = (
+            existing.get(row.get("id"))
+            if row.get("id")
+            else GateCriterion(portfolio=portfolio, gate=gate)
+        )
+        if criterion is None:
+            raise ValidationError("A criterion of another gate or portfolio was submitted.")
+        if criterion.pk in delete_ids:
+            continue
+        for name in GATE_CRITERION_FIELDS:
+            if name in row:
+                setattr(criterion, name, (row[name] or "").strip())
+        try:
+            criterion.full_clean(exclude=["portfolio", "position"], validate_unique=False)
+        except ValidationError as error:
+            row_errors[index] = _row_errors(error)
+        kept.append((index, row.get("position"), criterion))
+    _check_unique_names(((index, c.name) for index, _, c in kept), row_errors)
+    if row_errors:
+        raise SetValidationError("Some gate criteria need correcting.", row_errors=row_errors)
+    submitted = {c.pk for _, _, c in kept if c.pk} | delete_ids
+    untouched = [c for pk, c in existing.items() if pk not in submitted]
+    ordered = sorted(
+        [(position if position is not None else 10_000, index, c) for index, position, c in kept]
+        + [(c.position, 100_000 + c.position, c) for c in untouched],
+        key=lambda item: (item[0], item[1]),
+    )
+    GateCriterion.objects.filter(portfolio=portfolio, gate=gate, pk__in=delete_ids).delete()
+    # Names may swap between rows: clear the saved names first so that the unique constraint
+    # only ever sees the final set.
+    renamed = [c.pk for _, _, c in kept if c.pk and c.name != saved_names[c.pk]]
+    if renamed:
+        GateCriterion.objects.filter(pk__in=renamed).update(
+            name=Concat(Value("~"), Cast("pk", output_field=CharField()))
+        )
+    saved = []
+    for position, (_, _, criterion) in enumerate(ordered, start=1):
+        criterion.position = position
+        criterion._history_user = by
+        criterion.save()
+        saved.append(criterion)
+    return saved
+
+
+def _gate_assessments(
+    criteria: list[GateCriterion], assessments: dict[int, dict]
+) -> tuple[list[GateCriterionAssessment], dict[str, list[str]]]:
+    """The assessment of each criterion of the gate (a criterion not assessed is not met),
+    validated; errors keyed by assessment_field_name."""
+    known = {c.pk for c in criteria}
+    if set(assessments) - known:
+        raise ValidationError("A criterion of another gate or portfolio was submitted.")
+    rows, errors = [], {}
+    for position, criterion in enumerate(criteria, start=1):
+        given = assessments.get(criterion.pk) or {}
+        assessment = GateCriterionAssessment(
+            criterion=criterion,
+            criterion_name=criterion.name,
+            status=given.get("status") or CriterionStatus.NOT_MET,
+            evidence=(given.get("evidence") or "").strip(),
+            evidence_link=(given.get("evidence_link") or "").strip(),
+            position=position,
+        )
+        try:
+            assessment.full_clean(exclude=["decision", "criterion"])
+        except ValidationError as error:
+            for name, messages in _row_errors(error).items():
+                key = (
+                    assessment_field_name(criterion.pk, name)
+                    if name in ASSESSMENT_FIELDS
+                    else ("__all__")
+                )
+                errors.setdefault(key, []).extend(messages)
+        rows.append(assessment)
+    return rows, errors
+
+
+def unmet_criteria_message(names: list[str]) -> str:
+    listed = ", ".join(f"“{name}”" for name in names)
+    count = len(names)
+    return (
+        f"{count} of the gate's criteria {'is' if count == 1 else 'are'} neither met nor waived "
+        f"({listed}). A go needs an override reason; or mark {'it' if count == 1 else 'them'} "
+        "met or waived, or choose another outcome."
+    )
+
+
 @transaction.atomic
 def record_gate_decision(
     *,
@@ -619,12 +745,20 @@ def record_gate_decision(
     conditions: str = "",
     by,
     expected_version: int | None = None,
+    assessments: dict[int, dict] | None = None,
+    override_reason: str = "",
 ) -> GateDecision:
     """Record a go / no-go / hold / recycle decision at the gate from the project's stage to
     `to_stage`, and move the project where the decision leaves it
     (strategy.gate_result_stage). The stage is written with a versioned save, so the edit
     history records who moved it; with `expected_version`, a project that changed since the
-    decider opened the page is refused."""
+    decider opened the page is refused.
+
+    `assessments` maps each criterion of the portfolio's checklist for the gate (its id) to
+    {"status": met / not_met / waived, "evidence": note, "evidence_link": URL}; they are
+    stored with the decision. A criterion left out is not met. A go while any criterion is
+    not met (nor waived) needs `override_reason`, stored with the decision; without it the
+    decision is refused and nothing is written."""
     access.require(
         access.can_decide_gate(by, project.portfolio_id),
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
@@ -650,6 +784,18 @@ def record_gate_decision(
         errors["decided_on"] = "Give the date of the decision."
     elif decided_on > timezone.localdate():
         errors["decided_on"] = "A decision cannot be dated in the future."
+    criteria = (
+        strategy.gate_checklist(portfolio_id=current.portfolio_id, gate=to_stage)
+        if "to_stage" not in errors
+        else []
+    )
+    rows, assessment_errors = _gate_assessments(criteria, assessments or {})
+    errors.update(assessment_errors)
+    unmet = [row.criterion_name for row in rows if row.status == CriterionStatus.NOT_MET]
+    overridden = outcome == GateOutcome.GO and bool(unmet)
+    override_reason = (override_reason or "").strip()
+    if overridden and not override_reason:
+        errors["override_reason"] = unmet_criteria_message(unmet)
     if errors:
         raise ValidationError(errors)
     decision = GateDecision(
@@ -661,9 +807,13 @@ def record_gate_decision(
         decided_on=decided_on,
         rationale=rationale.strip(),
         conditions=(conditions or "").strip(),
+        override_reason=override_reason if overridden else "",
     )
     decision.full_clean()
     decision.save()
+    for row in rows:
+        row.decision = decision
+    GateCriterionAssessment.objects.bulk_create(rows)
     result = strategy.gate_result_stage(
         from_stage=current.stage, to_stage=to_stage, outcome=outcome
     )

@@ -565,7 +565,21 @@ def _gate_decisions():
         portfolio_code=F("project__portfolio__code"),
         actor=F("decided_by__username"),
         subject=F("project__code"),
-        detail=Concat(F("outcome"), Value(": "), F("from_stage"), Value(" → "), F("to_stage")),
+        detail=Concat(
+            F("outcome"),
+            Value(": "),
+            F("from_stage"),
+            Value(" → "),
+            F("to_stage"),
+            # A go past criteria neither met nor waived carries its override reason.
+            Case(
+                When(
+                    ~Q(override_reason=""), then=Concat(Value(" · override: "), "override_reason")
+                ),
+                default=Value(""),
+                output_field=models.CharField(),
+            ),
+        ),
     )
 
 

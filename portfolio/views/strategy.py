@@ -26,6 +26,7 @@ from portfolio.forms import (
     CandidateForm,
     ContributionMatrixForm,
     CriterionFormSet,
+    GateCriterionFormSet,
     GateDecisionForm,
     ObjectiveFormSet,
     ProjectScoresForm,
@@ -33,9 +34,10 @@ from portfolio.forms import (
     apply_row_errors,
     apply_set_error,
     criterion_initial,
+    gate_criterion_initial,
     objective_initial,
 )
-from portfolio.models import Portfolio
+from portfolio.models import GATE_STAGES, Portfolio
 from portfolio.priority import priority_scores
 from portfolio.shortcuts import visible_portfolio
 from projects.models import Project
@@ -362,7 +364,13 @@ def gate_decision(request, pk):
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
     )
     targets = strategy.gate_targets(project.stage)
-    form = GateDecisionForm(posted(request), project=project, targets=targets)
+    form = GateDecisionForm(
+        posted(request),
+        project=project,
+        targets=targets,
+        checklists=strategy.gate_checklists(portfolio_id=project.portfolio_id, gates=targets),
+        previous=strategy.latest_assessments(project=project, gates=targets),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         decision = run_service(
@@ -376,6 +384,8 @@ def gate_decision(request, pk):
                 conditions=data["conditions"],
                 by=request.user,
                 expected_version=data["version"],
+                assessments=form.assessments(data["to_stage"]),
+                override_reason=data["override_reason"],
             ),
         )
         if decision:
@@ -395,6 +405,7 @@ def gate_decision(request, pk):
             "form": form,
             "targets": targets,
             "decisions": strategy.project_gate_decisions(project=project),
+            "can_edit_criteria": access.can_manage_portfolio(request.user, project.portfolio_id),
             "recycle_to": strategy.RECYCLE_TO.get(project.stage, project.stage),
             "recycle_label": Stage(strategy.RECYCLE_TO.get(project.stage, project.stage)).label,
         },
@@ -423,4 +434,47 @@ def pending_gates(request, code):
         rule=strategy.PENDING_GATE_RULE,
         can_decide=access.can_decide_gate(request.user, portfolio),
         today=today,
+    )
+
+
+@login_required
+def gate_criteria(request, code):
+    """The portfolio's checklist for one gate (`?gate=approved`); its PMO and portfolio
+    managers edit it, every member reads it."""
+    portfolio, can_edit = _manager_portfolio(request, code)
+    gates = dict(GATE_STAGES)
+    gate = request.GET.get("gate", "")
+    if gate not in gates:
+        gate = "approved"
+    criteria = strategy.gate_checklist(portfolio_id=portfolio.pk, gate=gate)
+    formset = GateCriterionFormSet(
+        posted(request), initial=[gate_criterion_initial(c) for c in criteria], prefix="criteria"
+    )
+    formset.set_errors = []
+    if request.method == "POST" and formset.is_valid():
+        saved = _save_set(
+            formset,
+            lambda: services.gate_criteria_save(
+                portfolio=portfolio,
+                gate=gate,
+                rows=formset.rows(),
+                delete_ids=formset.delete_ids(),
+                by=request.user,
+            ),
+        )
+        if saved:
+            messages.success(request, f"Criteria of the gate to {gates[gate].lower()} saved.")
+            url = reverse("portfolio:gate-criteria", kwargs={"code": portfolio.code})
+            return redirect(f"{url}?gate={gate}")
+    return _render(
+        request,
+        "portfolio/gate_criteria.html",
+        portfolio,
+        "gate-criteria",
+        gate=gate,
+        gate_label=gates[gate],
+        gates=list(gates.items()),
+        criteria=criteria,
+        formset=formset,
+        can_edit=can_edit,
     )
