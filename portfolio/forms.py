@@ -31,7 +31,7 @@ from portfolio.services import (
 )
 from projects.models import Project
 from projects.querysets import Stage
-from resources.models import Role
+from resources.models import ROLE_REQUEST_MAX_FTE, Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -189,13 +189,16 @@ class CriterionFormSetBase(SetFormSet):
 CriterionFormSet = forms.formset_factory(CriterionForm, formset=CriterionFormSetBase, extra=1)
 
 
-def apply_row_errors(formset, error) -> list[forms.Form]:
-    """Attach `SetValidationError.row_errors` to the formset's saved rows; returns them."""
+def apply_row_errors(formset, error, *, skip_errored=False) -> list[forms.Form]:
+    """Attach `SetValidationError.row_errors` to the formset's saved rows; returns them.
+    With `skip_errored`, a field that already has an error (the form's own) keeps only it."""
     rows = formset.row_forms()
     for index, messages_by_field in getattr(error, "row_errors", {}).items():
         form = rows[index]
         for name, messages in messages_by_field.items():
             target = name if name in form.fields else None
+            if skip_errored and (form.has_error(target) if target else form.non_field_errors()):
+                continue
             for message in messages:
                 form.add_error(target, message)
     return rows
@@ -362,12 +365,14 @@ class RoleRequestForm(forms.Form):
     end_month = MonthField(label="Last month")
     fte = forms.DecimalField(
         label="FTE",
-        max_digits=4,
+        max_digits=5,
         decimal_places=2,
-        min_value=0.01,
-        max_value=1,
-        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "max": "1"}),
-        help_text="Per month, 0.05–1.",
+        min_value=Decimal("0.01"),
+        max_value=ROLE_REQUEST_MAX_FTE,
+        widget=forms.NumberInput(
+            attrs={"step": "0.05", "min": "0.05", "max": str(ROLE_REQUEST_MAX_FTE)}
+        ),
+        help_text=f"Per month, 0.05–{ROLE_REQUEST_MAX_FTE}: 2.5 is two and a half people.",
     )
 
 

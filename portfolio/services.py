@@ -7,6 +7,7 @@ transaction. Reads and the gate rules live in portfolio.strategy."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -517,6 +518,79 @@ def _role_allocations(project: Project, role_requests: list[dict], by) -> list[A
     return allocations
 
 
+def _candidate_problems(
+    project: Project,
+    data: dict,
+    requires: list[Project],
+    excludes: list[Project],
+    role_requests: list[dict] | None,
+    by,
+) -> tuple[dict, dict, list[Allocation], list[Project], list[Project]]:
+    """Every problem of a business case at once: its fields' errors, each role request's row
+    errors (when `role_requests` is not None), and the allocations and links to save."""
+    errors: dict[str, list[str]] = {}
+    links = {"requires": requires, "excludes": excludes}
+
+    def run(check):
+        try:
+            return check()
+        except ValidationError as error:
+            for name, messages in _row_errors(error).items():
+                errors.setdefault(name, []).extend(messages)
+            return None
+
+    run(lambda: _check_manager_fields(project, data, by))
+    for name in CANDIDATE_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    for field in ("requires", "excludes"):
+        kept = run(lambda field=field: _links_with_hidden(project, field, links[field], by))
+        if kept is not None:
+            links[field] = kept
+    run(lambda: _validate_candidate(project))
+    run(lambda: _check_links(project, links["requires"], links["excludes"]))
+    run(lambda: project.full_clean(exclude=["version", *errors]))
+    row_errors, allocations = {}, []
+    if role_requests is not None:
+        try:
+            allocations = _role_allocations(project, list(role_requests), by)
+        except SetValidationError as error:
+            row_errors = error.row_errors
+    return errors, row_errors, allocations, links["requires"], links["excludes"]
+
+
+def _refuse(errors: dict, row_errors: dict) -> None:
+    if errors or row_errors:
+        raise SetValidationError(
+            errors or "Some role requests need correcting.", row_errors=row_errors
+        )
+
+
+def candidate_check(
+    *,
+    portfolio: Portfolio,
+    code: str = "",
+    data: dict,
+    requires: Iterable[Project] = (),
+    excludes: Iterable[Project] = (),
+    role_requests: list[dict] | None = None,
+    project: Project | None = None,
+    by,
+) -> None:
+    """What candidate_propose (or, given the `project`, candidate_update) would refuse in
+    this input, as one SetValidationError; writes nothing. The candidate pages call it when
+    their forms already have errors of their own (input they could not parse), so that one
+    submit shows every problem (docs/decisions.md, "i14-gates")."""
+    if project is None:
+        project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
+    else:
+        project = copy.copy(project)
+    errors, row_errors, *_ = _candidate_problems(
+        project, data, list(requires), list(excludes), role_requests, by
+    )
+    _refuse(errors, row_errors)
+
+
 @transaction.atomic
 def candidate_propose(
     *,
@@ -537,33 +611,10 @@ def candidate_propose(
         "Only the portfolio's PMO, portfolio managers and project managers may propose.",
     )
     project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
-    for name in CANDIDATE_FIELDS:
-        if name in data:
-            setattr(project, name, data[name])
-    requires, excludes = list(requires), list(excludes)
-    # Every problem at once: the business case's fields and each role request's row.
-    errors, row_errors, allocations = {}, {}, []
-    for check in (
-        lambda: _check_manager_fields(project, data, by),
-        lambda: _links_with_hidden(project, "requires", requires, by),
-        lambda: _links_with_hidden(project, "excludes", excludes, by),
-        lambda: _validate_candidate(project),
-        lambda: _check_links(project, requires, excludes),
-        lambda: project.full_clean(exclude=list(errors)),
-    ):
-        try:
-            check()
-        except ValidationError as error:
-            for name, messages in _row_errors(error).items():
-                errors.setdefault(name, []).extend(messages)
-    try:
-        allocations = _role_allocations(project, list(role_requests), by)
-    except SetValidationError as error:
-        row_errors = error.row_errors
-    if errors or row_errors:
-        raise SetValidationError(
-            errors or "Some role requests need correcting.", row_errors=row_errors
-        )
+    errors, row_errors, allocations, requires, excludes = _candidate_problems(
+        project, data, list(requires), list(excludes), list(role_requests), by
+    )
+    _refuse(errors, row_errors)
     project._history_user = by
     project.save()
     project.requires.set(requires)
@@ -585,7 +636,8 @@ def candidate_update(
     by,
 ) -> Project:
     """Edit an idea's or candidate's business case and its "requires" / "excludes" links.
-    A "requires" cycle is refused naming it; excludes are symmetric."""
+    A "requires" cycle is refused naming it; excludes are symmetric. Every problem is
+    reported at once."""
     access.require(
         access.can_edit_project(by, project),
         "Only the project's manager, its portfolio's PMO or portfolio managers may change it.",
@@ -596,14 +648,10 @@ def candidate_update(
             "Only ideas and candidates are edited here; an approved project's plan is edited "
             "on its plan page."
         )
-    _check_manager_fields(project, data, by)
-    for name in CANDIDATE_FIELDS:
-        if name in data:
-            setattr(project, name, data[name])
-    requires = _links_with_hidden(project, "requires", list(requires), by)
-    excludes = _links_with_hidden(project, "excludes", list(excludes), by)
-    _validate_candidate(project)
-    _check_links(project, requires, excludes)
+    errors, _, _, requires, excludes = _candidate_problems(
+        project, data, list(requires), list(excludes), None, by
+    )
+    _refuse(errors, {})
     project._history_user = by
     save_versioned(project, expected_version=expected_version)
     project.requires.set(requires)

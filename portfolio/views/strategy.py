@@ -268,6 +268,41 @@ def candidates(request, code):
     )
 
 
+def _service_errors_too(form, roles, check) -> None:
+    """The form (or its role rows) already has errors of its own: also show what the service
+    would refuse in the rest of the input, so one submit shows every problem. A field that
+    already has an error keeps only its own."""
+    try:
+        check()
+    except services.SetValidationError as error:
+        if roles is not None:
+            apply_row_errors(roles, error, skip_errored=True)
+        _add_new_errors(form, error)
+    except ValidationError as error:
+        _add_new_errors(form, error)
+
+
+def _add_new_errors(form, error: ValidationError) -> None:
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, texts in by_field.items():
+        target = name if name in form.fields else None
+        if target is not None and form.has_error(target):
+            continue
+        for message in texts:
+            if target is None and message in form.non_field_errors():
+                continue
+            form.add_error(target, message)
+
+
+def _candidate_input(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "data": form.business_case(),
+        "requires": data.get("requires") or [],
+        "excludes": data.get("excludes") or [],
+    }
+
+
 @login_required
 def candidate_create(request, code):
     portfolio = visible_portfolio(request, code)
@@ -283,28 +318,43 @@ def candidate_create(request, code):
     )
     roles = RoleRequestFormSet(posted(request), prefix="roles")
     roles.set_errors = []
-    if request.method == "POST" and form.is_valid() and roles.is_valid():
+    if request.method == "POST":
+        # Both validated (no short circuit), so the role rows' errors show with the form's.
+        form_valid, roles_valid = form.is_valid(), roles.is_valid()
 
         def propose():
             try:
                 return services.candidate_propose(
                     portfolio=portfolio,
                     code=form.cleaned_data["code"],
-                    data=form.business_case(),
-                    requires=form.cleaned_data["requires"],
-                    excludes=form.cleaned_data["excludes"],
                     role_requests=roles.rows(),
                     by=request.user,
+                    **_candidate_input(form),
                 )
             except services.SetValidationError as error:
                 # Role rows' errors go to their rows; the rest to the business case form.
                 apply_row_errors(roles, error)
                 raise ValidationError(error) from error
 
-        project = run_service(form, propose)
-        if project:
-            messages.success(request, f"{project.code} proposed as {project.get_stage_display()}.")
-            return redirect("portfolio:candidates", code=portfolio.code)
+        if form_valid and roles_valid:
+            project = run_service(form, propose)
+            if project:
+                messages.success(
+                    request, f"{project.code} proposed as {project.get_stage_display()}."
+                )
+                return redirect("portfolio:candidates", code=portfolio.code)
+        else:
+            _service_errors_too(
+                form,
+                roles,
+                lambda: services.candidate_check(
+                    portfolio=portfolio,
+                    code=form.cleaned_data.get("code", ""),
+                    role_requests=roles.rows(),
+                    by=request.user,
+                    **_candidate_input(form),
+                ),
+            )
     return _render(
         request,
         "portfolio/candidate_form.html",
@@ -332,16 +382,25 @@ def candidate_edit(request, code, pk):
             form,
             lambda: services.candidate_update(
                 project=form.instance,
-                data=form.business_case(),
-                requires=form.cleaned_data["requires"],
-                excludes=form.cleaned_data["excludes"],
                 expected_version=form.cleaned_data["version"] or 0,
                 by=request.user,
+                **_candidate_input(form),
             ),
         )
         if saved:
             messages.success(request, f"Business case of {project.code} saved.")
             return redirect("portfolio:candidates", code=portfolio.code)
+    elif request.method == "POST":
+        _service_errors_too(
+            form,
+            None,
+            lambda: services.candidate_check(
+                portfolio=portfolio,
+                project=form.instance,
+                by=request.user,
+                **_candidate_input(form),
+            ),
+        )
     return _render(
         request,
         "portfolio/candidate_form.html",

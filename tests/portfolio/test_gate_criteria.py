@@ -364,9 +364,7 @@ def test_criteria_save_orders_and_renumbers(portfolio, pmo, checklist):
         "Business case approved",
         "Sponsor named",
     ]
-    positions = GateCriterion.objects.filter(portfolio=portfolio).values_list(
-        "position", flat=True
-    )
+    positions = GateCriterion.objects.filter(portfolio=portfolio).values_list("position", flat=True)
     assert sorted(positions) == [1, 2, 3, 4]
 
 
