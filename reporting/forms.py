@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.people import PersonChoiceField
 from reporting.models import ReviewKind
 
 
@@ -23,7 +24,7 @@ class SubscriptionForm(forms.Form):
 
 
 class SubscriberForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    user = PersonChoiceField(queryset=get_user_model().objects.none())
     kinds = forms.MultipleChoiceField(
         choices=ReviewKind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )

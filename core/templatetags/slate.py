@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.months import month_count
+from core.people import person_name
 
 register = template.Library()
 
@@ -25,6 +26,12 @@ def _decimal(value):
         return Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return None
+
+
+@register.filter
+def person(user):
+    """A user by full name, or username when no name is set (core.people.person_name)."""
+    return person_name(user)
 
 
 @register.filter
