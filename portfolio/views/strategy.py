@@ -49,16 +49,36 @@ MATRIX_PAGE_SIZE = 50
 
 def _manager_portfolio(request, code) -> tuple[Portfolio, bool]:
     """The portfolio and whether the user may change its strategy; a POST from a reader is
-    refused here already (the service would refuse it too)."""
+    refused here already (the service would refuse it too). What the user may open is kept
+    on the request for the tab bar (`_render`)."""
     portfolio = visible_portfolio(request, code)
-    can_edit = access.can_manage_portfolio(request.user, portfolio)
+    can_edit = _access(request, portfolio).can_manage
     if request.method == "POST":
         access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
     return portfolio, can_edit
 
 
+def _access(request, portfolio) -> access.PortfolioAccess:
+    """The user's access to the portfolio, looked up once per request (the page's own checks
+    and its tab bar share it)."""
+    known = getattr(request, "_portfolio_access", None)
+    if known is None or known[0] != portfolio.pk:
+        known = (portfolio.pk, access.portfolio_access(request.user, portfolio))
+        request._portfolio_access = known
+    return known[1]
+
+
 def _render(request, template, portfolio, section, **context):
-    return render(request, template, {"portfolio": portfolio, "section": section, **context})
+    return render(
+        request,
+        template,
+        {
+            "portfolio": portfolio,
+            "section": section,
+            "portfolio_access": _access(request, portfolio),
+            **context,
+        },
+    )
 
 
 def _save_set(formset, call, *, marked_rows=None) -> bool:
@@ -243,7 +263,7 @@ def ranking(request, code):
         ranking=result,
         page_obj=page_obj,
         stage_choices=[(s.value, s.label) for s in strategy.RANKED_STAGES],
-        can_edit=access.can_manage_portfolio(request.user, portfolio),
+        can_edit=_access(request, portfolio).can_manage,
     )
 
 
@@ -264,7 +284,7 @@ def candidates(request, code):
         "candidates",
         page_obj=page_obj,
         can_propose=access.can_propose(request.user, portfolio),
-        can_manage=access.can_manage_portfolio(request.user, portfolio),
+        can_manage=_access(request, portfolio).can_manage,
     )
 
 
@@ -491,7 +511,7 @@ def pending_gates(request, code):
         page_obj=page_obj,
         rows=rows,
         rule=strategy.PENDING_GATE_RULE,
-        can_decide=access.can_decide_gate(request.user, portfolio),
+        can_decide=_access(request, portfolio).can_decide_gate,
         today=today,
     )
 
