@@ -48,7 +48,7 @@ def test_gate_decision_with_criteria(live_server, browser_page, log_in):
     page.fill("#id_rationale", "Open banking is a regulatory must; go ahead.")
     _shoot(page, "14-gate-criteria.png")
 
-    page.click("button[type=submit]")
+    page.click("form.gate-form button[type=submit]")
     error = page.locator(".field-invalid .error").first
     assert "neither met nor waived" in error.inner_text()
     assert "Funding confirmed" in error.inner_text()
@@ -56,7 +56,7 @@ def test_gate_decision_with_criteria(live_server, browser_page, log_in):
     _shoot(page, "14-gate-override-refused.png")
 
     page.fill("#id_override_reason", "The CFO committed the funds in writing; budget follows.")
-    page.click("button[type=submit]")
+    page.click("form.gate-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}{reverse('projects:detail', args=[project.pk])}")
     decision = GateDecision.objects.filter(project=project).latest("recorded_at")
     assert decision.outcome == "go" and decision.override_reason.startswith("The CFO")
