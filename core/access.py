@@ -144,9 +144,21 @@ def portfolio_role(user, portfolio):
 class PortfolioAccess:
     can_manage: bool
     sees_every_project: bool
+    # The membership role (None without one) and whether the user is a PMO admin, so a page
+    # can ask further questions (who decides gates) without another lookup.
+    role: str | None = None
+    is_admin: bool = False
+
+    @property
+    def can_decide_gate(self) -> bool:
+        return self.is_admin or self.role in GATE_ROLES
 
     def as_context(self) -> dict:
-        return {"can_manage": self.can_manage, "sees_every_project": self.sees_every_project}
+        return {
+            "can_manage": self.can_manage,
+            "sees_every_project": self.sees_every_project,
+            "portfolio_access": self,
+        }
 
 
 def portfolio_access(user, portfolio) -> PortfolioAccess:
@@ -155,9 +167,11 @@ def portfolio_access(user, portfolio) -> PortfolioAccess:
     see every project in it, while a project's manager or sponsor without a membership sees
     only their own projects."""
     if is_pmo_admin(user):
-        return PortfolioAccess(can_manage=True, sees_every_project=True)
+        return PortfolioAccess(can_manage=True, sees_every_project=True, is_admin=True)
     role = portfolio_role(user, portfolio)
-    return PortfolioAccess(can_manage=role in EDITOR_ROLES, sees_every_project=role is not None)
+    return PortfolioAccess(
+        can_manage=role in EDITOR_ROLES, sees_every_project=role is not None, role=role
+    )
 
 
 def can_manage_portfolio(user, portfolio) -> bool:
@@ -199,7 +213,7 @@ def require(allowed: bool, message="You do not have permission to do this."):
 
 
 def can_decide_gate(user, portfolio) -> bool:
-    return is_pmo_admin(user) or portfolio_role(user, portfolio) in GATE_ROLES
+    return portfolio_access(user, portfolio).can_decide_gate
 
 
 def can_propose(user, portfolio) -> bool:

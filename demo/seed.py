@@ -31,6 +31,8 @@ from django.utils.text import slugify
 
 from core.months import add_months, month_end, month_start
 from portfolio.models import (
+    GateCriterion,
+    GateCriterionAssessment,
     GateDecision,
     ObjectiveContribution,
     Portfolio,
@@ -541,9 +543,13 @@ FINANCE = {
          8, "Three projects depend on the v2 model; needs a portfolio decision."),
     ],
     "gates": [
-        ("FIN-OPEN", "idea", "candidate", "go", "executive", 30,
+        ("FIN-OPEN", "idea", "candidate", "go", "executive", 75,
          "Regulatory pressure and partner demand justify a full business case.",
          "Business case to show the dependency on the data platform."),
+        ("FIN-OPEN", "candidate", "approved", "hold", "executive", 45,
+         "Architecture is sound, but funding waits for the budget round.", ""),
+        ("FIN-OPEN", "on_hold", "candidate", "go", "pmo", 40,
+         "Back in the queue for the next funding round.", ""),
     ],
     "scenarios": [
         ("Defer robo-advice", 14_000_000,
@@ -662,6 +668,48 @@ PRODUCT = {
 }
 
 PORTFOLIOS = [RETAIL, HEALTH, FINANCE, PRODUCT]
+
+# Each portfolio's checklist per gate (the stage the gate opens): the PMO's common template,
+# plus a portfolio's own criteria.
+GATE_CHECKLIST = {
+    "candidate": [("Problem and sponsor named", "Who asks for it, and what it fixes."),
+                  ("Rough cost and benefit", "Order-of-magnitude estimate, ±50%.")],
+    "approved": [("Business case approved", "Signed off by the sponsor and finance."),
+                 ("Architecture review passed", "Enterprise architecture board minutes."),
+                 ("Funding confirmed", "Budget released for the first year.")],
+    "in_progress": [("Baseline plan signed off", "Milestones, budget and dates baselined."),
+                    ("Team staffed", "Key roles confirmed by the resource managers."),
+                    ("Risks logged with owners", "Top risks in the register, each owned.")],
+    "closing": [("Deliverables accepted", "Acceptance signed by the business owner."),
+                ("Handover to operations agreed", "Support model and runbooks in place.")],
+    "closed": [("Lessons learned recorded", "Retrospective held and published."),
+               ("Benefits owner named", "Who tracks the benefits after closure.")],
+}
+GATE_CHECKLIST_EXTRA = {  # portfolio: {gate: [(name, description)]}
+    "health": {"approved": [("Clinical safety case signed off",
+                             "Clinical safety officer's sign-off (DCB0129).")]},
+    "finance": {"approved": [("Regulatory compliance review passed",
+                              "Compliance and model-risk review, where it applies.")]},
+}
+# Evidence at a demo gate beyond "all met": (project, gate): ({criterion: (status, note)},
+# override reason).
+GATE_EVIDENCE = {
+    ("RET-REC", "approved"): (
+        {"Funding confirmed": ("not_met", "Second tranche goes to the Q3 board.")},
+        "The first tranche covers the build and the revenue case is strong; the second "
+        "tranche is confirmed at the Q3 board.",
+    ),
+    ("FIN-OPEN", "approved"): (
+        {"Architecture review passed": ("met", "EA board approved the API gateway pattern."),
+         "Funding confirmed": ("not_met", "Waits for the FY budget round."),
+         "Regulatory compliance review passed": (
+             "waived", "No customer data leaves the bank; compliance agreed by mail.")},
+        "",
+    ),
+    ("RET-LOY", "candidate"): (
+        {"Rough cost and benefit": ("not_met", "Partner terms still open.")}, "",
+    ),
+}
 
 # fmt: on
 
@@ -910,7 +958,8 @@ class DemoBuilder:
         self.build_dependencies(spec)
         self.build_risks(portfolio, spec)
         self.build_allocations(spec)
-        self.build_gates(spec)
+        checklist = self.build_gate_criteria(portfolio, spec)
+        self.build_gates(spec, checklist)
         for name, limit, description, capacity, forced_in, forced_out, stopped in spec["scenarios"]:
             scenario = upsert(
                 Scenario,
@@ -1139,9 +1188,59 @@ class DemoBuilder:
             return latest
         return [RAG_ORDER[max(0, RAG_ORDER.index(rag) - 1)] for rag in latest]
 
-    def build_gates(self, spec):
+    def build_gate_criteria(self, portfolio, spec) -> dict[str, list[GateCriterion]]:
+        checklist = {}
+        extra = GATE_CHECKLIST_EXTRA.get(spec["code"], {})
+        for gate, items in GATE_CHECKLIST.items():
+            rows = [
+                {"name": name, "description": description, "position": position}
+                for position, (name, description) in enumerate([*items, *extra.get(gate, [])], 1)
+            ]
+            sync(GateCriterion, {"portfolio": portfolio, "gate": gate}, ("name",), rows)
+            checklist[gate] = list(
+                GateCriterion.objects.filter(portfolio=portfolio, gate=gate).order_by("position")
+            )
+        return checklist
+
+    def build_assessments(self, decision, code, checklist):
+        """A go met every criterion (with the board's minutes as evidence) unless
+        GATE_EVIDENCE says otherwise; other outcomes met the first one only."""
+        exceptions, override = GATE_EVIDENCE.get((code, decision.to_stage), ({}, ""))
+        rows = []
+        for position, criterion in enumerate(checklist.get(decision.to_stage, []), 1):
+            if criterion.name in exceptions:
+                status, note = exceptions[criterion.name]
+            elif decision.outcome == "go" or position == 1:
+                status = "met"
+                note = f"Portfolio board, {decision.decided_on:%d %b %Y}: {criterion.description}"
+            else:
+                status, note = "not_met", ""
+            link = (
+                f"https://intranet.example.com/pmo/{code.lower()}/{decision.to_stage}"
+                if status == "met" and position == 1
+                else ""
+            )
+            rows.append(
+                {
+                    "criterion": criterion,
+                    "criterion_name": criterion.name,
+                    "status": status,
+                    "evidence": note,
+                    "evidence_link": link,
+                    "position": position,
+                }
+            )
+        sync(GateCriterionAssessment, {"decision": decision}, ("criterion",), rows)
+        unmet = any(row["status"] == "not_met" for row in rows)
+        reason = override if decision.outcome == "go" and unmet else ""
+        if decision.override_reason != reason:
+            decision.override_reason = reason
+            decision.save(update_fields=["override_reason"])
+
+    def build_gates(self, spec, checklist):
         """Every stage change past candidate passed a gate (docs/decisions.md 13): the usual
-        chain is generated from the project's dates; `gates` in the data adds or overrides."""
+        chain is generated from the project's dates; `gates` in the data adds or overrides.
+        Each decision carries its criteria's assessments (build_assessments)."""
         for project_spec in spec["projects"]:
             project = self.projects[project_spec["code"]]
             standard = {  # to stage: (decided on, by, rationale)
@@ -1167,7 +1266,7 @@ class DemoBuilder:
                     gates[from_stage, to_stage] = (outcome, by, decided_on, *text)
             for (from_stage, to_stage), values in gates.items():
                 outcome, by, decided_on, rationale, conditions = values
-                upsert(
+                decision = upsert(
                     GateDecision,
                     {"project": project, "from_stage": from_stage, "to_stage": to_stage},
                     {
@@ -1178,6 +1277,7 @@ class DemoBuilder:
                         "conditions": conditions,
                     },
                 )
+                self.build_assessments(decision, project_spec["code"], checklist)
 
     def build_dependencies(self, spec):
         for pred, succ, kind, deliverable, needed_delta, description in spec["dependencies"]:

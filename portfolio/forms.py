@@ -20,16 +20,22 @@ from core.bounds import (
 from portfolio.models import (
     Contribution,
     CriterionDirection,
+    CriterionStatus,
     GateOutcome,
     Program,
     ScoringCriterion,
     StrategicObjective,
 )
 from portfolio.selection import COMMITTED_STAGES, MODEL_STAGES
-from portfolio.services import ANCHOR_LEVELS, INTAKE_STAGES, score_field_name
+from portfolio.services import (
+    ANCHOR_LEVELS,
+    INTAKE_STAGES,
+    assessment_field_name,
+    score_field_name,
+)
 from projects.models import Project
 from projects.querysets import Stage
-from resources.models import Role
+from resources.models import ROLE_REQUEST_MAX_FTE, Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -187,13 +193,16 @@ class CriterionFormSetBase(SetFormSet):
 CriterionFormSet = forms.formset_factory(CriterionForm, formset=CriterionFormSetBase, extra=1)
 
 
-def apply_row_errors(formset, error) -> list[forms.Form]:
-    """Attach `SetValidationError.row_errors` to the formset's saved rows; returns them."""
+def apply_row_errors(formset, error, *, skip_errored=False) -> list[forms.Form]:
+    """Attach `SetValidationError.row_errors` to the formset's saved rows; returns them.
+    With `skip_errored`, a field that already has an error (the form's own) keeps only it."""
     rows = formset.row_forms()
     for index, messages_by_field in getattr(error, "row_errors", {}).items():
         form = rows[index]
         for name, messages in messages_by_field.items():
             target = name if name in form.fields else None
+            if skip_errored and (form.has_error(target) if target else form.non_field_errors()):
+                continue
             for message in messages:
                 form.add_error(target, message)
     return rows
@@ -364,12 +373,14 @@ class RoleRequestForm(forms.Form):
     end_month = MonthField(label="Last month")
     fte = forms.DecimalField(
         label="FTE",
-        max_digits=4,
+        max_digits=5,
         decimal_places=2,
-        min_value=0.01,
-        max_value=1,
-        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0.05", "max": "1"}),
-        help_text="Per month, 0.05–1.",
+        min_value=Decimal("0.01"),
+        max_value=ROLE_REQUEST_MAX_FTE,
+        widget=forms.NumberInput(
+            attrs={"step": "0.05", "min": "0.05", "max": str(ROLE_REQUEST_MAX_FTE)}
+        ),
+        help_text=f"Per month, 0.05–{ROLE_REQUEST_MAX_FTE}: 2.5 is two and a half people.",
     )
 
 
@@ -397,11 +408,50 @@ class GateDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What must hold for the decision to stand, e.g. “funding confirmed by Q2”.",
     )
+    override_reason = forms.CharField(
+        label="Override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only for a go while some criteria are neither met nor waived: why "
+        "the project goes ahead anyway. Stored with the decision and shown on the audit page.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, project, targets, **kwargs):
+    def __init__(self, *args, project, targets, checklists=None, previous=None, **kwargs):
+        """`checklists`: the criteria of each gate in `targets`
+        (strategy.gate_checklists); `previous`: by criterion id, its assessment at the
+        project's latest decision at that gate (strategy.latest_assessments), the starting
+        point of the form."""
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = [(stage, Stage(stage).label) for stage in targets]
+        self.checklists = checklists or {}
+        previous = previous or {}
+        for criteria in self.checklists.values():
+            for criterion in criteria:
+                before = previous.get(criterion.pk)
+                pk = criterion.pk
+                self.fields[assessment_field_name(pk, "status")] = forms.ChoiceField(
+                    label=criterion.name,
+                    choices=CriterionStatus.choices,
+                    initial=before.status if before else CriterionStatus.NOT_MET,
+                    widget=forms.RadioSelect(attrs={"class": "criterion-status"}),
+                    required=False,
+                )
+                self.fields[assessment_field_name(pk, "evidence")] = forms.CharField(
+                    label=f"Evidence for “{criterion.name}”",
+                    required=False,
+                    max_length=2000,
+                    initial=before.evidence if before else "",
+                    widget=forms.TextInput(attrs={"placeholder": "Note: who, what, when"}),
+                )
+                self.fields[assessment_field_name(pk, "evidence_link")] = forms.URLField(
+                    label=f"Link for “{criterion.name}”",
+                    required=False,
+                    max_length=500,
+                    assume_scheme="https",
+                    initial=before.evidence_link if before else "",
+                    widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+                )
         if not self.is_bound:
             self.initial.update(
                 {
@@ -410,6 +460,93 @@ class GateDecisionForm(forms.Form):
                     "to_stage": targets[0] if targets else "",
                 }
             )
+
+    def base_fields_only(self):
+        """The decision's own fields (the criteria are drawn in their own table)."""
+        return [
+            self[name] for name in ("to_stage", "outcome", "decided_on", "rationale", "conditions")
+        ]
+
+    def checklist_rows(self):
+        """(gate label, [(criterion, status field, evidence field, link field)]) per gate."""
+        return [
+            (
+                Stage(gate).label,
+                gate,
+                [
+                    (
+                        criterion,
+                        self[assessment_field_name(criterion.pk, "status")],
+                        self[assessment_field_name(criterion.pk, "evidence")],
+                        self[assessment_field_name(criterion.pk, "evidence_link")],
+                    )
+                    for criterion in criteria
+                ],
+            )
+            for gate, criteria in self.checklists.items()
+            if criteria
+        ]
+
+    def assessments(self, gate: str) -> dict[int, dict]:
+        """The assessments of the gate's criteria, for services.record_gate_decision."""
+        return {
+            criterion.pk: {
+                field: self.cleaned_data.get(assessment_field_name(criterion.pk, field)) or ""
+                for field in ("status", "evidence", "evidence_link")
+            }
+            for criterion in self.checklists.get(gate, [])
+        }
+
+
+# --- Gate criteria (a portfolio's checklist per gate) ---------------------------------------
+
+
+class GateCriterionForm(RowForm):
+    name = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"placeholder": "New criterion"})
+    )
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 30})
+    )
+    position = forms.IntegerField(
+        label="Order",
+        min_value=1,
+        max_value=999,
+        required=False,
+        widget=forms.NumberInput(attrs={"min": "1", "max": "999", "step": "1"}),
+    )
+    delete = forms.BooleanField(
+        required=False, help_text="Removes it; decisions already taken keep it."
+    )
+
+
+def gate_criterion_initial(criterion) -> dict:
+    return {
+        "id": criterion.pk,
+        "name": criterion.name,
+        "description": criterion.description,
+        "position": criterion.position,
+    }
+
+
+class GateCriterionFormSetBase(SetFormSet):
+    def rows(self) -> list[dict]:
+        return [form.cleaned_data for form in self.row_forms()]
+
+    def row_forms(self):
+        return [form for form in super().row_forms() if not form.cleaned_data.get("delete")]
+
+    def delete_ids(self) -> list[int]:
+        return [
+            form.cleaned_data["id"]
+            for form in self.forms
+            if form.cleaned_data and form.cleaned_data.get("delete") and form.cleaned_data["id"]
+        ]
+
+
+GateCriterionFormSet = forms.formset_factory(
+    GateCriterionForm, formset=GateCriterionFormSetBase, extra=2, max_num=50, validate_max=True
+)
 
 
 # --- Selection and scenarios ----------------------------------------------------------------

@@ -369,6 +369,11 @@ class GateDecision(models.Model):
     decided_on = models.DateField(validators=[validate_date_in_window])
     rationale = models.TextField()
     conditions = models.TextField(blank=True)
+    override_reason = models.TextField(
+        blank=True,
+        help_text="Why a go was given although some of the gate's criteria were neither met "
+        "nor waived; blank when every criterion was met or waived.",
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -384,6 +389,85 @@ class GateDecision(models.Model):
             f"{self.project.code}: {self.from_stage} → {self.to_stage} "
             f"{self.get_outcome_display()} ({self.decided_on})"
         )
+
+
+# The gates a checklist may belong to: a gate is named by the stage it opens (a go moves the
+# project there). Stage lives in projects, above this module, so its values are restated here
+# (portfolio.strategy.GATE_TARGETS is the rule; a test keeps the two in step).
+GATE_STAGES = (
+    ("candidate", "Candidate"),
+    ("approved", "Approved"),
+    ("in_progress", "In progress"),
+    ("closing", "Closing"),
+    ("closed", "Closed"),
+)
+
+
+class GateCriterion(models.Model):
+    """One item of a portfolio's checklist for a gate, e.g. "business case approved" at the
+    gate to approved. A go with criteria neither met nor waived needs an override reason
+    (portfolio.services.record_gate_decision)."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="gate_criteria")
+    gate = models.CharField(max_length=20, choices=GATE_STAGES, help_text="The stage it opens.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["portfolio", "gate", "position", "name"]
+        verbose_name_plural = "gate criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "gate", "name"], name="gate_criterion_name_per_gate"
+            ),
+            models.CheckConstraint(
+                condition=Q(gate__in=[value for value, _ in GATE_STAGES]),
+                name="gate_criterion_gate_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CriterionStatus(models.TextChoices):
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    WAIVED = "waived", "Waived"
+
+
+class GateCriterionAssessment(models.Model):
+    """How a criterion stood when a gate decision was taken, with the evidence. Kept with the
+    decision (decisions are never edited), so the history of every gate stays readable even
+    after the checklist changes: the criterion's name is copied."""
+
+    decision = models.ForeignKey(GateDecision, on_delete=models.CASCADE, related_name="assessments")
+    criterion = models.ForeignKey(
+        GateCriterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    criterion_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=CriterionStatus.choices)
+    evidence = models.TextField(blank=True, help_text="A note on what shows it.")
+    evidence_link = models.URLField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["decision", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "criterion"], name="assessment_one_per_criterion"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CriterionStatus.values), name="assessment_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion_name}: {self.get_status_display()}"
 
 
 class RankingSnapshot(models.Model):

@@ -315,6 +315,12 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
                 decided_on=as_of,
                 rationale=rationale,
                 by=by,
+                # Committing is the PMO's explicit decision on the whole slate: a go past the
+                # gate's checklist (not assessed here) is recorded as an override naming it.
+                override_reason=(
+                    f"Chosen in committed scenario “{locked.name}”; the gate criteria were not "
+                    "assessed one by one."
+                ),
             )
         locked.committed_by = by
         locked.committed_at = timezone.now()

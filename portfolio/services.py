@@ -7,18 +7,25 @@ transaction. Reads and the gate rules live in portfolio.strategy."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core import access
 from core.concurrency import save_versioned
 from portfolio import strategy
 from portfolio.models import (
+    GATE_STAGES,
+    CriterionStatus,
+    GateCriterion,
+    GateCriterionAssessment,
     GateDecision,
     GateOutcome,
     ObjectiveContribution,
@@ -511,6 +518,79 @@ def _role_allocations(project: Project, role_requests: list[dict], by) -> list[A
     return allocations
 
 
+def _candidate_problems(
+    project: Project,
+    data: dict,
+    requires: list[Project],
+    excludes: list[Project],
+    role_requests: list[dict] | None,
+    by,
+) -> tuple[dict, dict, list[Allocation], list[Project], list[Project]]:
+    """Every problem of a business case at once: its fields' errors, each role request's row
+    errors (when `role_requests` is not None), and the allocations and links to save."""
+    errors: dict[str, list[str]] = {}
+    links = {"requires": requires, "excludes": excludes}
+
+    def run(check):
+        try:
+            return check()
+        except ValidationError as error:
+            for name, messages in _row_errors(error).items():
+                errors.setdefault(name, []).extend(messages)
+            return None
+
+    run(lambda: _check_manager_fields(project, data, by))
+    for name in CANDIDATE_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    for field in ("requires", "excludes"):
+        kept = run(lambda field=field: _links_with_hidden(project, field, links[field], by))
+        if kept is not None:
+            links[field] = kept
+    run(lambda: _validate_candidate(project))
+    run(lambda: _check_links(project, links["requires"], links["excludes"]))
+    run(lambda: project.full_clean(exclude=["version", *errors]))
+    row_errors, allocations = {}, []
+    if role_requests is not None:
+        try:
+            allocations = _role_allocations(project, list(role_requests), by)
+        except SetValidationError as error:
+            row_errors = error.row_errors
+    return errors, row_errors, allocations, links["requires"], links["excludes"]
+
+
+def _refuse(errors: dict, row_errors: dict) -> None:
+    if errors or row_errors:
+        raise SetValidationError(
+            errors or "Some role requests need correcting.", row_errors=row_errors
+        )
+
+
+def candidate_check(
+    *,
+    portfolio: Portfolio,
+    code: str = "",
+    data: dict,
+    requires: Iterable[Project] = (),
+    excludes: Iterable[Project] = (),
+    role_requests: list[dict] | None = None,
+    project: Project | None = None,
+    by,
+) -> None:
+    """What candidate_propose (or, given the `project`, candidate_update) would refuse in
+    this input, as one SetValidationError; writes nothing. The candidate pages call it when
+    their forms already have errors of their own (input they could not parse), so that one
+    submit shows every problem (docs/decisions.md, "i14-gates")."""
+    if project is None:
+        project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
+    else:
+        project = copy.copy(project)
+    errors, row_errors, *_ = _candidate_problems(
+        project, data, list(requires), list(excludes), role_requests, by
+    )
+    _refuse(errors, row_errors)
+
+
 @transaction.atomic
 def candidate_propose(
     *,
@@ -531,33 +611,10 @@ def candidate_propose(
         "Only the portfolio's PMO, portfolio managers and project managers may propose.",
     )
     project = Project(portfolio=portfolio, code=(code or "").strip(), manager=by)
-    for name in CANDIDATE_FIELDS:
-        if name in data:
-            setattr(project, name, data[name])
-    requires, excludes = list(requires), list(excludes)
-    # Every problem at once: the business case's fields and each role request's row.
-    errors, row_errors, allocations = {}, {}, []
-    for check in (
-        lambda: _check_manager_fields(project, data, by),
-        lambda: _links_with_hidden(project, "requires", requires, by),
-        lambda: _links_with_hidden(project, "excludes", excludes, by),
-        lambda: _validate_candidate(project),
-        lambda: _check_links(project, requires, excludes),
-        lambda: project.full_clean(exclude=list(errors)),
-    ):
-        try:
-            check()
-        except ValidationError as error:
-            for name, messages in _row_errors(error).items():
-                errors.setdefault(name, []).extend(messages)
-    try:
-        allocations = _role_allocations(project, list(role_requests), by)
-    except SetValidationError as error:
-        row_errors = error.row_errors
-    if errors or row_errors:
-        raise SetValidationError(
-            errors or "Some role requests need correcting.", row_errors=row_errors
-        )
+    errors, row_errors, allocations, requires, excludes = _candidate_problems(
+        project, data, list(requires), list(excludes), list(role_requests), by
+    )
+    _refuse(errors, row_errors)
     project._history_user = by
     project.save()
     project.requires.set(requires)
@@ -579,7 +636,8 @@ def candidate_update(
     by,
 ) -> Project:
     """Edit an idea's or candidate's business case and its "requires" / "excludes" links.
-    A "requires" cycle is refused naming it; excludes are symmetric."""
+    A "requires" cycle is refused naming it; excludes are symmetric. Every problem is
+    reported at once."""
     access.require(
         access.can_edit_project(by, project),
         "Only the project's manager, its portfolio's PMO or portfolio managers may change it.",
@@ -590,14 +648,10 @@ def candidate_update(
             "Only ideas and candidates are edited here; an approved project's plan is edited "
             "on its plan page."
         )
-    _check_manager_fields(project, data, by)
-    for name in CANDIDATE_FIELDS:
-        if name in data:
-            setattr(project, name, data[name])
-    requires = _links_with_hidden(project, "requires", list(requires), by)
-    excludes = _links_with_hidden(project, "excludes", list(excludes), by)
-    _validate_candidate(project)
-    _check_links(project, requires, excludes)
+    errors, _, _, requires, excludes = _candidate_problems(
+        project, data, list(requires), list(excludes), None, by
+    )
+    _refuse(errors, {})
     project._history_user = by
     save_versioned(project, expected_version=expected_version)
     project.requires.set(requires)
@@ -606,6 +660,126 @@ def candidate_update(
 
 
 # --- Stage gates ------------------------------------------------------------------------------
+
+
+GATE_CRITERION_FIELDS = ("name", "description")
+GATE_VALUES = tuple(value for value, _ in GATE_STAGES)
+ASSESSMENT_FIELDS = ("status", "evidence", "evidence_link")
+
+
+def assessment_field_name(criterion_id: int, field: str) -> str:
+    """The form field of one criterion's status, evidence or link on the decision form (a
+    refusal names it, so the error lands beside the criterion)."""
+    return f"criterion_{criterion_id}_{field}"
+
+
+@transaction.atomic
+def gate_criteria_save(
+    *, portfolio: Portfolio, gate: str, rows: list[dict], by, delete_ids: Iterable[int] = ()
+) -> list[GateCriterion]:
+    """Save the checklist of one gate of the portfolio as a set: rows of
+    GATE_CRITERION_FIELDS plus `id` (None for a new criterion) and `position` (the order to
+    show them in; ties keep the rows' order, and positions are stored as 1, 2, 3…);
+    `delete_ids` removes criteria (decisions already taken keep their assessments, which
+    copy the name). Names are unique within the gate, ignoring case."""
+    _require_manager(by, portfolio, "gate criteria")
+    if gate not in GATE_VALUES:
+        raise ValidationError({"gate": "Choose one of the portfolio's gates."})
+    existing = {
+        c.pk: c
+        for c in GateCriterion.objects.select_for_update().filter(portfolio=portfolio, gate=gate)
+    }
+    saved_names = {pk: c.name for pk, c in existing.items()}
+    delete_ids = set(delete_ids)
+    if delete_ids - set(existing):
+        raise ValidationError("A criterion of another gate or portfolio was submitted.")
+    kept, row_errors = [], {}
+    for index, row in enumerate(rows):
+        criterion = (
+            existing.get(row.get("id"))
+            if row.get("id")
+            else GateCriterion(portfolio=portfolio, gate=gate)
+        )
+        if criterion is None:
+            raise ValidationError("A criterion of another gate or portfolio was submitted.")
+        if criterion.pk in delete_ids:
+            continue
+        for name in GATE_CRITERION_FIELDS:
+            if name in row:
+                setattr(criterion, name, (row[name] or "").strip())
+        try:
+            criterion.full_clean(exclude=["portfolio", "position"], validate_unique=False)
+        except ValidationError as error:
+            row_errors[index] = _row_errors(error)
+        kept.append((index, row.get("position"), criterion))
+    _check_unique_names(((index, c.name) for index, _, c in kept), row_errors)
+    if row_errors:
+        raise SetValidationError("Some gate criteria need correcting.", row_errors=row_errors)
+    submitted = {c.pk for _, _, c in kept if c.pk} | delete_ids
+    untouched = [c for pk, c in existing.items() if pk not in submitted]
+    ordered = sorted(
+        [(position if position is not None else 10_000, index, c) for index, position, c in kept]
+        + [(c.position, 100_000 + c.position, c) for c in untouched],
+        key=lambda item: (item[0], item[1]),
+    )
+    GateCriterion.objects.filter(portfolio=portfolio, gate=gate, pk__in=delete_ids).delete()
+    # Names may swap between rows: clear the saved names first so that the unique constraint
+    # only ever sees the final set.
+    renamed = [c.pk for _, _, c in kept if c.pk and c.name != saved_names[c.pk]]
+    if renamed:
+        GateCriterion.objects.filter(pk__in=renamed).update(
+            name=Concat(Value("~"), Cast("pk", output_field=CharField()))
+        )
+    saved = []
+    for position, (_, _, criterion) in enumerate(ordered, start=1):
+        criterion.position = position
+        criterion._history_user = by
+        criterion.save()
+        saved.append(criterion)
+    return saved
+
+
+def _gate_assessments(
+    criteria: list[GateCriterion], assessments: dict[int, dict]
+) -> tuple[list[GateCriterionAssessment], dict[str, list[str]]]:
+    """The assessment of each criterion of the gate (a criterion not assessed is not met),
+    validated; errors keyed by assessment_field_name."""
+    known = {c.pk for c in criteria}
+    if set(assessments) - known:
+        raise ValidationError("A criterion of another gate or portfolio was submitted.")
+    rows, errors = [], {}
+    for position, criterion in enumerate(criteria, start=1):
+        given = assessments.get(criterion.pk) or {}
+        assessment = GateCriterionAssessment(
+            criterion=criterion,
+            criterion_name=criterion.name,
+            status=given.get("status") or CriterionStatus.NOT_MET,
+            evidence=(given.get("evidence") or "").strip(),
+            evidence_link=(given.get("evidence_link") or "").strip(),
+            position=position,
+        )
+        try:
+            assessment.full_clean(exclude=["decision", "criterion"])
+        except ValidationError as error:
+            for name, messages in _row_errors(error).items():
+                key = (
+                    assessment_field_name(criterion.pk, name)
+                    if name in ASSESSMENT_FIELDS
+                    else ("__all__")
+                )
+                errors.setdefault(key, []).extend(messages)
+        rows.append(assessment)
+    return rows, errors
+
+
+def unmet_criteria_message(names: list[str]) -> str:
+    listed = ", ".join(f"“{name}”" for name in names)
+    count = len(names)
+    return (
+        f"{count} of the gate's criteria {'is' if count == 1 else 'are'} neither met nor waived "
+        f"({listed}). A go needs an override reason; or mark {'it' if count == 1 else 'them'} "
+        "met or waived, or choose another outcome."
+    )
 
 
 @transaction.atomic
@@ -619,12 +793,20 @@ def record_gate_decision(
     conditions: str = "",
     by,
     expected_version: int | None = None,
+    assessments: dict[int, dict] | None = None,
+    override_reason: str = "",
 ) -> GateDecision:
     """Record a go / no-go / hold / recycle decision at the gate from the project's stage to
     `to_stage`, and move the project where the decision leaves it
     (strategy.gate_result_stage). The stage is written with a versioned save, so the edit
     history records who moved it; with `expected_version`, a project that changed since the
-    decider opened the page is refused."""
+    decider opened the page is refused.
+
+    `assessments` maps each criterion of the portfolio's checklist for the gate (its id) to
+    {"status": met / not_met / waived, "evidence": note, "evidence_link": URL}; they are
+    stored with the decision. A criterion left out is not met. A go while any criterion is
+    not met (nor waived) needs `override_reason`, stored with the decision; without it the
+    decision is refused and nothing is written."""
     access.require(
         access.can_decide_gate(by, project.portfolio_id),
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
@@ -650,6 +832,18 @@ def record_gate_decision(
         errors["decided_on"] = "Give the date of the decision."
     elif decided_on > timezone.localdate():
         errors["decided_on"] = "A decision cannot be dated in the future."
+    criteria = (
+        strategy.gate_checklist(portfolio_id=current.portfolio_id, gate=to_stage)
+        if "to_stage" not in errors
+        else []
+    )
+    rows, assessment_errors = _gate_assessments(criteria, assessments or {})
+    errors.update(assessment_errors)
+    unmet = [row.criterion_name for row in rows if row.status == CriterionStatus.NOT_MET]
+    overridden = outcome == GateOutcome.GO and bool(unmet)
+    override_reason = (override_reason or "").strip()
+    if overridden and not override_reason:
+        errors["override_reason"] = unmet_criteria_message(unmet)
     if errors:
         raise ValidationError(errors)
     decision = GateDecision(
@@ -661,9 +855,13 @@ def record_gate_decision(
         decided_on=decided_on,
         rationale=rationale.strip(),
         conditions=(conditions or "").strip(),
+        override_reason=override_reason if overridden else "",
     )
     decision.full_clean()
     decision.save()
+    for row in rows:
+        row.decision = decision
+    GateCriterionAssessment.objects.bulk_create(rows)
     result = strategy.gate_result_stage(
         from_stage=current.stage, to_stage=to_stage, outcome=outcome
     )

@@ -21,6 +21,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -34,6 +35,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from portfolio.models import (
+    CriterionStatus,
+    GateCriterion,
+    GateCriterionAssessment,
     GateDecision,
     GateOutcome,
     ObjectiveContribution,
@@ -521,12 +525,57 @@ def _stage_label(stage: str) -> str:
     return Stage(stage).label if stage in Stage.values else stage
 
 
+def gate_checklist(*, portfolio_id: int, gate: str) -> list[GateCriterion]:
+    """The portfolio's criteria for the gate to `gate`, in their order. One query."""
+    return list(
+        GateCriterion.objects.filter(portfolio_id=portfolio_id, gate=gate).order_by(
+            "position", "pk"
+        )
+    )
+
+
+def gate_checklists(*, portfolio_id: int, gates: Iterable[str]) -> dict[str, list[GateCriterion]]:
+    """The criteria of each of `gates` (every gate listed, possibly empty). One query."""
+    checklists: dict[str, list[GateCriterion]] = {gate: [] for gate in gates}
+    for criterion in GateCriterion.objects.filter(
+        portfolio_id=portfolio_id, gate__in=list(checklists)
+    ).order_by("gate", "position", "pk"):
+        checklists[criterion.gate].append(criterion)
+    return checklists
+
+
+def latest_assessments(
+    *, project: Project, gates: Iterable[str]
+) -> dict[int, GateCriterionAssessment]:
+    """By criterion id, how each criterion of `gates` stood at the project's latest decision
+    at that gate (a hold or recycle earlier, say): the decision form starts from it. One
+    query."""
+    latest = (
+        GateDecision.objects.filter(project=project, to_stage=OuterRef("decision__to_stage"))
+        .order_by("-decided_on", "-recorded_at", "-pk")
+        .values("pk")[:1]
+    )
+    assessments = GateCriterionAssessment.objects.filter(
+        decision__project=project,
+        decision__to_stage__in=list(gates),
+        criterion__isnull=False,
+        decision=Subquery(latest),
+    )
+    return {assessment.criterion_id: assessment for assessment in assessments}
+
+
 def project_gate_decisions(*, project: Project) -> list[GateDecisionRow]:
-    """A project's gate decisions, newest first, with the stage each left it in. One query;
-    for templates/includes/gate_decisions.html."""
+    """A project's gate decisions, newest first, with the stage each left it in and the
+    criteria assessed with each. Two queries; for templates/includes/gate_decisions.html."""
     decisions = (
         GateDecision.objects.filter(project=project)
         .select_related("decided_by")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=GateCriterionAssessment.objects.order_by("position", "pk"),
+            )
+        )
         .order_by("-decided_on", "-recorded_at", "-pk")
     )
     rows = []
@@ -557,7 +606,8 @@ PENDING_GATE_RULE = (
 def pending_gate_decisions(*, portfolio: Portfolio, user, as_of: date) -> QuerySet[Project]:
     """Projects whose plan says a gate should have been passed (PENDING_GATE_RULE), longest
     overdue first. Each is annotated `due_gate` (the stage the decision would open) and
-    `overdue_since` (the planned start, the planned end, or since when the candidate waits).
+    `overdue_since` (the planned start, the planned end, or since when the candidate waits),
+    and with how many of the gate's criteria it meets (`_criteria_counts`).
     A queryset: the view paginates it (a count and a page, whatever the number)."""
     last_decision = (
         GateDecision.objects.filter(project=OuterRef("pk"))
@@ -594,6 +644,46 @@ def pending_gate_decisions(*, portfolio: Portfolio, user, as_of: date) -> QueryS
                 default=Value(Stage.APPROVED.value),
             ),
         )
+        .annotate(**_criteria_counts())
         .select_related("manager", "program")
         .order_by("overdue_since", "code", "pk")
     )
+
+
+def _count(queryset, group_by: str):
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def _criteria_counts() -> dict:
+    """For a queryset of projects annotated `due_gate`: `criteria_total`, the portfolio's
+    criteria for that gate; `criteria_met` and `criteria_waived`, how many of them the
+    project's latest decision at that gate (a hold, say) found met or waived; `assessed`,
+    whether there was one. Subqueries, so a page of any length is one query."""
+    latest_at_gate = (
+        GateDecision.objects.filter(
+            project=OuterRef(OuterRef("pk")), to_stage=OuterRef(OuterRef("due_gate"))
+        )
+        .order_by("-decided_on", "-recorded_at", "-pk")
+        .values("pk")[:1]
+    )
+    current = GateCriterionAssessment.objects.filter(
+        decision=Subquery(latest_at_gate),
+        criterion__portfolio=OuterRef("portfolio_id"),
+        criterion__gate=OuterRef("due_gate"),
+    )
+    return {
+        "criteria_total": _count(
+            GateCriterion.objects.filter(
+                portfolio=OuterRef("portfolio_id"), gate=OuterRef("due_gate")
+            ),
+            "portfolio",
+        ),
+        "criteria_met": _count(current.filter(status=CriterionStatus.MET), "decision"),
+        "criteria_waived": _count(current.filter(status=CriterionStatus.WAIVED), "decision"),
+    }

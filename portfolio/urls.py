@@ -51,6 +51,11 @@ urlpatterns = [
         name="candidate-edit",
     ),
     path("portfolios/<slug:code>/gates/", strategy.pending_gates, name="pending-gates"),
+    path(
+        "portfolios/<slug:code>/gates/criteria/",
+        strategy.gate_criteria,
+        name="gate-criteria",
+    ),
     path("projects/<int:pk>/gate/", strategy.gate_decision, name="gate-decision"),
     # Selection: optimised slate, efficient frontier, scenarios
     path("portfolios/<slug:code>/selection/", selection.selection_page, name="selection"),

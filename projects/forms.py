@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 
 from core.bounds import BoundedDateField
+from core.people import PersonChoiceField, active_people
 from projects.dependencies import DEPENDENCY_FIELDS
 from projects.models import (
     CostEntry,
@@ -35,16 +35,13 @@ class VersionedForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
 
 
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
 class ProjectPlanForm(VersionedForm):
     """The plan; BAC only while the project has no baseline (afterwards a change request)."""
 
     class Meta:
         model = Project
         fields = (*PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
+        field_classes = {"manager": PersonChoiceField, "sponsor": PersonChoiceField}
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
@@ -56,8 +53,8 @@ class ProjectPlanForm(VersionedForm):
         self.fields["program"].queryset = self.fields["program"].queryset.filter(
             portfolio_id=self.instance.portfolio_id
         )
-        self.fields["manager"].queryset = _people()
-        self.fields["sponsor"].queryset = _people()
+        self.fields["manager"].queryset = active_people()
+        self.fields["sponsor"].queryset = active_people()
         self.fields["budget"].label = "Budget (BAC)"
         for name in set(self.Meta.fields) - set(plan_fields(self.instance)):
             del self.fields[name]

@@ -4,6 +4,7 @@ a review to run now and a digest to preview."""
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.people import PersonChoiceField, person_name
 from reporting.models import PortfolioReview, ReviewKind
 from reporting.reviews import period_label
 
@@ -25,7 +26,7 @@ class SubscriptionForm(forms.Form):
 
 
 class SubscriberForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    user = PersonChoiceField(queryset=get_user_model().objects.none())
     kinds = forms.MultipleChoiceField(
         choices=ReviewKind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -49,14 +50,14 @@ class RunReviewForm(forms.Form):
 class DigestPreviewForm(forms.Form):
     """Whose digest of which stored review to preview (read from the query string)."""
 
-    subscriber = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    subscriber = PersonChoiceField(queryset=get_user_model().objects.none())
     review = forms.ModelChoiceField(queryset=PortfolioReview.objects.none())
 
     def __init__(self, *args, subscribers, reviews, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subscriber"].queryset = subscribers
         self.fields["subscriber"].label_from_instance = lambda user: (
-            f"{user.get_full_name() or user.username} ({user.email or 'no e-mail'})"
+            f"{person_name(user)} ({user.email or 'no e-mail'})"
         )
         self.fields["review"].queryset = reviews
         self.fields["review"].label_from_instance = lambda review: (

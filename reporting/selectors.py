@@ -12,9 +12,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast, Concat, TruncMonth
+from django.db.models.functions import Cast, Concat, Lower, TruncMonth
 
 from core import access
+from core.people import person_name_sql
 from portfolio.models import GateDecision, Portfolio, PortfolioMembership, Scenario
 from projects import evm
 from projects import selectors as project_selectors
@@ -562,9 +563,14 @@ def portfolio_people(*, portfolio: Portfolio) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(memberships__portfolio=portfolio) | Q(managed_projects__portfolio=portfolio))
-        .distinct()
-        .order_by("username")
+        .filter(
+            pk__in=get_user_model()
+            .objects.filter(
+                Q(memberships__portfolio=portfolio) | Q(managed_projects__portfolio=portfolio)
+            )
+            .values("pk")
+        )
+        .order_by(Lower(person_name_sql()), "username")
     )
 
 
@@ -573,7 +579,7 @@ def portfolio_subscriptions(*, portfolio: Portfolio) -> QuerySet[DigestSubscript
     return (
         DigestSubscription.objects.filter(portfolio=portfolio)
         .select_related("user")
-        .order_by("user__username", "kind")
+        .order_by(Lower(person_name_sql("user__")), "user__username", "kind")
     )
 
 
@@ -623,8 +629,8 @@ def _role_changes():
         at=F("history_date"),
         kind=AuditKind.ROLE,
         portfolio_code=F("portfolio__code"),
-        actor=F("history_user__username"),
-        subject=F("user__username"),
+        actor=person_name_sql("history_user__"),
+        subject=person_name_sql("user__"),
         detail=Concat(action, Value(" "), F("role")),
     )
 
@@ -635,9 +641,23 @@ def _gate_decisions():
         at=F("recorded_at"),
         kind=AuditKind.GATE,
         portfolio_code=F("project__portfolio__code"),
-        actor=F("decided_by__username"),
+        actor=person_name_sql("decided_by__"),
         subject=F("project__code"),
-        detail=Concat(F("outcome"), Value(": "), F("from_stage"), Value(" → "), F("to_stage")),
+        detail=Concat(
+            F("outcome"),
+            Value(": "),
+            F("from_stage"),
+            Value(" → "),
+            F("to_stage"),
+            # A go past criteria neither met nor waived carries its override reason.
+            Case(
+                When(
+                    ~Q(override_reason=""), then=Concat(Value(" · override: "), "override_reason")
+                ),
+                default=Value(""),
+                output_field=models.CharField(),
+            ),
+        ),
     )
 
 
@@ -647,7 +667,7 @@ def _scenario_commits():
         at=F("committed_at"),
         kind=AuditKind.SCENARIO,
         portfolio_code=F("portfolio__code"),
-        actor=F("committed_by__username"),
+        actor=person_name_sql("committed_by__"),
         subject=F("name"),
         detail=Value("committed"),
     )
@@ -668,7 +688,7 @@ def _allocation_overrides():
         at=F("history_date"),
         kind=AuditKind.OVERRIDE,
         portfolio_code=F("project__portfolio__code"),
-        actor=F("decided_by__username"),
+        actor=person_name_sql("decided_by__"),
         subject=Concat(F("project__code"), Value(" · "), F("role__name")),
         detail=F("override_reason"),
     )

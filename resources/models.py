@@ -167,6 +167,11 @@ class CapacityAdjustment(models.Model):
         return f"{self.resource.name}: {self.get_kind_display()} {self.start_date}–{self.end_date}"
 
 
+# The most FTE one role request (a role × months row, no person named) may ask for: a sane
+# bound on a typing slip (1000 for 1.000), well above any one team.
+ROLE_REQUEST_MAX_FTE = Decimal("100")
+
+
 class AllocationUnit(models.TextChoices):
     HOURS = "hours", "Hours per month"
     FTE = "fte", "FTE"
@@ -236,8 +241,17 @@ class Allocation(models.Model):
                 name="allocation_months_first_day",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            # A named person gives at most 1 FTE; a request for a role (no one named yet) may
+            # ask for several people, up to ROLE_REQUEST_MAX_FTE.
             models.CheckConstraint(
-                condition=Q(unit="hours") | Q(amount__lte=1), name="allocation_fte_at_most_1"
+                condition=Q(unit="hours")
+                | Q(amount__lte=1)
+                | Q(resource__isnull=True, amount__lte=ROLE_REQUEST_MAX_FTE),
+                name="allocation_fte_within_bounds",
+                violation_error_message=(
+                    f"A person gives at most 1 FTE; a role request at most "
+                    f"{ROLE_REQUEST_MAX_FTE} FTE."
+                ),
             ),
         ]
         indexes = [

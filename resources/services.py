@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 
 from core import access
 from core.months import add_months, month_end, month_start, months_between
+from core.people import person_name
 from projects.querysets import Stage
 from resources.models import (
     Allocation,
@@ -306,8 +307,7 @@ def allocation_request(*, project, data: dict, by) -> Allocation:
     return allocation
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+_name = person_name
 
 
 def _lock_pending(allocation: Allocation) -> Allocation:

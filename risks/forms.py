@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.people import PersonChoiceField, active_people
 from projects.forms import DATE, VersionedForm
 from risks import scoring, selectors
 from risks.models import Risk
@@ -11,6 +12,7 @@ class RiskForm(VersionedForm):
     class Meta:
         model = Risk
         fields = RISK_FIELDS
+        field_classes = {"owner": PersonChoiceField}
         widgets = {
             "due_date": DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -34,17 +36,12 @@ class RiskForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["owner"].queryset = active_people()
         if not self.instance.pk:
             self.fields["version"].required = False
             self.fields["status"].choices = [
                 c for c in self.fields["status"].choices if c[0] in ("open", "monitoring")
             ]
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
 
 
 class EscalateForm(forms.Form):

@@ -25,6 +25,7 @@ from django.db.models import (
 from core import access
 from core.bounds import ID_MAX
 from core.money import MONEY
+from core.people import by_name
 from core.queries import scalar_subquery
 from portfolio.models import Portfolio, PortfolioMembership, Program, Role
 from projects.models import Project
@@ -369,7 +370,7 @@ def portfolio_risk_owners(*, portfolio: Portfolio, project: Project) -> QuerySet
     but not its portfolio risks, so cannot own one."""
     users = get_user_model().objects
     members = PortfolioMembership.objects.filter(portfolio=portfolio).values("user_id")
-    return users.filter(
+    return by_name(users).filter(
         Q(
             pk__in=users.with_perm(
                 access.PMO_ADMIN_PERMISSION, backend=access.PERMISSION_BACKEND
@@ -378,7 +379,7 @@ def portfolio_risk_owners(*, portfolio: Portfolio, project: Project) -> QuerySet
         | Q(pk__in=members)
         | Q(pk=project.manager_id),
         is_active=True,
-    ).order_by("first_name", "last_name", "username")
+    )
 
 
 def default_portfolio_risk_owner(*, portfolio: Portfolio, escalated_by):

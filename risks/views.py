@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from charts.risks import risk_heat_map
 from core import access
+from core.people import person_name
 from core.views import form_data, posted, run_service
 from projects.forms import VersionForm
 from projects.shortcuts import editable_project, visible_project
@@ -153,7 +154,7 @@ def risk_escalate(request, pk):
         )
         if portfolio_risk:
             owner = portfolio_risk.owner
-            owned_by = f" ({owner.get_full_name() or owner.get_username()})" if owner else ""
+            owned_by = f" ({person_name(owner)})" if owner else ""
             messages.success(
                 request,
                 f"Risk “{risk.title}” escalated to the portfolio risk “{portfolio_risk.title}”; "

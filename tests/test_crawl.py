@@ -183,6 +183,11 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     ],
     "portfolio:pending-gates": lambda w: _portfolio_samples("portfolio:pending-gates", w),
     "portfolio:gate-decision": lambda w: _project_samples("portfolio:gate-decision", w),
+    "portfolio:gate-criteria": lambda w: [
+        Sample(f"{sample.url}?gate={gate}", sample.subject)
+        for sample in _portfolio_samples("portfolio:gate-criteria", w)
+        for gate in ("approved", "in_progress")
+    ],
     # Selection and scenarios
     "portfolio:selection": lambda w: _portfolio_samples("portfolio:selection", w),
     "portfolio:frontier": lambda w: _portfolio_samples("portfolio:frontier", w)[:2],

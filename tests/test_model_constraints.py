@@ -119,8 +119,18 @@ def test_allocation_months_are_ordered_first_days(project):
     assert set(error.value.message_dict) >= {"start_month", "end_month"}
 
 
-def test_allocation_in_fte_is_at_most_one(project):
-    refused_by_database(AllocationFactory, project=project, unit="fte", amount=Decimal("1.5"))
+def test_allocation_in_fte_is_at_most_one_per_person_and_100_per_role_request(project):
+    person = ResourceFactory()
+    refused_by_database(
+        AllocationFactory,
+        project=project,
+        role=person.role,
+        resource=person,
+        unit="fte",
+        amount=Decimal("1.5"),
+    )
+    refused_by_database(AllocationFactory, project=project, unit="fte", amount=Decimal("100.5"))
+    AllocationFactory(project=project, unit="fte", amount=Decimal("2.5"))  # 2.5 people of a role
     AllocationFactory(project=project, unit="hours", amount=Decimal("120"))
 
 

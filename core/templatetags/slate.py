@@ -9,7 +9,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core import access
 from core.months import month_count
+from core.people import person_name
 
 register = template.Library()
 
@@ -25,6 +27,12 @@ def _decimal(value):
         return Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return None
+
+
+@register.filter
+def person(user):
+    """A user by full name, or username when no name is set (core.people.person_name)."""
+    return person_name(user)
 
 
 @register.filter
@@ -237,3 +245,37 @@ def sort_header(context, column, label, css_class=""):
         if arrow
         else "",
     )
+
+
+# The portfolio's tab bar: which tab each page belongs to (a page not listed is its own tab).
+PORTFOLIO_TAB_OF = {
+    "objectives": "strategy",
+    "contributions": "strategy",
+    "criteria": "strategy",
+    "ranking": "ranking",
+    "candidates": "candidates",
+    "gates": "gates",
+    "gate-criteria": "gates",
+    "selection": "selection",
+    "frontier": "selection",
+    "scenarios": "selection",
+}
+
+
+@register.inclusion_tag("includes/portfolio_tabs.html", takes_context=True)
+def portfolio_tabs(context, portfolio, page=""):
+    """The one tab bar of a portfolio's pages (dashboard, reviews, strategy, selection,
+    oversight): each tab the user may open, the current one marked, and below it the pages
+    of the current tab when it has several. What the user may open is read from the
+    context's `portfolio_access` (a core.access.PortfolioAccess the view computed already),
+    else looked up once here."""
+    known = context.get("portfolio_access")
+    if not isinstance(known, access.PortfolioAccess):
+        known = access.portfolio_access(context["request"].user, portfolio)
+    return {
+        "portfolio": portfolio,
+        "tab": PORTFOLIO_TAB_OF.get(page, page),
+        "page": page,
+        "can_manage": known.can_manage,
+        "sees_every_project": known.sees_every_project,
+    }

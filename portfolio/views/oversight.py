@@ -27,8 +27,9 @@ from risks.views import HEAT_MAP_LINK
 @login_required
 def missing_reports(request, code):
     portfolio = visible_portfolio(request, code)
+    known = access.portfolio_access(request.user, portfolio)  # also draws the tab bar
     access.require(
-        access.can_manage_portfolio(request.user, portfolio),
+        known.can_manage,
         "Only the portfolio's PMO and portfolio managers see missing reports.",
     )
     today = timezone.localdate()
@@ -42,6 +43,7 @@ def missing_reports(request, code):
         "portfolio/missing_reports.html",
         {
             "portfolio": portfolio,
+            "portfolio_access": known,
             "missing": missing,
             "page_obj": page_obj,
             "rows": rows,

@@ -79,6 +79,7 @@ def selection_page(request, code):
         request,
         "portfolio/selection.html",
         {
+            "section": "selection",
             "portfolio": portfolio,
             "report": report,
             "form": form,
@@ -112,6 +113,7 @@ def frontier_page(request, code):
         request,
         "portfolio/selection_frontier.html",
         {
+            "section": "frontier",
             "portfolio": portfolio,
             "rows": rows,
             "flat": len(values) == 1 and len(points) > 1,
@@ -130,6 +132,7 @@ def scenario_list(request, code):
         request,
         "portfolio/scenario_list.html",
         {
+            "section": "scenarios",
             "portfolio": portfolio,
             "scenarios": scenarios.portfolio_scenarios(portfolio=portfolio),
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
@@ -179,7 +182,13 @@ def _scenario_form_page(request, portfolio, scenario=None):
     return render(
         request,
         "portfolio/scenario_form.html",
-        {"portfolio": portfolio, "scenario": scenario, "form": form, "capacity": capacity},
+        {
+            "section": "scenarios",
+            "portfolio": portfolio,
+            "scenario": scenario,
+            "form": form,
+            "capacity": capacity,
+        },
     )
 
 
@@ -211,6 +220,7 @@ def scenario_detail(request, code, pk):
         request,
         "portfolio/scenario_detail.html",
         {
+            "section": "scenarios",
             "portfolio": portfolio,
             "scenario": scenario,
             "report": report,
@@ -240,7 +250,13 @@ def scenario_commit(request, code, pk):
     return render(
         request,
         "portfolio/scenario_commit.html",
-        {"portfolio": portfolio, "scenario": scenario, "plan": plan, "form": form},
+        {
+            "section": "scenarios",
+            "portfolio": portfolio,
+            "scenario": scenario,
+            "plan": plan,
+            "form": form,
+        },
     )
 
 
@@ -282,5 +298,5 @@ def scenario_compare(request, code):
     return render(
         request,
         "portfolio/scenario_compare.html",
-        {"portfolio": portfolio, "comparison": comparison},
+        {"section": "scenarios", "portfolio": portfolio, "comparison": comparison},
     )

@@ -26,6 +26,7 @@ from portfolio.forms import (
     CandidateForm,
     ContributionMatrixForm,
     CriterionFormSet,
+    GateCriterionFormSet,
     GateDecisionForm,
     ObjectiveFormSet,
     ProjectScoresForm,
@@ -33,9 +34,10 @@ from portfolio.forms import (
     apply_row_errors,
     apply_set_error,
     criterion_initial,
+    gate_criterion_initial,
     objective_initial,
 )
-from portfolio.models import Portfolio
+from portfolio.models import GATE_STAGES, Portfolio
 from portfolio.priority import priority_scores
 from portfolio.shortcuts import visible_portfolio
 from projects.models import Project
@@ -47,16 +49,36 @@ MATRIX_PAGE_SIZE = 50
 
 def _manager_portfolio(request, code) -> tuple[Portfolio, bool]:
     """The portfolio and whether the user may change its strategy; a POST from a reader is
-    refused here already (the service would refuse it too)."""
+    refused here already (the service would refuse it too). What the user may open is kept
+    on the request for the tab bar (`_render`)."""
     portfolio = visible_portfolio(request, code)
-    can_edit = access.can_manage_portfolio(request.user, portfolio)
+    can_edit = _access(request, portfolio).can_manage
     if request.method == "POST":
         access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
     return portfolio, can_edit
 
 
+def _access(request, portfolio) -> access.PortfolioAccess:
+    """The user's access to the portfolio, looked up once per request (the page's own checks
+    and its tab bar share it)."""
+    known = getattr(request, "_portfolio_access", None)
+    if known is None or known[0] != portfolio.pk:
+        known = (portfolio.pk, access.portfolio_access(request.user, portfolio))
+        request._portfolio_access = known
+    return known[1]
+
+
 def _render(request, template, portfolio, section, **context):
-    return render(request, template, {"portfolio": portfolio, "section": section, **context})
+    return render(
+        request,
+        template,
+        {
+            "portfolio": portfolio,
+            "section": section,
+            "portfolio_access": _access(request, portfolio),
+            **context,
+        },
+    )
 
 
 def _save_set(formset, call, *, marked_rows=None) -> bool:
@@ -241,7 +263,7 @@ def ranking(request, code):
         ranking=result,
         page_obj=page_obj,
         stage_choices=[(s.value, s.label) for s in strategy.RANKED_STAGES],
-        can_edit=access.can_manage_portfolio(request.user, portfolio),
+        can_edit=_access(request, portfolio).can_manage,
     )
 
 
@@ -262,8 +284,43 @@ def candidates(request, code):
         "candidates",
         page_obj=page_obj,
         can_propose=access.can_propose(request.user, portfolio),
-        can_manage=access.can_manage_portfolio(request.user, portfolio),
+        can_manage=_access(request, portfolio).can_manage,
     )
+
+
+def _service_errors_too(form, roles, check) -> None:
+    """The form (or its role rows) already has errors of its own: also show what the service
+    would refuse in the rest of the input, so one submit shows every problem. A field that
+    already has an error keeps only its own."""
+    try:
+        check()
+    except services.SetValidationError as error:
+        if roles is not None:
+            apply_row_errors(roles, error, skip_errored=True)
+        _add_new_errors(form, error)
+    except ValidationError as error:
+        _add_new_errors(form, error)
+
+
+def _add_new_errors(form, error: ValidationError) -> None:
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, texts in by_field.items():
+        target = name if name in form.fields else None
+        if target is not None and form.has_error(target):
+            continue
+        for message in texts:
+            if target is None and message in form.non_field_errors():
+                continue
+            form.add_error(target, message)
+
+
+def _candidate_input(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "data": form.business_case(),
+        "requires": data.get("requires") or [],
+        "excludes": data.get("excludes") or [],
+    }
 
 
 @login_required
@@ -281,28 +338,43 @@ def candidate_create(request, code):
     )
     roles = RoleRequestFormSet(posted(request), prefix="roles")
     roles.set_errors = []
-    if request.method == "POST" and form.is_valid() and roles.is_valid():
+    if request.method == "POST":
+        # Both validated (no short circuit), so the role rows' errors show with the form's.
+        form_valid, roles_valid = form.is_valid(), roles.is_valid()
 
         def propose():
             try:
                 return services.candidate_propose(
                     portfolio=portfolio,
                     code=form.cleaned_data["code"],
-                    data=form.business_case(),
-                    requires=form.cleaned_data["requires"],
-                    excludes=form.cleaned_data["excludes"],
                     role_requests=roles.rows(),
                     by=request.user,
+                    **_candidate_input(form),
                 )
             except services.SetValidationError as error:
                 # Role rows' errors go to their rows; the rest to the business case form.
                 apply_row_errors(roles, error)
                 raise ValidationError(error) from error
 
-        project = run_service(form, propose)
-        if project:
-            messages.success(request, f"{project.code} proposed as {project.get_stage_display()}.")
-            return redirect("portfolio:candidates", code=portfolio.code)
+        if form_valid and roles_valid:
+            project = run_service(form, propose)
+            if project:
+                messages.success(
+                    request, f"{project.code} proposed as {project.get_stage_display()}."
+                )
+                return redirect("portfolio:candidates", code=portfolio.code)
+        else:
+            _service_errors_too(
+                form,
+                roles,
+                lambda: services.candidate_check(
+                    portfolio=portfolio,
+                    code=form.cleaned_data.get("code", ""),
+                    role_requests=roles.rows(),
+                    by=request.user,
+                    **_candidate_input(form),
+                ),
+            )
     return _render(
         request,
         "portfolio/candidate_form.html",
@@ -330,16 +402,25 @@ def candidate_edit(request, code, pk):
             form,
             lambda: services.candidate_update(
                 project=form.instance,
-                data=form.business_case(),
-                requires=form.cleaned_data["requires"],
-                excludes=form.cleaned_data["excludes"],
                 expected_version=form.cleaned_data["version"] or 0,
                 by=request.user,
+                **_candidate_input(form),
             ),
         )
         if saved:
             messages.success(request, f"Business case of {project.code} saved.")
             return redirect("portfolio:candidates", code=portfolio.code)
+    elif request.method == "POST":
+        _service_errors_too(
+            form,
+            None,
+            lambda: services.candidate_check(
+                portfolio=portfolio,
+                project=form.instance,
+                by=request.user,
+                **_candidate_input(form),
+            ),
+        )
     return _render(
         request,
         "portfolio/candidate_form.html",
@@ -362,7 +443,13 @@ def gate_decision(request, pk):
         "Only the portfolio's PMO, portfolio managers and executives take gate decisions.",
     )
     targets = strategy.gate_targets(project.stage)
-    form = GateDecisionForm(posted(request), project=project, targets=targets)
+    form = GateDecisionForm(
+        posted(request),
+        project=project,
+        targets=targets,
+        checklists=strategy.gate_checklists(portfolio_id=project.portfolio_id, gates=targets),
+        previous=strategy.latest_assessments(project=project, gates=targets),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         decision = run_service(
@@ -376,6 +463,8 @@ def gate_decision(request, pk):
                 conditions=data["conditions"],
                 by=request.user,
                 expected_version=data["version"],
+                assessments=form.assessments(data["to_stage"]),
+                override_reason=data["override_reason"],
             ),
         )
         if decision:
@@ -395,6 +484,7 @@ def gate_decision(request, pk):
             "form": form,
             "targets": targets,
             "decisions": strategy.project_gate_decisions(project=project),
+            "can_edit_criteria": access.can_manage_portfolio(request.user, project.portfolio_id),
             "recycle_to": strategy.RECYCLE_TO.get(project.stage, project.stage),
             "recycle_label": Stage(strategy.RECYCLE_TO.get(project.stage, project.stage)).label,
         },
@@ -421,6 +511,49 @@ def pending_gates(request, code):
         page_obj=page_obj,
         rows=rows,
         rule=strategy.PENDING_GATE_RULE,
-        can_decide=access.can_decide_gate(request.user, portfolio),
+        can_decide=_access(request, portfolio).can_decide_gate,
         today=today,
+    )
+
+
+@login_required
+def gate_criteria(request, code):
+    """The portfolio's checklist for one gate (`?gate=approved`); its PMO and portfolio
+    managers edit it, every member reads it."""
+    portfolio, can_edit = _manager_portfolio(request, code)
+    gates = dict(GATE_STAGES)
+    gate = request.GET.get("gate", "")
+    if gate not in gates:
+        gate = "approved"
+    criteria = strategy.gate_checklist(portfolio_id=portfolio.pk, gate=gate)
+    formset = GateCriterionFormSet(
+        posted(request), initial=[gate_criterion_initial(c) for c in criteria], prefix="criteria"
+    )
+    formset.set_errors = []
+    if request.method == "POST" and formset.is_valid():
+        saved = _save_set(
+            formset,
+            lambda: services.gate_criteria_save(
+                portfolio=portfolio,
+                gate=gate,
+                rows=formset.rows(),
+                delete_ids=formset.delete_ids(),
+                by=request.user,
+            ),
+        )
+        if saved:
+            messages.success(request, f"Criteria of the gate to {gates[gate].lower()} saved.")
+            url = reverse("portfolio:gate-criteria", kwargs={"code": portfolio.code})
+            return redirect(f"{url}?gate={gate}")
+    return _render(
+        request,
+        "portfolio/gate_criteria.html",
+        portfolio,
+        "gate-criteria",
+        gate=gate,
+        gate_label=gates[gate],
+        gates=list(gates.items()),
+        criteria=criteria,
+        formset=formset,
+        can_edit=can_edit,
     )

@@ -16,15 +16,14 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from core import access
+from core.people import person_name
 from core.views import form_data, posted, run_service
 from projects import selectors, services
 from projects.forms import MilestoneForm, ProjectPlanForm, ReorderForm, VersionForm
 from projects.models import Milestone, Project
 from projects.shortcuts import editable_project, visible_project
 
-
-def person(user) -> str:
-    return user.get_full_name() or user.get_username()
+person = person_name
 
 
 def _page(request, template, project, *, can_edit=True, **context):

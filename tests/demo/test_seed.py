@@ -17,6 +17,9 @@ from demo import scale as scale_data
 from demo import seed as demo_data
 from portfolio import scenarios
 from portfolio.models import (
+    GATE_STAGES,
+    GateCriterion,
+    GateCriterionAssessment,
     GateDecision,
     Portfolio,
     PortfolioMembership,
@@ -90,6 +93,27 @@ def test_seed_demo_twice_gives_identical_row_counts(demo):
     assert first["projects.Project"] >= 20
     assert first["projects.HistoricalProject"] == first["projects.Project"]  # no history churn
     assert "+0" in output and "demo-pass-2026" in output
+
+
+def test_every_demo_portfolio_has_gate_checklists_and_evidence(demo):
+    gates = {value for value, _ in GATE_STAGES}
+    for portfolio in Portfolio.objects.filter(code__in=DEMO_CODES):
+        checklist = GateCriterion.objects.filter(portfolio=portfolio)
+        assert set(checklist.values_list("gate", flat=True)) == gates, portfolio.code
+        assessed = GateCriterionAssessment.objects.filter(decision__project__portfolio=portfolio)
+        assert assessed.exclude(evidence="").exists(), portfolio.code
+    # One go past an unmet criterion, with its reason; FIN-OPEN's held gate: 2 of 4 met.
+    override = GateDecision.objects.exclude(override_reason="").get()
+    assert override.project.code == "RET-REC"
+    assert override.assessments.filter(status="not_met").count() == 1
+    held = GateDecision.objects.get(project__code="FIN-OPEN", outcome="hold")
+    assert list(held.assessments.values_list("status", flat=True)) == [
+        "met",
+        "met",
+        "not_met",
+        "waived",
+    ]
+    assert GateCriterion.history.count() == GateCriterion.objects.count()  # no history churn
 
 
 def test_seed_demo_on_a_later_day_refreshes_without_duplicating(demo):

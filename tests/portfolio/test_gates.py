@@ -268,7 +268,7 @@ def test_gate_decisions_include(portfolio, decider, django_assert_num_queries):
     project = ProjectFactory(portfolio=portfolio, stage="candidate")
     decide(project, decider, to_stage="approved", rationale="Strong case.", conditions="Q2")
     decide(project, decider, to_stage="in_progress", outcome="hold", rationale="Wait.")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         decisions = strategy.project_gate_decisions(project=project)
     html = render_to_string("includes/gate_decisions.html", {"decisions": decisions})
     assert [row.result_label for row in decisions] == ["On hold", "Approved"]

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from portfolio.models import (
@@ -21,6 +22,7 @@ from tests.factories import (
     MembershipFactory,
     ObjectiveFactory,
     ProjectFactory,
+    ResourceFactory,
     RoleFactory,
     UserFactory,
 )
@@ -436,6 +438,8 @@ def test_candidate_with_role_requests(client, portfolio, project, pmo_admin):
 
 
 def test_candidate_form_errors_keep_input(client, portfolio, project, pmo_admin):
+    """One submit shows every problem: the role row's FTE beyond the bound and its months
+    out of order (parsed by the form) together with the code already taken (the service's)."""
     role = RoleFactory()
     client.force_login(pmo_admin)
     data = candidate_data(
@@ -444,24 +448,98 @@ def test_candidate_form_errors_keep_input(client, portfolio, project, pmo_admin)
             "roles-0-role": role.pk,
             "roles-0-start_month": "2027-02",
             "roles-0-end_month": "2027-01",
-            "roles-0-fte": "1.5",
+            "roles-0-fte": "150",
         },
     )
     response = client.post(purl("candidate-create", portfolio), data)
     assert response.status_code == 200
-    assert "fte" in response.context["roles"].forms[0].errors  # parsed by the form first
-    data["roles-0-fte"] = "0.5"
-    response = client.post(purl("candidate-create", portfolio), data)
     assert response.context["form"].errors == {
         "code": ["The code CAND is already used in this portfolio."]
     }
-    data["code"] = "FREE"
-    response = client.post(purl("candidate-create", portfolio), data)
-    assert response.status_code == 200
     assert response.context["roles"].forms[0].errors == {
-        "end_month": ["The last month must not be before the first month."]
+        "fte": ["Ensure this value is less than or equal to 100."],
+        "end_month": ["The last month must not be before the first month."],
     }
+    assert 'value="150"' in response.content.decode()  # the input is kept
     assert Project.objects.count() == 1
+
+
+def test_candidate_form_shows_form_and_service_errors_in_one_submit(
+    client, portfolio, project, pmo_admin
+):
+    """A field the form cannot parse (a negative budget), the dates in the wrong order and a
+    role row outside the project's dates (both the service's rules) show together."""
+    client.force_login(pmo_admin)
+    data = candidate_data(
+        name="",
+        budget="-5",
+        start_date="2027-06-30",
+        end_date="2027-01-01",
+        **{
+            "roles-0-role": RoleFactory().pk,
+            "roles-0-start_month": "2026-01",
+            "roles-0-end_month": "2026-03",
+            "roles-0-fte": "3",
+        },
+    )
+    response = client.post(purl("candidate-create", portfolio), data)
+    errors = response.context["form"].errors
+    assert set(errors) == {"name", "budget", "end_date"}
+    assert errors["name"] == ["This field is required."]  # the form's own, not twice
+    assert errors["end_date"] == ["The end date must be on or after the start date."]
+    assert Project.objects.count() == 1
+
+
+def test_candidate_edit_shows_form_and_service_errors_in_one_submit(
+    client, portfolio, project, pmo_admin
+):
+    client.force_login(pmo_admin)
+    data = edit_data(project, budget="abc", start_date="2027-06-30", end_date="2027-01-01")
+    response = client.post(purl("candidate-edit", portfolio, project.pk), data)
+    assert set(response.context["form"].errors) == {"budget", "end_date"}
+
+
+def test_candidate_role_request_takes_several_fte(client, portfolio, project, pmo_admin):
+    role = RoleFactory(name="Developer")
+    client.force_login(pmo_admin)
+    data = candidate_data(
+        **{
+            "roles-0-role": role.pk,
+            "roles-0-start_month": "2027-02",
+            "roles-0-end_month": "2027-04",
+            "roles-0-fte": "12.5",
+            "roles-1-role": role.pk,
+            "roles-1-start_month": "2027-02",
+            "roles-1-end_month": "2027-02",
+            "roles-1-fte": "100",
+        }
+    )
+    response = client.post(purl("candidate-create", portfolio), data)
+    assert response.status_code == 302
+    assert sorted(Allocation.objects.values_list("amount", flat=True)) == [
+        Decimal("12.50"),
+        Decimal("100.00"),
+    ]
+
+
+def test_a_named_person_still_gives_at_most_one_fte(project):
+    person = ResourceFactory()
+    allocation = Allocation(
+        project=project,
+        role=person.role,
+        resource=person,
+        start_month=date(2027, 1, 1),
+        end_month=date(2027, 1, 1),
+        unit="fte",
+        amount=Decimal("1.5"),
+    )
+    with pytest.raises(ValidationError, match="A person gives at most 1 FTE"):
+        allocation.full_clean()
+    allocation.resource = None
+    allocation.full_clean()  # a role request may ask for 1.5 people
+    allocation.amount = Decimal("100.01")
+    with pytest.raises(ValidationError):
+        allocation.full_clean()
 
 
 # --- Read-only for readers -----------------------------------------------------------------

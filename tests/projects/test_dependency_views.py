@@ -22,8 +22,9 @@ from tests.permissions import check_write_access, each_role, rows
 pytestmark = pytest.mark.django_db
 
 # Per request: session, user, and the user's and groups' permissions (access.is_pmo_admin);
-# then the portfolio (visible_to) and the dependencies with lateness and both ends.
-GRAPH_PAGE_QUERIES = 6
+# then the portfolio (visible_to) and the dependencies with lateness and both ends; the user's
+# membership for the portfolio's tab bar (which tabs they may open).
+GRAPH_PAGE_QUERIES = 7
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 # Per request: session, user, the user's and groups' permissions (access.is_pmo_admin), the
 # portfolio; the heat-map cells, the portfolio totals, the programs with their totals; the
-# page's count and rows, and the projects the page's portfolio risks threaten.
-PORTFOLIO_REGISTER_QUERIES = 11
+# page's count and rows, and the projects the page's portfolio risks threaten; the user's
+# membership for the portfolio's tab bar (which tabs they may open).
+PORTFOLIO_REGISTER_QUERIES = 12
 
 
 def register_url(portfolio, **params):
