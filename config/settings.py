@@ -120,7 +120,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portfolio:list"
+LOGIN_REDIRECT_URL = "reporting:home"  # each role lands on its own page
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

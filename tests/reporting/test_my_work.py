@@ -100,6 +100,22 @@ def test_home_sends_each_role_to_its_page(client, portfolio, pm_world, member_of
     assert f'class="wordmark" href="{HOME}"' in page
 
 
+def test_logging_in_lands_each_role_on_its_page(client, portfolio, pm_world, member_of):
+    pm_world["pm"].set_password("a long passphrase")
+    pm_world["pm"].save()
+    executive = member_of(portfolio, "executive")
+    executive.set_password("a long passphrase")
+    executive.save()
+    for user, target in ((pm_world["pm"], MY_WORK), (executive, reverse("portfolio:list"))):
+        client.logout()
+        landed = client.post(
+            reverse("login"),
+            {"username": user.username, "password": "a long passphrase"},
+            follow=True,
+        )
+        assert landed.redirect_chain[-1][0] == target, user
+
+
 def test_project_manager_sees_projects_reports_risks_and_requests(client, pm_world, today):
     client.force_login(pm_world["pm"])
     page = client.get(MY_WORK).content.decode()
