@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
@@ -309,7 +310,10 @@ def _parts(projects: QuerySet[Project], as_of: date) -> dict[str, tuple[str, tup
 
 
 def _run(template: str, projects: QuerySet[Project], as_of: date) -> list[tuple]:
-    sql, params = _compose(template, _parts(projects, as_of))
+    try:
+        sql, params = _compose(template, _parts(projects, as_of))
+    except EmptyResultSet:  # a scope empty by construction (`__in` an empty list): no rows
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

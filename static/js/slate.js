@@ -389,7 +389,32 @@
     window.requestAnimationFrame(function () { setTimeout(callback, 0); });
   }
 
+  // A review run's status page while the run is pending or running: ask the server every few
+  // seconds and reload only when the status changed. No timed reload of an unchanged page
+  // (WCAG 2.2.1, which a meta refresh fails); without script the "Reload now" link remains.
+  function followRunStatus() {
+    var section = document.querySelector("[data-poll-seconds]");
+    if (!section || !window.fetch) { return; }
+    var wait = Number(section.dataset.pollSeconds) * 1000;
+    function check() {
+      window.fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .getElementById(section.id);
+          if (!fresh || fresh.dataset.status !== section.dataset.status) {
+            window.location.reload();
+          } else {
+            setTimeout(check, wait);
+          }
+        })
+        .catch(function () { setTimeout(check, wait); });
+    }
+    setTimeout(check, wait);
+  }
+
   wireSelects();
+  followRunStatus();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { afterFirstPaint(loadPlotly); });
   } else {

@@ -35,14 +35,17 @@ def chromium_path():
 
 @pytest.fixture
 def log_in(live_server, browser_page):
-    """log_in(username, password): through the login form, waiting for the overview."""
+    """log_in(username, password): through the login form, waiting for the user's landing
+    page (My work, or the overview for executives and viewers)."""
 
     def submit(username: str, password: str) -> None:
         browser_page.goto(f"{live_server.url}/login/")
         browser_page.fill("#id_username", username)
         browser_page.fill("#id_password", password)
         browser_page.click("button[type=submit]")
-        browser_page.wait_for_url(f"{live_server.url}/")
+        browser_page.wait_for_url(
+            lambda url: url in (f"{live_server.url}/", f"{live_server.url}/my-work/")
+        )
 
     return submit
 

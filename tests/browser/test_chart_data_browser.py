@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from demo.seed import DEMO_PASSWORD
 from projects.models import Project
-from tests.charts.plotly_html import _points
 
 FIGURES = """() => Array.from(document.querySelectorAll("script[data-chart]")).map(
   (block) => [block.dataset.chart, block.textContent])"""
@@ -23,7 +22,10 @@ def chart_links(figure_json: str) -> set[str]:
     for trace in json.loads(figure_json)["data"]:
         if trace.get("hoverinfo") in ("skip", "none"):
             continue
-        for point in _points(trace.get("customdata") or []):
+        customdata = trace.get("customdata") or []
+        if trace.get("type") == "heatmap":  # a grid: a row of cells per y
+            customdata = [cell for row in customdata for cell in row]
+        for point in customdata:
             url = point[0] if isinstance(point, list) else point
             if url:
                 found.add(url)
