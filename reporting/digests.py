@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.people import person_name
 from reporting import review_display, selectors
 from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewStatus
 from reporting.reviews import period_label
@@ -138,7 +139,7 @@ def digest_preview(*, review: PortfolioReview, subscriber) -> DigestEmail:
         .select_related("user", "portfolio")
         .first()
     )
-    name = subscriber.get_full_name() or subscriber.username
+    name = person_name(subscriber)
     if subscription is None:
         raise ValidationError(
             {"subscriber": f"{name} does not subscribe to the {review.get_kind_display()} "
