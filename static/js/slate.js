@@ -354,11 +354,20 @@
   }
 
   // Every chart: its figure sits in a JSON block beside its div (charts.base.render).
-  function drawCharts() {
+  // The data tables need no Plotly: they are wired at once, so one opened before Plotly has
+  // loaded (or without it) still fills.
+  function wireChartTables() {
     document.querySelectorAll("script[type='application/json'][data-chart]").forEach(
       function (block) {
         var toggle = document.querySelector("details[data-chart-data='" + block.dataset.chart + "']");
         if (toggle) { wireChartData(toggle, block); }
+      }
+    );
+  }
+
+  function drawCharts() {
+    document.querySelectorAll("script[type='application/json'][data-chart]").forEach(
+      function (block) {
         var chart = document.getElementById(block.dataset.chart);
         if (!chart || !window.Plotly) { return; }
         var figure = JSON.parse(block.textContent);
@@ -414,6 +423,7 @@
   }
 
   wireSelects();
+  wireChartTables();
   followRunStatus();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { afterFirstPaint(loadPlotly); });
