@@ -111,21 +111,35 @@ def digest_email(review: PortfolioReview, subscription: DigestSubscription) -> D
     )
 
 
-def digest_message(review: PortfolioReview, subscription: DigestSubscription):
-    """The digest as an e-mail message, built by `digest_email`."""
-    email = digest_email(review, subscription)
+def unsubscribable_message(
+    *, to: str, subject: str, text: str, html: str, unsubscribe_url: str
+) -> EmailMultiAlternatives:
+    """A text and HTML e-mail with one-click unsubscribe headers (RFC 8058): the form every
+    mail Slate sends on a schedule (digests, reminders) takes."""
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.text,
+        subject=subject,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
+        to=[to],
         headers={
-            "List-Unsubscribe": f"<{email.unsubscribe_url}>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(email.html, "text/html")
+    message.attach_alternative(html, "text/html")
     return message
+
+
+def digest_message(review: PortfolioReview, subscription: DigestSubscription):
+    """The digest as an e-mail message, built by `digest_email`."""
+    email = digest_email(review, subscription)
+    return unsubscribable_message(
+        to=email.to,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        unsubscribe_url=email.unsubscribe_url,
+    )
 
 
 def digest_preview(*, review: PortfolioReview, subscriber) -> DigestEmail:

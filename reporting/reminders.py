@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,7 +29,7 @@ from portfolio.models import Portfolio, PortfolioMembership
 from projects import selectors as project_selectors
 from projects.models import Project, ReportState, StatusReport
 from projects.periods import period_containing
-from reporting.digests import absolute
+from reporting.digests import absolute, unsubscribable_message
 from reporting.models import ReminderKind, ReminderOptOut, ReminderTopic, ReportReminder
 
 logger = logging.getLogger(__name__)
@@ -101,20 +99,13 @@ def _message(*, user, topic: str, subject: str, template: str, context: dict):
         "my_work_url": absolute(reverse("reporting:my-work")),
         "unsubscribe_url": unsubscribe_url,
     }
-    message = EmailMultiAlternatives(
+    return unsubscribable_message(
+        to=user.email,
         subject=subject,
-        body=render_to_string(f"reporting/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        text=render_to_string(f"reporting/email/{template}.txt", context),
+        html=render_to_string(f"reporting/email/{template}.html", context),
+        unsubscribe_url=unsubscribe_url,
     )
-    message.attach_alternative(
-        render_to_string(f"reporting/email/{template}.html", context), "text/html"
-    )
-    return message
 
 
 def report_reminder_message(duty: project_selectors.ReportDuty, kind: str):
