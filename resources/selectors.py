@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Greatest, Least
 
 from core import access
 from core.months import add_months, month_count, month_end, month_start, months_between
@@ -134,6 +135,29 @@ def _add_demand(cells_by_key, key, allocation_row, months, month_index, standard
             cell.requested += hours
 
 
+def _role_demand(first: date, last_month: date, last: date):
+    """The allocations of the window summed in SQL by role, the calendar their FTE converts
+    with (the named person's while active in the window, as `_people` reads them; None: the
+    default), unit, status and the months they cover inside the window: rows for
+    `_add_demand` (amount × standard hours, summed, is the sum of the products), a few
+    hundred whatever the number of allocations."""
+    person_active = Q(resource__start_date__lte=last) & (
+        Q(resource__end_date__isnull=True) | Q(resource__end_date__gte=first)
+    )
+    return (
+        _allocations(first, last)
+        .annotate(
+            calendar=Case(When(person_active, then="resource__calendar_id"), default=None),
+            first_month=Greatest("start_month", Value(first)),
+            last_month=Least("end_month", Value(last_month)),
+        )
+        .order_by()
+        .values("role_id", "calendar", "unit", "status", "first_month", "last_month")
+        .annotate(total=Sum("amount"))
+        .values_list("role_id", "calendar", "unit", "total", "first_month", "last_month", "status")
+    )
+
+
 def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityGrid:
     """Every role × month: capacity of its people, confirmed and requested demand."""
     months = [add_months(first_month, n) for n in range(month_count)]
@@ -151,12 +175,9 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
         id(rules): {month: rules.standard_hours(month) for month in months}
         for rules in calendars.values()
     }
-    calendar_of = {pk: person.calendar for pk, _role, _name, person in people}
-    for role_id, resource_id, *row in _allocations(first, last).values_list(
-        "role_id", "resource_id", "pk", "unit", "amount", "start_month", "end_month", "status"
-    ):
-        rules = calendar_of.get(resource_id, DEFAULT_CALENDAR)
-        _add_demand(cells, role_id, row, months, month_index, standard[id(rules)])
+    for role_id, calendar_id, *row in _role_demand(first, months[-1], last):
+        rules = calendars[calendar_id]
+        _add_demand(cells, role_id, (None, *row), months, month_index, standard[id(rules)])
     return CapacityGrid(
         months=months, rows=[CapacityRow(pk, name, cells[pk]) for pk, name in roles]
     )

@@ -8,6 +8,7 @@ import pytest
 
 from core.months import add_months, months_between
 from resources import capacity, selectors
+from resources.models import Calendar
 from tests.factories import AllocationFactory, ResourceFactory, RoleFactory
 
 FEB = date(2027, 2, 1)
@@ -116,3 +117,34 @@ def test_role_grid_sums_people_and_allocations_and_flags_conflicts(django_assert
     assert (priya_feb.capacity, priya_feb.confirmed) == (D("160"), D("192.0"))
     assert priya_feb.is_conflict and priya_feb.utilisation == D("120")
     assert [(row.label, month) for row, month, _ in people.conflicts] == [("Priya", FEB)]
+
+
+@pytest.mark.django_db
+def test_role_grid_converts_each_allocation_with_its_persons_calendar_in_the_window():
+    """Demand is summed in SQL by role, calendar, unit, status and the months inside the
+    window: the same hours as converting allocation by allocation."""
+    analyst = RoleFactory(name="Analyst")
+    part_days = Calendar.objects.create(name="Six hours", hours_per_day=D("6"))
+    part_days.holidays.create(date=HOLIDAY, name="Holiday")
+    ana = ResourceFactory(name="Ana", role=analyst, calendar=part_days)  # 6 h × 19 days in Feb
+    # Leo left before the window: FTE asked of him converts with the default calendar.
+    leo = ResourceFactory(name="Leo", role=analyst, end_date=date(2026, 12, 31))
+    confirmed = {"role": analyst, "unit": "fte", "status": "confirmed"}
+    AllocationFactory(resource=ana, amount=D("0.5"), start_month=date(2026, 12, 1),
+                      end_month=FEB, **confirmed)  # fmt: skip
+    AllocationFactory(resource=ana, amount=D("0.5"), start_month=FEB,
+                      end_month=date(2027, 6, 1), **confirmed)  # fmt: skip
+    AllocationFactory(resource=leo, amount=D("0.25"), start_month=date(2027, 1, 1),
+                      end_month=date(2027, 3, 1), **confirmed)  # fmt: skip
+    AllocationFactory(role=analyst, unit="hours", amount=D("10"), start_month=date(2027, 3, 1),
+                      end_month=date(2027, 3, 1), status="requested")  # fmt: skip
+    AllocationFactory(resource=ana, amount=D("1"), start_month=FEB, end_month=FEB,
+                      role=analyst, status="rejected")  # fmt: skip
+
+    feb, mar = selectors.role_capacity_grid(first_month=FEB, month_count=2).rows[0].cells
+
+    assert (feb.capacity, mar.capacity) == (D("114"), D("138"))  # Ana: 6 × 19, 6 × 23
+    # Ana 0.5 × 114 twice, Leo 0.25 × 8 × 20 · Ana 0.5 × 138, Leo 0.25 × 8 × 23
+    assert (feb.confirmed, feb.requested) == (D("154"), D("0"))
+    assert (mar.confirmed, mar.requested) == (D("115"), D("10"))
+    assert feb.is_conflict and not mar.is_conflict
