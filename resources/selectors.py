@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from core import access
 from core.months import add_months, month_count, month_end, month_start, months_between
@@ -94,13 +94,23 @@ def calendar_rules(calendar_ids: Iterable[int] | None = None) -> dict[int | None
     return rules
 
 
-def _people(resources, calendars, first: date, last: date):
-    """(resource id, role id, name, Person) for the resources active in the window."""
+def _leave(resources, first: date, last: date) -> dict[int, list[formulas.Leave]]:
+    """The leave of `resources` that overlaps the window, by resource id."""
     leave = defaultdict(list)
     for resource_id, start, end, hours in CapacityAdjustment.objects.filter(
         resource__in=resources.values("pk"), start_date__lte=last, end_date__gte=first
     ).values_list("resource_id", "start_date", "end_date", "hours_per_day"):
         leave[resource_id].append(formulas.Leave(start, end, hours))
+    return leave
+
+
+def _active(resources, first: date, last: date):
+    return resources.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
+
+
+def _people(resources, calendars, first: date, last: date):
+    """(resource id, role id, name, Person) for the resources active in the window."""
+    leave = _leave(resources, first, last)
     return [
         (
             pk,
@@ -108,9 +118,40 @@ def _people(resources, calendars, first: date, last: date):
             name,
             formulas.Person(fte, start, end, calendars[calendar_id], tuple(leave[pk])),
         )
-        for pk, role_id, name, fte, start, end, calendar_id in resources.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last
+        for pk, role_id, name, fte, start, end, calendar_id in _active(
+            resources, first, last
         ).values_list("pk", "role_id", "name", "fte", "start_date", "end_date", "calendar_id")
+    ]
+
+
+def _role_people(calendars, first: date, last: date) -> list[tuple[int, formulas.Person]]:
+    """(role id, Person) whose capacities add up to each role's, in a few hundred rows
+    whatever the number of people: those with leave in the window one by one, the others
+    summed in SQL by role, calendar and active dates inside the window into one Person of
+    their FTE added up (without leave, capacity is FTE × hours of the calendar's working
+    days while active, so a group's is the sum of its members')."""
+    leave = _leave(Resource.objects.all(), first, last)
+    on_leave = CapacityAdjustment.objects.filter(
+        resource=OuterRef("pk"), start_date__lte=last, end_date__gte=first
+    )
+    groups = (
+        _active(Resource.objects.all(), first, last)
+        .annotate(
+            alone=Case(When(Exists(on_leave), then="pk")),
+            active_from=Greatest("start_date", Value(first)),
+            active_to=Least(Coalesce("end_date", Value(last)), Value(last)),
+        )
+        .order_by()
+        .values("role_id", "calendar_id", "active_from", "active_to", "alone")
+        .annotate(group_fte=Sum("fte"))
+        .values_list("role_id", "calendar_id", "active_from", "active_to", "alone", "group_fte")
+    )
+    return [
+        (
+            role_id,
+            formulas.Person(fte, start, end, calendars[calendar_id], tuple(leave.get(alone, ()))),
+        )
+        for role_id, calendar_id, start, end, alone, fte in groups
     ]
 
 
@@ -166,8 +207,7 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
     calendars = calendar_rules()
     roles = list(Role.objects.order_by("name").values_list("pk", "name"))
     cells = {pk: [CapacityCell() for _ in months] for pk, _ in roles}
-    people = _people(Resource.objects.all(), calendars, first, last)
-    for _pk, role_id, _name, person in people:
+    for role_id, person in _role_people(calendars, first, last):
         for n, month in enumerate(months):
             cells[role_id][n].capacity += formulas.person_capacity(person, month)
     # FTE demand converts with the named person's calendar, else the default calendar.
