@@ -9,8 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
 
 from core import access
 from core.months import add_months, month_count, month_end, month_start, months_between
@@ -94,6 +106,16 @@ def calendar_rules(calendar_ids: Iterable[int] | None = None) -> dict[int | None
     return rules
 
 
+def _hundredths_sum(field: str) -> Sum:
+    """The sum of a two-place decimal column in hundredths, an integer: exact on SQLite too,
+    which keeps decimals as floats."""
+    return Sum(Cast(Round(F(field) * 100), IntegerField()))
+
+
+def _from_hundredths(total: int) -> Decimal:
+    return Decimal(total).scaleb(-2)  # two places, as the column's own values
+
+
 def _leave(resources, first: date, last: date) -> dict[int, list[formulas.Leave]]:
     """The leave of `resources` that overlaps the window, by resource id."""
     leave = defaultdict(list)
@@ -143,13 +165,19 @@ def _role_people(calendars, first: date, last: date) -> list[tuple[int, formulas
         )
         .order_by()
         .values("role_id", "calendar_id", "active_from", "active_to", "alone")
-        .annotate(group_fte=Sum("fte"))
-        .values_list("role_id", "calendar_id", "active_from", "active_to", "alone", "group_fte")
+        .annotate(fte=_hundredths_sum("fte"))
+        .values_list("role_id", "calendar_id", "active_from", "active_to", "alone", "fte")
     )
     return [
         (
             role_id,
-            formulas.Person(fte, start, end, calendars[calendar_id], tuple(leave.get(alone, ()))),
+            formulas.Person(
+                _from_hundredths(fte),
+                start,
+                end,
+                calendars[calendar_id],
+                tuple(leave.get(alone, ())),
+            ),
         )
         for role_id, calendar_id, start, end, alone, fte in groups
     ]
@@ -194,7 +222,7 @@ def _role_demand(first: date, last_month: date, last: date):
         )
         .order_by()
         .values("role_id", "calendar", "unit", "status", "first_month", "last_month")
-        .annotate(total=Sum("amount"))
+        .annotate(total=_hundredths_sum("amount"))
         .values_list("role_id", "calendar", "unit", "total", "first_month", "last_month", "status")
     )
 
@@ -215,9 +243,11 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
         id(rules): {month: rules.standard_hours(month) for month in months}
         for rules in calendars.values()
     }
-    for role_id, calendar_id, *row in _role_demand(first, months[-1], last):
-        rules = calendars[calendar_id]
-        _add_demand(cells, role_id, (None, *row), months, month_index, standard[id(rules)])
+    for role_id, calendar_id, unit, total, *months_and_status in _role_demand(
+        first, months[-1], last
+    ):
+        row = (None, unit, _from_hundredths(total), *months_and_status)
+        _add_demand(cells, role_id, row, months, month_index, standard[id(calendars[calendar_id])])
     return CapacityGrid(
         months=months, rows=[CapacityRow(pk, name, cells[pk]) for pk, name in roles]
     )
