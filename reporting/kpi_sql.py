@@ -227,7 +227,7 @@ ORDER BY k.portfolio_id, k.code
 PROJECT_ROWS = f"WITH {PROJECT_KPIS} {_SELECT_ROWS}"
 
 
-def _cents(amount: str) -> str:
+def _cents_half_even(amount: str) -> str:
     """SQL rounding `amount` to the cent half to even, as `Decimal.quantize` does in Python's
     default context (`reporting.reviews._cents`); PostgreSQL's round() takes a half away from
     zero."""
@@ -247,10 +247,10 @@ SNAPSHOT_COLUMNS = (
     ("program_id", "k.program_id"),
     ("stage", "k.stage"),
     ("budget", "k.budget"),
-    ("actual_cost", _cents("COALESCE(k.ac, 0)")),
-    ("earned_value", _cents("COALESCE(k.ev, 0)")),
-    ("planned_value", _cents("COALESCE(k.pv, 0)")),
-    ("estimate_at_completion", _cents("k.eac")),
+    ("actual_cost", _cents_half_even("COALESCE(k.ac, 0)")),
+    ("earned_value", _cents_half_even("COALESCE(k.ev, 0)")),
+    ("planned_value", _cents_half_even("COALESCE(k.pv, 0)")),
+    ("estimate_at_completion", _cents_half_even("k.eac")),
     ("percent_complete", "COALESCE(k.percent_complete, 0)"),
     ("reported_health", "k.reported"),
     ("computed_health", "k.computed"),

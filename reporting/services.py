@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date
 
@@ -65,11 +66,10 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
             total = kpis.portfolio_kpis_saving_snapshots(
                 portfolio=portfolio, as_of=as_of, review_id=review.pk
             )
-            rows = list(total.projects)
         else:
             total = kpis.portfolio_kpis(portfolio=portfolio, user=None, as_of=as_of)
-            rows = list(total.projects)
-            save_snapshots(review=review, rows=rows)
+            save_snapshots(review=review, rows=total.projects)
+        rows = list(total.projects)
         review.kpis = reviews.rollup_as_json(total)
         previous = reviews.previous_review(review)
         review.findings = {
@@ -89,7 +89,7 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
     return review
 
 
-def save_snapshots(*, review: PortfolioReview, rows: list[kpis.ProjectKpis]) -> None:
+def save_snapshots(*, review: PortfolioReview, rows: Iterable[kpis.ProjectKpis]) -> None:
     """Store `rows` as the review's snapshots, their values computed in Python: the SQLite
     path, and the reference the PostgreSQL statement is tested against
     (tests/reporting/test_reviews.py)."""
