@@ -215,8 +215,7 @@ ROW_COLUMNS = (
     "k.period_start",
 )  # fmt: skip
 
-PROJECT_ROWS = f"""
-WITH {PROJECT_KPIS}
+_SELECT_ROWS = f"""
 SELECT {", ".join(ROW_COLUMNS)}
 FROM kpis k
 JOIN portfolio_portfolio pf ON pf.id = k.portfolio_id
@@ -224,6 +223,50 @@ LEFT JOIN portfolio_program pg ON pg.id = k.program_id
 LEFT JOIN auth_user u ON u.id = k.manager_id
 ORDER BY k.portfolio_id, k.code
 """
+
+PROJECT_ROWS = f"WITH {PROJECT_KPIS} {_SELECT_ROWS}"
+
+
+def _cents_half_even(amount: str) -> str:
+    """SQL rounding `amount` to the cent half to even, as `Decimal.quantize` does in Python's
+    default context (`reporting.reviews._cents`); PostgreSQL's round() takes a half away from
+    zero."""
+    return (
+        f"CASE WHEN abs({amount} - trunc({amount}, 2)) = 0.005 "
+        f"AND mod(trunc({amount}, 2) * 100, 2) = 0 "
+        f"THEN trunc({amount}, 2) ELSE round({amount}, 2) END"
+    )
+
+
+# A review's snapshots (`reporting.ProjectSnapshot`), written by the statement that computes
+# the rows: the values of `reporting.reviews.snapshot_values`. Risk exposure is not rounded
+# here: the numeric(14, 2) column rounds it, as it does the Python path's value.
+SNAPSHOT_COLUMNS = (
+    ("review_id", "{review}"),
+    ("project_id", "k.id"),
+    ("program_id", "k.program_id"),
+    ("stage", "k.stage"),
+    ("budget", "k.budget"),
+    ("actual_cost", _cents_half_even("COALESCE(k.ac, 0)")),
+    ("earned_value", _cents_half_even("COALESCE(k.ev, 0)")),
+    ("planned_value", _cents_half_even("COALESCE(k.pv, 0)")),
+    ("estimate_at_completion", _cents_half_even("k.eac")),
+    ("percent_complete", "COALESCE(k.percent_complete, 0)"),
+    ("reported_health", "k.reported"),
+    ("computed_health", "k.computed"),
+    ("is_watermelon", "k.watermelon"),
+    ("risk_exposure", "k.exposure"),
+    ("expected_benefit", "k.expected_benefit"),
+)
+
+PROJECT_ROWS_SAVING_SNAPSHOTS = f"""
+WITH {PROJECT_KPIS},
+snapshots AS (
+    INSERT INTO reporting_projectsnapshot ({", ".join(name for name, _ in SNAPSHOT_COLUMNS)})
+    SELECT {", ".join(sql for _, sql in SNAPSHOT_COLUMNS)}
+    FROM kpis k
+)
+{_SELECT_ROWS}"""
 
 STAGES = (
     "idea", "candidate", "approved", "in_progress", "closing", "closed", "on_hold", "cancelled",
@@ -309,9 +352,9 @@ def _parts(projects: QuerySet[Project], as_of: date) -> dict[str, tuple[str, tup
     }
 
 
-def _run(template: str, projects: QuerySet[Project], as_of: date) -> list[tuple]:
+def _run(template: str, projects: QuerySet[Project], as_of: date, **extra) -> list[tuple]:
     try:
-        sql, params = _compose(template, _parts(projects, as_of))
+        sql, params = _compose(template, {**_parts(projects, as_of), **extra})
     except EmptyResultSet:  # a scope empty by construction (`__in` an empty list): no rows
         return []
     with connection.cursor() as cursor:
@@ -322,6 +365,14 @@ def _run(template: str, projects: QuerySet[Project], as_of: date) -> list[tuple]
 def project_rows(*, projects: QuerySet[Project], as_of: date) -> list[tuple]:
     """Each project's KPIs at its status date as of `as_of`, one row of `ROW_COLUMNS` each."""
     return _run(PROJECT_ROWS, projects, as_of)
+
+
+def project_rows_saving_snapshots(
+    *, projects: QuerySet[Project], as_of: date, review_id: int
+) -> list[tuple]:
+    """`project_rows`, and each row stored as a snapshot of review `review_id` by the same
+    statement (a data-modifying WITH): the review's writes cost no second pass."""
+    return _run(PROJECT_ROWS_SAVING_SNAPSHOTS, projects, as_of, review=("%s", (review_id,)))
 
 
 def portfolio_sums(*, projects: QuerySet[Project], as_of: date) -> dict[int, dict]:

@@ -643,6 +643,20 @@ def portfolio_kpis(
     )
 
 
+def portfolio_kpis_saving_snapshots(
+    *, portfolio: Portfolio, as_of: date, review_id: int
+) -> PortfolioKpis:
+    """`portfolio_kpis` of the whole portfolio (`user=None`) on PostgreSQL, whose per-project
+    rows the statement that computes them also stores as review `review_id`'s snapshots
+    (`kpi_sql.project_rows_saving_snapshots`)."""
+    scope = portfolio_scope(portfolio=portfolio, user=None)
+    exposure = portfolio_risk_exposure(risks=scope.risks)
+    rows = kpi_sql.project_rows_saving_snapshots(
+        projects=scope.projects, as_of=as_of, review_id=review_id
+    )
+    return _portfolio_kpis([_sql_project_kpis(row) for row in rows], exposure=exposure, as_of=as_of)
+
+
 def program_kpis(
     *, program: Program, user, as_of: date, previous_as_of: date | None = None
 ) -> PortfolioKpis:

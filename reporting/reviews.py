@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from core.months import add_months, month_end
 from portfolio.models import ObjectiveContribution, Portfolio, StrategicObjective
@@ -145,9 +145,10 @@ def monthly_findings(
         )
     ]
     used_roles = set(
-        Allocation.objects.filter(
-            project__in=projects, start_month__lte=end, end_month__gte=start
-        ).values_list("role_id", flat=True)
+        Allocation.objects.filter(project__in=projects, start_month__lte=end, end_month__gte=start)
+        .order_by()
+        .values_list("role_id", flat=True)
+        .distinct()
     )
     over_allocated = [
         {"role_id": row.key, "role": row.label, "utilisation": _number(cell.utilisation)}
@@ -155,13 +156,13 @@ def monthly_findings(
         if row.key in used_roles
     ]
     reported = StatusReport.objects.filter(
-        state=ReportState.SUBMITTED, period_start__range=(start, end)
-    ).values("project")
+        project=OuterRef("pk"), state=ReportState.SUBMITTED, period_start__range=(start, end)
+    )
     missing = [
         {"project_id": pk, "code": code, "name": name, "detail": "no submitted report"}
         for pk, code, name in projects.active()
         .filter(start_date__lte=end)
-        .exclude(pk__in=reported)
+        .exclude(Exists(reported))
         .order_by("code")
         .values_list("pk", "code", "name")
     ]

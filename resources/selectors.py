@@ -9,7 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, Round
 
 from core import access
 from core.months import add_months, month_count, month_end, month_start, months_between
@@ -93,13 +106,33 @@ def calendar_rules(calendar_ids: Iterable[int] | None = None) -> dict[int | None
     return rules
 
 
-def _people(resources, calendars, first: date, last: date):
-    """(resource id, role id, name, Person) for the resources active in the window."""
+def _hundredths_sum(field: str) -> Sum:
+    """The sum of a two-place decimal column in hundredths, an integer: exact on SQLite too,
+    which keeps decimals as floats."""
+    return Sum(Cast(Round(F(field) * 100), IntegerField()))
+
+
+def _from_hundredths(total: int) -> Decimal:
+    return Decimal(total).scaleb(-2)  # two places, as the column's own values
+
+
+def _leave(resources, first: date, last: date) -> dict[int, list[formulas.Leave]]:
+    """The leave of `resources` that overlaps the window, by resource id."""
     leave = defaultdict(list)
     for resource_id, start, end, hours in CapacityAdjustment.objects.filter(
         resource__in=resources.values("pk"), start_date__lte=last, end_date__gte=first
     ).values_list("resource_id", "start_date", "end_date", "hours_per_day"):
         leave[resource_id].append(formulas.Leave(start, end, hours))
+    return leave
+
+
+def _active(resources, first: date, last: date):
+    return resources.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
+
+
+def _people(resources, calendars, first: date, last: date):
+    """(resource id, role id, name, Person) for the resources active in the window."""
+    leave = _leave(resources, first, last)
     return [
         (
             pk,
@@ -107,9 +140,46 @@ def _people(resources, calendars, first: date, last: date):
             name,
             formulas.Person(fte, start, end, calendars[calendar_id], tuple(leave[pk])),
         )
-        for pk, role_id, name, fte, start, end, calendar_id in resources.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last
+        for pk, role_id, name, fte, start, end, calendar_id in _active(
+            resources, first, last
         ).values_list("pk", "role_id", "name", "fte", "start_date", "end_date", "calendar_id")
+    ]
+
+
+def _role_people(calendars, first: date, last: date) -> list[tuple[int, formulas.Person]]:
+    """(role id, Person) whose capacities add up to each role's, in a few hundred rows
+    whatever the number of people: those with leave in the window one by one, the others
+    summed in SQL by role, calendar and active dates inside the window into one Person of
+    their FTE added up (without leave, capacity is FTE × hours of the calendar's working
+    days while active, so a group's is the sum of its members')."""
+    leave = _leave(Resource.objects.all(), first, last)
+    on_leave = CapacityAdjustment.objects.filter(
+        resource=OuterRef("pk"), start_date__lte=last, end_date__gte=first
+    )
+    groups = (
+        _active(Resource.objects.all(), first, last)
+        .annotate(
+            alone=Case(When(Exists(on_leave), then="pk")),
+            active_from=Greatest("start_date", Value(first)),
+            active_to=Least(Coalesce("end_date", Value(last)), Value(last)),
+        )
+        .order_by()
+        .values("role_id", "calendar_id", "active_from", "active_to", "alone")
+        .annotate(fte=_hundredths_sum("fte"))
+        .values_list("role_id", "calendar_id", "active_from", "active_to", "alone", "fte")
+    )
+    return [
+        (
+            role_id,
+            formulas.Person(
+                _from_hundredths(fte),
+                start,
+                end,
+                calendars[calendar_id],
+                tuple(leave.get(alone, ())),
+            ),
+        )
+        for role_id, calendar_id, start, end, alone, fte in groups
     ]
 
 
@@ -134,6 +204,29 @@ def _add_demand(cells_by_key, key, allocation_row, months, month_index, standard
             cell.requested += hours
 
 
+def _role_demand(first: date, last_month: date, last: date):
+    """The allocations of the window summed in SQL by role, the calendar their FTE converts
+    with (the named person's while active in the window, as `_people` reads them; None: the
+    default), unit, status and the months they cover inside the window: rows for
+    `_add_demand` (amount × standard hours, summed, is the sum of the products), a few
+    hundred whatever the number of allocations."""
+    person_active = Q(resource__start_date__lte=last) & (
+        Q(resource__end_date__isnull=True) | Q(resource__end_date__gte=first)
+    )
+    return (
+        _allocations(first, last)
+        .annotate(
+            calendar=Case(When(person_active, then="resource__calendar_id"), default=None),
+            first_month=Greatest("start_month", Value(first)),
+            last_month=Least("end_month", Value(last_month)),
+        )
+        .order_by()
+        .values("role_id", "calendar", "unit", "status", "first_month", "last_month")
+        .annotate(total=_hundredths_sum("amount"))
+        .values_list("role_id", "calendar", "unit", "total", "first_month", "last_month", "status")
+    )
+
+
 def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityGrid:
     """Every role × month: capacity of its people, confirmed and requested demand."""
     months = [add_months(first_month, n) for n in range(month_count)]
@@ -142,8 +235,7 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
     calendars = calendar_rules()
     roles = list(Role.objects.order_by("name").values_list("pk", "name"))
     cells = {pk: [CapacityCell() for _ in months] for pk, _ in roles}
-    people = _people(Resource.objects.all(), calendars, first, last)
-    for _pk, role_id, _name, person in people:
+    for role_id, person in _role_people(calendars, first, last):
         for n, month in enumerate(months):
             cells[role_id][n].capacity += formulas.person_capacity(person, month)
     # FTE demand converts with the named person's calendar, else the default calendar.
@@ -151,12 +243,11 @@ def role_capacity_grid(*, first_month: date, month_count: int = 12) -> CapacityG
         id(rules): {month: rules.standard_hours(month) for month in months}
         for rules in calendars.values()
     }
-    calendar_of = {pk: person.calendar for pk, _role, _name, person in people}
-    for role_id, resource_id, *row in _allocations(first, last).values_list(
-        "role_id", "resource_id", "pk", "unit", "amount", "start_month", "end_month", "status"
+    for role_id, calendar_id, unit, total, *months_and_status in _role_demand(
+        first, months[-1], last
     ):
-        rules = calendar_of.get(resource_id, DEFAULT_CALENDAR)
-        _add_demand(cells, role_id, row, months, month_index, standard[id(rules)])
+        row = (None, unit, _from_hundredths(total), *months_and_status)
+        _add_demand(cells, role_id, row, months, month_index, standard[id(calendars[calendar_id])])
     return CapacityGrid(
         months=months, rows=[CapacityRow(pk, name, cells[pk]) for pk, name in roles]
     )

@@ -135,8 +135,9 @@ def test_the_status_page_shows_running_then_done(client, world, member_of):
 
 def test_a_failed_run_shows_its_error_and_can_run_again(client, post_run, world, member_of):
     client.force_login(member_of(world, "pmo"))
+    # A read every review makes, on PostgreSQL (KPIs and snapshots in one statement) and SQLite.
     with mock.patch(
-        "reporting.services.kpis.portfolio_kpis", side_effect=RuntimeError("database went away")
+        "reporting.kpis.portfolio_risk_exposure", side_effect=RuntimeError("database went away")
     ):
         response = post_run(world, {"kind": "monthly", "period": last_month()})
     run = ReviewRun.objects.get()

@@ -11,7 +11,13 @@ import pytest
 from django.urls import reverse
 
 from reporting import review_runs
-from reporting.models import DigestDelivery, DigestSubscription, PortfolioReview, ReviewRun
+from reporting.models import (
+    DigestDelivery,
+    DigestSubscription,
+    PortfolioReview,
+    ProjectSnapshot,
+    ReviewRun,
+)
 from reporting.tasks import run_review
 from tests.celery_support import celery_worker_process, require_redis
 from tests.factories import MembershipFactory, PortfolioFactory, ProjectFactory
@@ -103,8 +109,10 @@ def test_worker_killed_mid_review_loses_nothing_and_duplicates_nothing(world):
         wait_for(marker.exists, what="the review to be half-written")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
-    # The half-written review rolled back with the dead worker's transaction.
+    # The half-written review (snapshots stored, findings made) rolled back with the dead
+    # worker's transaction.
     assert not PortfolioReview.objects.filter(portfolio=world["portfolio"], status="complete")
+    assert not ProjectSnapshot.objects.filter(project__portfolio=world["portfolio"]).exists()
     assert sent_mails(world) == []
     time.sleep(6)  # past the visibility timeout: the unacknowledged task is redelivered
     with celery_worker_process(queue, extra_env=mail_env(world)):

@@ -8,6 +8,7 @@ import pytest
 
 from core.months import add_months, months_between
 from resources import capacity, selectors
+from resources.models import Calendar
 from tests.factories import AllocationFactory, ResourceFactory, RoleFactory
 
 FEB = date(2027, 2, 1)
@@ -116,3 +117,39 @@ def test_role_grid_sums_people_and_allocations_and_flags_conflicts(django_assert
     assert (priya_feb.capacity, priya_feb.confirmed) == (D("160"), D("192.0"))
     assert priya_feb.is_conflict and priya_feb.utilisation == D("120")
     assert [(row.label, month) for row, month, _ in people.conflicts] == [("Priya", FEB)]
+
+
+@pytest.mark.django_db
+def test_role_grid_sums_people_and_allocations_by_calendar_in_the_window():
+    """People without leave are summed in SQL by role, calendar and active dates, demand by
+    role, calendar, unit, status and months inside the window: the same hours as person by
+    person and allocation by allocation."""
+    analyst = RoleFactory(name="Analyst")
+    part_days = Calendar.objects.create(name="Six hours", hours_per_day=D("6"))
+    part_days.holidays.create(date=HOLIDAY, name="Holiday")
+    ana = ResourceFactory(name="Ana", role=analyst, calendar=part_days)  # 6 h × 19 days in Feb
+    ResourceFactory(name="Bo", role=analyst, calendar=part_days, fte=D("0.5"))
+    # Cy (8 h) joins on 8 February (15 working days left) and is away 22–23 February.
+    cy = ResourceFactory(name="Cy", role=analyst, start_date=date(2027, 2, 8))
+    cy.capacity_adjustments.create(start_date=date(2027, 2, 22), end_date=date(2027, 2, 23))
+    # Leo left before the window: FTE asked of him converts with the default calendar.
+    leo = ResourceFactory(name="Leo", role=analyst, end_date=date(2026, 12, 31))
+    confirmed = {"role": analyst, "unit": "fte", "status": "confirmed"}
+    AllocationFactory(resource=ana, amount=D("0.5"), start_month=date(2026, 12, 1),
+                      end_month=FEB, **confirmed)  # fmt: skip
+    AllocationFactory(resource=ana, amount=D("0.5"), start_month=FEB,
+                      end_month=date(2027, 6, 1), **confirmed)  # fmt: skip
+    AllocationFactory(resource=leo, amount=D("0.25"), start_month=date(2027, 1, 1),
+                      end_month=date(2027, 3, 1), **confirmed)  # fmt: skip
+    AllocationFactory(role=analyst, unit="hours", amount=D("10"), start_month=date(2027, 3, 1),
+                      end_month=date(2027, 3, 1), status="requested")  # fmt: skip
+    AllocationFactory(resource=ana, amount=D("1"), start_month=FEB, end_month=FEB,
+                      role=analyst, status="rejected")  # fmt: skip
+
+    feb, mar = selectors.role_capacity_grid(first_month=FEB, month_count=2).rows[0].cells
+
+    # Ana and Bo 1.5 × 6 × 19, Cy 8 × (15 − 2) · 1.5 × 6 × 23, Cy 8 × 23
+    assert (feb.capacity, mar.capacity) == (D("275"), D("391"))
+    # Ana 0.5 × 114 twice, Leo 0.25 × 8 × 20 · Ana 0.5 × 138, Leo 0.25 × 8 × 23
+    assert (feb.confirmed, feb.requested) == (D("154"), D("0"))
+    assert (mar.confirmed, mar.requested) == (D("115"), D("10"))
