@@ -461,7 +461,7 @@ class Dashboard:
     program_groups: list[Group] = field(default_factory=list)
     objectives: list[StrategicObjective] = field(default_factory=list)
     top_risks: list[Risk] = field(default_factory=list)
-    managers: list[tuple[int, str]] = field(default_factory=list)
+    managers: list[tuple[str, str]] = field(default_factory=list)  # (id as text, name)
     alignment: dict[int, Decimal | None] = field(default_factory=dict)
     roadmap_note: str = ROADMAP_NOTE
     dependency_chart_limit: int = DEPENDENCY_CHART_LIMIT
@@ -635,9 +635,11 @@ def _groups(rows: list[ProjectKpis], programs: list[Program]) -> list[Group]:
     return groups
 
 
-def _managers(rows: list[ProjectKpis]) -> list[tuple[int, str]]:
+def _managers(rows: list[ProjectKpis]) -> list[tuple[str, str]]:
+    """The filter's managers: id as the text the form sends back (the template compares it
+    with `filters.manager`, no filter per option), name; by name."""
     names = {r.project.manager_id: r.project.manager_name for r in rows if r.project.manager_id}
-    return sorted(names.items(), key=lambda item: item[1].lower())
+    return [(str(pk), name) for pk, name in sorted(names.items(), key=lambda i: i[1].lower())]
 
 
 def _charts(
@@ -799,7 +801,7 @@ def _dashboard(
     scope_ids = {r.project.pk for r in rows}
 
     objectives = portfolio_objectives(portfolio=portfolio, user=user, as_of=as_of)
-    alignment = strategic_alignment(project_ids=scope_ids, as_of=as_of)
+    alignment = strategic_alignment(project_ids=scope.projects.order_by().values("pk"), as_of=as_of)
     objective_ids = (
         _objective_project_ids(objective_id=query.objective, portfolio_id=portfolio.pk)
         if query.objective
