@@ -36,7 +36,7 @@ from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
-from reporting import kpis
+from reporting import kpi_sql, kpis
 from reporting.kpis import KpiRollup, KpiScope, MilestoneDates, PortfolioKpis, ProjectKpis
 from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
@@ -928,8 +928,14 @@ def portfolio_overview(*, user, as_of: date) -> Overview:
     """One row per portfolio the user sees, from one `portfolios_kpis` call (one
     `project_kpis` over every visible project, grouped by portfolio, and one grouped query
     for portfolio-risk exposure)."""
-    portfolios = list(Portfolio.objects.visible_to(user).order_by("name", "pk"))
-    by_portfolio = kpis.portfolios_kpis(portfolios=portfolios, user=user, as_of=as_of)
+    visible = Portfolio.objects.visible_to(user)
+    portfolios = list(visible.order_by("name", "pk"))
+    by_portfolio = kpis.portfolios_kpis(
+        portfolios=portfolios,
+        user=user,
+        as_of=as_of,
+        every_portfolio=kpi_sql.is_whole_table(visible),
+    )
     rows = [OverviewRow(portfolio, by_portfolio[portfolio.pk]) for portfolio in portfolios]
     currencies = {p.currency for p in portfolios}
     return Overview(
