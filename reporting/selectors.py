@@ -332,13 +332,18 @@ class ProjectDetail:
 def _project_risks(*, project: Project, user) -> tuple[list[Risk], list[Risk]]:
     """The project's own risks and the risks that threaten it (portfolio risks), each by
     score, from one query."""
-    threatening = Risk.threatened_projects.through.objects.filter(
-        risk_id=OuterRef("pk"), project=project
+    threats = Risk.threatened_projects.through.objects.filter(project=project)
+    # ids of both kinds as a union: an OR of the two conditions scanned every risk
+    ids = (
+        Risk.objects.filter(project=project)
+        .order_by()
+        .values("pk")
+        .union(threats.order_by().values("risk_id"))
     )
     risks = list(
         Risk.objects.visible_to(user)
-        .filter(Q(project=project) | Q(pk__in=threatening.values("risk_id")))
-        .annotate(threatens_project=Exists(threatening))
+        .filter(pk__in=ids)
+        .annotate(threatens_project=Exists(threats.filter(risk_id=OuterRef("pk"))))
         .select_related("owner", "escalated_to")
         .by_score()
     )
