@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.urls import reverse
 
 import charts
 from core import access
+from core.links import url_for_id
 from portfolio.models import (
     EacBasis,
     ObjectiveContribution,
@@ -572,9 +574,7 @@ def _roadmap_milestones(project_ids: list[int], as_of: date) -> list[tuple[int, 
 
 def _project_url() -> Callable[[int], str]:
     """reverse() once, not once per project (a thousand bubbles)."""
-    marker = 987654321
-    template = reverse("projects:detail", args=[marker])
-    return lambda pk: template.replace(str(marker), str(pk))
+    return partial(url_for_id, "projects:detail")
 
 
 def _risk_register_url(portfolio: Portfolio, program: Program | None) -> str:

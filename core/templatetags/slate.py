@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core import access
+from core.links import url_for_id
 from core.months import month_count
 from core.people import person_name
 
@@ -32,6 +33,13 @@ def _grouped(whole: int) -> str:
     """1234567 → "1,234,567": humanize's `intcomma` in Slate's one locale (en-us), without
     its per-call locale lookups (a dashboard formats a few hundred amounts)."""
     return f"{whole:,}"
+
+
+@register.filter(name="url_for_id")
+def url_for_id_filter(pk, viewname):
+    """`{{ project.pk|url_for_id:"projects:detail" }}`: `{% url "projects:detail" project.pk %}`
+    without reversing each link anew (core.links)."""
+    return url_for_id(viewname, pk)
 
 
 @register.filter
