@@ -12,9 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-import plotly.graph_objects as go
-
-from charts.base import plot_title, render
+from charts.base import plot_title, render, trace
 
 # Utilisation at or above this many percent gets the darkest red; the colour bar ends here.
 CEILING = 150
@@ -148,49 +146,46 @@ def capacity_heat_map(
         )
     x = [f"{month:%b %Y}" for month in months]
     y = _unique_labels(rows)
-    figure = go.Figure(
-        _validate=False,
-        data=go.Heatmap(
-            _validate=False,
-            x=x,
-            y=y,
-            z=[[_z(cell) for cell in row.cells] for row in rows],
-            text=[[cell.percent_label for cell in row.cells] for row in rows],
-            customdata=[[_cell_data(cell) for cell in row.cells] for row in rows],
-            texttemplate="%{text}",
-            textfont={"size": 11},
-            hovertemplate=(
-                "<b>%{y}</b> · %{x}<br>Capacity: %{customdata[1]} h"
-                "<br>Confirmed: %{customdata[2]} h (%{text})"
-                "<br>Requested: %{customdata[3]} h%{customdata[4]}<extra></extra>"
-            ),
-            colorscale=COLOURS,
-            zmin=0,
-            zmax=CEILING,
-            xgap=2,
-            ygap=2,
-            hoverongaps=False,
-            colorbar={
-                "tickvals": [0, 50, COOL_UNTIL, FULL_AT, CEILING],
-                "ticktext": ["0%", "50%", "80%", "100%", f"≥{CEILING}%"],
-                "thickness": 12,
-                "outlinewidth": 0,
-            },
+    heat_map = trace(
+        "heatmap",
+        x=x,
+        y=y,
+        z=[[_z(cell) for cell in row.cells] for row in rows],
+        text=[[cell.percent_label for cell in row.cells] for row in rows],
+        customdata=[[_cell_data(cell) for cell in row.cells] for row in rows],
+        texttemplate="%{text}",
+        textfont={"size": 11},
+        hovertemplate=(
+            "<b>%{y}</b> · %{x}<br>Capacity: %{customdata[1]} h"
+            "<br>Confirmed: %{customdata[2]} h (%{text})"
+            "<br>Requested: %{customdata[3]} h%{customdata[4]}<extra></extra>"
         ),
+        colorscale=COLOURS,
+        zmin=0,
+        zmax=CEILING,
+        xgap=2,
+        ygap=2,
+        hoverongaps=False,
+        colorbar={
+            "tickvals": [0, 50, COOL_UNTIL, FULL_AT, CEILING],
+            "ticktext": ["0%", "50%", "80%", "100%", f"≥{CEILING}%"],
+            "thickness": 12,
+            "outlinewidth": 0,
+        },
     )
-    figure.update_layout(
-        title=plot_title(html.escape(title)),
-        height=max(260, 110 + ROW_PX * len(rows)),
-        margin={"l": 10, "r": 10, "t": 80, "b": 20},
-        plot_bgcolor=EMPTY_CELL,
-        xaxis={
+    layout = {
+        "title": plot_title(html.escape(title)),
+        "height": max(260, 110 + ROW_PX * len(rows)),
+        "margin": {"l": 10, "r": 10, "t": 80, "b": 20},
+        "plot_bgcolor": EMPTY_CELL,
+        "xaxis": {
             "type": "category",
             "side": "top",
             "showgrid": False,
             "ticks": "",
             "fixedrange": True,
         },
-        yaxis={
+        "yaxis": {
             "type": "category",
             "tickvals": y,
             "ticktext": [_row_label(row) for row in rows],
@@ -201,7 +196,8 @@ def capacity_heat_map(
             "fixedrange": True,
             "automargin": True,
         },
-    )
+    }
+    figure = {"data": [heat_map], "layout": layout}
     return render(figure, element_id=element_id, navigate=True)
 
 

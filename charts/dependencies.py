@@ -8,8 +8,6 @@ import html
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-import plotly.graph_objects as go
-
 from charts.base import (
     LATE,
     ON_TIME,
@@ -19,6 +17,7 @@ from charts.base import (
     plot_title,
     render,
     top_legend,
+    trace,
 )
 
 
@@ -83,7 +82,7 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
         for index, node in enumerate(nodes):
             position[node] = (column, (len(nodes) - 1) / 2 - index)
 
-    figure = go.Figure(_validate=False)
+    data = []
     pair_count: dict[tuple[int, int], int] = defaultdict(int)
     midpoints: dict[bool, list] = {False: [], True: []}
     annotations = []
@@ -132,18 +131,22 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
         (False, "On-time dependency", ON_TIME),
         (True, "Late dependency", LATE),
     ):
-        figure.add_scatter(
-            name=name,
-            x=[None],
-            y=[None],
-            mode="lines",
-            line={"color": colour, "width": 3 if late else 1.4},
-            hoverinfo="skip",
+        data.append(
+            trace(
+                "scatter",
+                name=name,
+                x=[None],
+                y=[None],
+                mode="lines",
+                line={"color": colour, "width": 3 if late else 1.4},
+                hoverinfo="skip",
+            )
         )
         if not midpoints[late]:
             continue
         x, y, customdata = zip(*midpoints[late], strict=True)
-        figure.add_scatter(
+        dots = trace(
+            "scatter",
             name=name,
             showlegend=False,
             mode="markers",
@@ -162,6 +165,7 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
                 "<br>%{customdata[6]}<extra></extra>"
             ),
         )
+        data.append(dots)
     for late, name, colour in (
         (False, "Project", TODAY),
         (True, "Project delivering late", LATE),
@@ -171,7 +175,8 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
         )
         if not nodes:
             continue
-        figure.add_scatter(
+        projects = trace(
+            "scatter",
             name=name,
             mode="markers+text",
             cliponaxis=False,
@@ -199,18 +204,20 @@ def dependency_chart(edges: Sequence, *, layers: Mapping[int, int]) -> str:
                 "<br>Feeds: %{customdata[3]}<extra></extra>"
             ),
         )
+        data.append(projects)
     tallest = max(len(nodes) for nodes in columns.values())
     last_column = max(columns)
     hidden = {"visible": False, "fixedrange": False}
     height = chart_height(tallest, 80, chrome=120)
-    figure.update_layout(
-        title=plot_title("Cross-project dependencies"),
-        height=height,
-        margin={"l": 20, "r": 20, "t": 64, "b": 20},
-        legend=top_legend(height),
-        hovermode="closest",
-        annotations=annotations,
-        xaxis={**hidden, "range": [-0.4, last_column + 0.4]},
-        yaxis={**hidden, "range": [-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.7]},
-    )
+    layout = {
+        "title": plot_title("Cross-project dependencies"),
+        "height": height,
+        "margin": {"l": 20, "r": 20, "t": 64, "b": 20},
+        "legend": top_legend(height),
+        "hovermode": "closest",
+        "annotations": annotations,
+        "xaxis": {**hidden, "range": [-0.4, last_column + 0.4]},
+        "yaxis": {**hidden, "range": [-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.7]},
+    }
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-dependencies", navigate=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-
-import plotly.graph_objects as go
 
 from charts.base import (
     HEALTH_LABELS,
@@ -28,6 +27,7 @@ from charts.base import (
     render,
     short_label,
     top_legend,
+    trace,
 )
 
 HEALTH_ORDER = ("green", "amber", "red", "")
@@ -79,7 +79,7 @@ class ProgramHealth:
 def health_by_program_chart(programs: list[ProgramHealth], *, link_template: str) -> str:
     """Stacked horizontal bars, one per program, one segment per health. A segment opens
     `link_template.format(program=<id or "">, health=<"green"|"amber"|"red"|"none">)`."""
-    figure = go.Figure(_validate=False)
+    data = []
     rows = list(range(len(programs)))
     totals = [sum(program.computed.values()) for program in programs]
     for health in HEALTH_ORDER:
@@ -87,7 +87,8 @@ def health_by_program_chart(programs: list[ProgramHealth], *, link_template: str
         if not any(counts):
             continue
         label = HEALTH_LABELS[health]
-        figure.add_bar(
+        bar = trace(
+            "bar",
             name=label,
             orientation="h",
             y=rows,
@@ -112,26 +113,28 @@ def health_by_program_chart(programs: list[ProgramHealth], *, link_template: str
                 f"<b>%{{customdata[1]}}</b><br>{label}: %{{x}} of %{{customdata[2]}}<extra></extra>"
             ),
         )
-    if not programs:
-        annotate_no_data(figure, "No projects to show")
+        data.append(bar)
     height = chart_height(len(programs), 34)
-    figure.update_layout(
-        title=plot_title("Computed health by program"),
-        barmode="stack",
-        bargap=0.35,
-        height=height,
-        margin={"l": 10, "r": 20, "t": 64, "b": 40},
-        legend={**top_legend(height), "traceorder": "normal"},
-        uniformtext={"minsize": 9, "mode": "hide"},
-        xaxis={
+    layout = {
+        "title": plot_title("Computed health by program"),
+        "barmode": "stack",
+        "bargap": 0.35,
+        "height": height,
+        "margin": {"l": 10, "r": 20, "t": 64, "b": 40},
+        "legend": {**top_legend(height), "traceorder": "normal"},
+        "uniformtext": {"minsize": 9, "mode": "hide"},
+        "xaxis": {
             "title": plot_title("Projects"),
             "rangemode": "tozero",
             "tick0": 0,
             "dtick": _count_step(max(totals, default=0)),
             "tickformat": ",d",
         },
-        yaxis=_program_axis([program.label for program in programs]),
-    )
+        "yaxis": _program_axis([program.label for program in programs]),
+    }
+    if not programs:
+        annotate_no_data(layout, "No projects to show")
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-health-by-program", navigate=True)
 
 
@@ -159,7 +162,7 @@ def _against_budget(value: Decimal, budget: Decimal, *, spent: bool) -> str:
 def budget_by_program_chart(programs: list[ProgramBudget], *, link_template: str) -> str:
     """Budget (BAC), actual cost (AC) and forecast (EAC) side by side for each program; a
     bar opens `link_template.format(program=<id or "">)`."""
-    figure = go.Figure(_validate=False)
+    data = []
     series = (
         ("Budget (BAC)", "budget", "budget"),
         ("Actual cost (AC)", "actual_cost", "actual"),
@@ -174,7 +177,8 @@ def budget_by_program_chart(programs: list[ProgramBudget], *, link_template: str
             else "<br>" + _against_budget(value, program.budget, spent=field == "actual_cost")
             for program, value in zip(programs, values, strict=True)
         ]
-        figure.add_bar(
+        bar = trace(
+            "bar",
             name=name,
             orientation="h",
             y=list(range(len(programs))),
@@ -188,20 +192,22 @@ def budget_by_program_chart(programs: list[ProgramBudget], *, link_template: str
                 f"<b>%{{customdata[1]}}</b><br>{name}: %{{x:,.0f}}%{{customdata[2]}}<extra></extra>"
             ),
         )
-    if not programs:
-        annotate_no_data(figure, "No projects to show")
+        data.append(bar)
     height = chart_height(len(programs), 54)
-    figure.update_layout(
-        title=plot_title("Budget, actual cost and forecast by program"),
-        barmode="group",
-        bargap=0.3,
-        bargroupgap=0.08,
-        height=height,
-        margin={"l": 10, "r": 20, "t": 64, "b": 40},
-        legend={**top_legend(height), "traceorder": "normal"},
-        xaxis={"title": plot_title("Amount"), "tickformat": "~s", "rangemode": "tozero"},
-        yaxis=_program_axis([program.label for program in programs]),
-    )
+    layout = {
+        "title": plot_title("Budget, actual cost and forecast by program"),
+        "barmode": "group",
+        "bargap": 0.3,
+        "bargroupgap": 0.08,
+        "height": height,
+        "margin": {"l": 10, "r": 20, "t": 64, "b": 40},
+        "legend": {**top_legend(height), "traceorder": "normal"},
+        "xaxis": {"title": plot_title("Amount"), "tickformat": "~s", "rangemode": "tozero"},
+        "yaxis": _program_axis([program.label for program in programs]),
+    }
+    if not programs:
+        annotate_no_data(layout, "No projects to show")
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-budget-by-program", navigate=True)
 
 
@@ -226,92 +232,105 @@ def value_risk_bubble_chart(points: list[BubblePoint]) -> str:
 
     Kept compact for 1,000 projects: numbers rounded, one trace per health, and per point
     only the URL, code, name and budget in customdata."""
-    figure = go.Figure(_validate=False)
     # Bubble area follows the budget (in thousands), so the diameter grows as its square
     # root; the largest budget gets BUBBLE_MAX_DIAMETER (Plotly's sizeref formula).
     largest = max((_thousands(point.budget) for point in points), default=0)
     sizeref = 2.0 * max(largest, 1) / BUBBLE_MAX_DIAMETER**2
-    by_budget = sorted(points, key=lambda point: point.budget, reverse=True)  # small on top
+    groups: dict[tuple[str, bool], list[BubblePoint]] = defaultdict(list)
+    for point in sorted(points, key=lambda point: point.budget, reverse=True):  # small on top
+        groups[_health(point.health), point.alignment is not None].append(point)
+    data = []
     for health in HEALTH_ORDER:
         label = HEALTH_LABELS[health]
         in_legend = True
         for scored in (True, False):
-            group = [
-                point
-                for point in by_budget
-                if _health(point.health) == health and (point.alignment is not None) == scored
-            ]
+            group = groups.get((health, scored))
             if not group:
                 continue
             alignment = "%{x:.0f} / 100" if scored else "not scored"
-            figure.add_scatter(
-                name=label,
-                legendgroup=health or "none",
-                showlegend=in_legend,
-                mode="markers",
-                cliponaxis=False,
-                x=[round(float(point.alignment), 1) if scored else 0 for point in group],
-                y=[_money(point.risk_exposure) for point in group],
-                marker={
-                    "size": [_thousands(point.budget) for point in group],
-                    "sizemode": "area",
-                    "sizeref": sizeref,
-                    "sizemin": 4,
-                    "color": RAG_COLOURS[health],
-                    "opacity": 0.78 if scored else 0.9,
-                    "symbol": "circle" if scored else "circle-open",
-                    "line": {"color": "white" if scored else RAG_COLOURS[health], "width": 1.5},
-                },
-                customdata=[
-                    [
-                        point.url,
-                        html.escape(point.code),
-                        html.escape(point.name),
-                        _money(point.budget),
-                    ]
-                    for point in group
-                ],
-                hovertemplate=(
-                    "<b>%{customdata[1]}</b> %{customdata[2]}"
-                    f"<br>Strategic alignment: {alignment}"
-                    "<br>Open risk exposure: %{y:,.0f}"
-                    "<br>Budget: %{customdata[3]:,.0f}"
-                    f"<br>Health: {label}<extra></extra>"
-                ),
+            data.append(
+                trace(
+                    "scatter",
+                    name=label,
+                    legendgroup=health or "none",
+                    showlegend=in_legend,
+                    mode="markers",
+                    cliponaxis=False,
+                    x=[round(float(point.alignment), 1) if scored else 0 for point in group],
+                    y=[_money(point.risk_exposure) for point in group],
+                    marker={
+                        "size": [_thousands(point.budget) for point in group],
+                        "sizemode": "area",
+                        "sizeref": sizeref,
+                        "sizemin": 4,
+                        "color": RAG_COLOURS[health],
+                        "opacity": 0.78 if scored else 0.9,
+                        "symbol": "circle" if scored else "circle-open",
+                        "line": {
+                            "color": "white" if scored else RAG_COLOURS[health],
+                            "width": 1.5,
+                        },
+                    },
+                    customdata=[
+                        [
+                            point.url,
+                            html.escape(point.code),
+                            html.escape(point.name),
+                            _money(point.budget),
+                        ]
+                        for point in group
+                    ],
+                    hovertemplate=(
+                        "<b>%{customdata[1]}</b> %{customdata[2]}"
+                        f"<br>Strategic alignment: {alignment}"
+                        "<br>Open risk exposure: %{y:,.0f}"
+                        "<br>Budget: %{customdata[3]:,.0f}"
+                        f"<br>Health: {label}<extra></extra>"
+                    ),
+                )
             )
             in_legend = False
     if any(point.alignment is None for point in points):
-        figure.add_scatter(
-            name="Alignment not scored (at 0)",
-            x=[None],
-            y=[None],
-            mode="markers",
-            marker={"symbol": "circle-open", "size": 10, "color": INK, "line": {"width": 1.5}},
-            hoverinfo="skip",
+        data.append(
+            trace(
+                "scatter",
+                name="Alignment not scored (at 0)",
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={
+                    "symbol": "circle-open",
+                    "size": 10,
+                    "color": INK,
+                    "line": {"width": 1.5},
+                },
+                hoverinfo="skip",
+            )
         )
     highest = max((_money(point.risk_exposure) for point in points), default=0) or 1
-    if not points:
-        annotate_no_data(figure, "No projects to show")
-    figure.update_layout(
-        title=plot_title("Value and risk: strategic alignment against open risk exposure"),
-        height=440,
-        margin={"l": 60, "r": 30, "t": 64, "b": 50},
-        legend=top_legend(440),
-        hovermode="closest",
-        xaxis={
+    layout = {
+        "title": plot_title("Value and risk: strategic alignment against open risk exposure"),
+        "height": 440,
+        "margin": {"l": 60, "r": 30, "t": 64, "b": 50},
+        "legend": top_legend(440),
+        "hovermode": "closest",
+        "xaxis": {
             "title": plot_title("Strategic alignment (0–100)"),
             "range": [-6, 106],
             "dtick": 20,
             "zeroline": False,
         },
-        yaxis={
+        "yaxis": {
             "title": plot_title("Open risk exposure"),
             "tickformat": "~s",
             "range": [-0.06 * highest, 1.1 * highest],
             "zeroline": True,
             "zerolinecolor": "#cfd8dc",
         },
-    )
+    }
+    if not points:
+        annotate_no_data(layout, "No projects to show")
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-value-risk", navigate=True)
 
 
@@ -351,7 +370,7 @@ def roadmap_chart(
     """A timeline: projects grouped under their program (a bold heading row per program),
     each a bar from start to end coloured by health; milestones as diamonds (late ones
     red) and a dotted line at `today`. A bar or a milestone opens its project."""
-    figure = go.Figure(_validate=False)
+    data = []
     ordered = sorted(
         bars, key=lambda bar: (not bar.program, bar.program, bar.start, bar.code, bar.project_id)
     )
@@ -376,7 +395,8 @@ def roadmap_chart(
         if not group:
             continue
         label = HEALTH_LABELS[health]
-        figure.add_bar(
+        roadmap_bars = trace(
+            "bar",
             name=label,
             orientation="h",
             y=[row_of[bar.project_id] for bar in group],
@@ -400,11 +420,13 @@ def roadmap_chart(
                 f"<br>%{{customdata[4]}}<br>Health: {label}<extra></extra>"
             ),
         )
+        data.append(roadmap_bars)
     for late, name, colour in ((False, "Milestone", INK), (True, "Late milestone", LATE)):
         group = [m for m in milestones if m.is_late == late and m.project_id in row_of]
         if not group:
             continue
-        figure.add_scatter(
+        diamonds = trace(
+            "scatter",
             name=name,
             mode="markers",
             cliponaxis=False,
@@ -429,14 +451,18 @@ def roadmap_chart(
                 "<b>%{customdata[1]}</b> %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
             ),
         )
+        data.append(diamonds)
     # Today: a dotted line across the rows, named in the legend and at the top of the line.
-    figure.add_scatter(
-        name=f"Today ({day_label(today)})",
-        x=[None],
-        y=[None],
-        mode="lines",
-        line={"color": TODAY, "dash": "dot", "width": 2},
-        hoverinfo="skip",
+    data.append(
+        trace(
+            "scatter",
+            name=f"Today ({day_label(today)})",
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": TODAY, "dash": "dot", "width": 2},
+            hoverinfo="skip",
+        )
     )
     shapes = [
         {
@@ -466,18 +492,16 @@ def roadmap_chart(
             "line": {"color": TODAY, "dash": "dot", "width": 2},
         }
     )
-    if not bars:
-        annotate_no_data(figure, "No projects to show")
     height = chart_height(len(ticks), ROADMAP_ROW_PX, chrome=100)
-    figure.update_layout(
-        title=plot_title("Roadmap by program"),
-        barmode="overlay",
-        height=height,
-        margin={"l": 10, "r": 20, "t": 84, "b": 20},
-        legend=top_legend(height),
-        hovermode="closest",
-        shapes=shapes,
-        xaxis={
+    layout = {
+        "title": plot_title("Roadmap by program"),
+        "barmode": "overlay",
+        "height": height,
+        "margin": {"l": 10, "r": 20, "t": 84, "b": 20},
+        "legend": top_legend(height),
+        "hovermode": "closest",
+        "shapes": shapes,
+        "xaxis": {
             "type": "date",
             "side": "top",
             "tickformat": "%b %Y",
@@ -485,7 +509,7 @@ def roadmap_chart(
             "linecolor": "#cfd8dc",
             "range": _date_range(ordered, today),
         },
-        yaxis={
+        "yaxis": {
             "tickvals": list(range(len(ticks))),
             "ticktext": ticks,
             "range": [len(ticks) - 0.5, -0.5],
@@ -494,7 +518,10 @@ def roadmap_chart(
             "ticklabelstandoff": 6,
             "fixedrange": True,
         },
-    )
+    }
+    if not bars:
+        annotate_no_data(layout, "No projects to show")
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-roadmap", navigate=True)
 
 
@@ -522,12 +549,12 @@ def kpi_trend_chart(
     """Lines of stored review KPIs over review periods (one line per series), each review on
     its period's month. `periods` are dates inside each review's period, oldest first;
     `links`, one per period, are what a click on that period's point opens (its review)."""
-    figure = go.Figure(_validate=False)
     months = on_month(periods)
     hover = f"%{{y:{y_format}}}" if y_format else "%{y}"
     opens = "<br><i>Click to open this review</i>" if links else ""
-    for name, values in series.items():
-        figure.add_scatter(
+    data = [
+        trace(
+            "scatter",
             x=months,
             y=[None if v is None else float(v) for v in values],
             name=name,
@@ -535,16 +562,19 @@ def kpi_trend_chart(
             customdata=list(links) or None,
             hovertemplate=f"<b>{html.escape(name)}</b> · %{{x}}<br>{hover}{opens}<extra></extra>",
         )
-    figure.update_layout(
-        title=plot_title(title),
-        height=TREND_HEIGHT,
-        margin={"l": 60, "r": 20, "t": 64, "b": 50},
-        legend=top_legend(TREND_HEIGHT),
-        xaxis=month_axis("Review month", first=min(periods), last=max(periods))
+        for name, values in series.items()
+    ]
+    layout = {
+        "title": plot_title(title),
+        "height": TREND_HEIGHT,
+        "margin": {"l": 60, "r": 20, "t": 64, "b": 50},
+        "legend": top_legend(TREND_HEIGHT),
+        "xaxis": month_axis("Review month", first=min(periods), last=max(periods))
         if periods
         else {"title": plot_title("Review month")},
-        yaxis={"title": plot_title(y_title), "rangemode": "tozero", "tickformat": y_format},
-    )
+        "yaxis": {"title": plot_title(y_title), "rangemode": "tozero", "tickformat": y_format},
+    }
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id=element_id, navigate=bool(links))
 
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import plotly.graph_objects as go
-
 from charts.base import (
     RAG_COLOURS,
     day_label,
@@ -18,6 +16,7 @@ from charts.base import (
     plot_title,
     render,
     top_legend,
+    trace,
 )
 
 PROJECT_CHART_HEIGHT = 320
@@ -32,36 +31,40 @@ def percent_complete_chart(
     """Planned against reported % complete at each submitted report, drawn at the start of
     the report's period: a monthly report on its month's tick. `links`, one per report, are
     what a click on its reported point opens (the project as of that report's status date)."""
-    figure = go.Figure(_validate=False)
     x = [day.isoformat() for day in period_starts]
-    figure.add_scatter(
-        x=x,
-        y=[float(v) for v in planned],
-        name="Planned %",
-        mode="lines",
-        line={"dash": "dash", "color": "#546e7a"},
-    )
-    figure.add_scatter(
-        x=x,
-        y=[None if v is None else float(v) for v in reported],
-        name="Reported %",
-        mode="lines+markers",
-        line={"color": "#1565c0"},
-        customdata=list(links) or None,
-        hovertemplate="Reported %{y:.0f}% · %{x|%-d %b %Y}"
-        "<br><i>Click: the project as of this report</i><extra></extra>"
-        if links
-        else None,
-    )
-    figure.update_layout(
-        title=plot_title("Planned vs reported % complete"),
-        height=PROJECT_CHART_HEIGHT,
-        margin={"t": 64},
-        legend=top_legend(PROJECT_CHART_HEIGHT),
+    data = [
+        trace(
+            "scatter",
+            x=x,
+            y=[float(v) for v in planned],
+            name="Planned %",
+            mode="lines",
+            line={"dash": "dash", "color": "#546e7a"},
+        ),
+        trace(
+            "scatter",
+            x=x,
+            y=[None if v is None else float(v) for v in reported],
+            name="Reported %",
+            mode="lines+markers",
+            line={"color": "#1565c0"},
+            customdata=list(links) or None,
+            hovertemplate="Reported %{y:.0f}% · %{x|%-d %b %Y}"
+            "<br><i>Click: the project as of this report</i><extra></extra>"
+            if links
+            else None,
+        ),
+    ]
+    layout = {
+        "title": plot_title("Planned vs reported % complete"),
+        "height": PROJECT_CHART_HEIGHT,
+        "margin": {"t": 64},
+        "legend": top_legend(PROJECT_CHART_HEIGHT),
         # Reports may be weekly: hover names the period's first day, not only its month.
-        xaxis={**_period_axis("Report period", period_starts), "hoverformat": "%-d %b %Y"},
-        yaxis={"title": plot_title("% complete"), "range": [0, 105], "ticksuffix": "%"},
-    )
+        "xaxis": {**_period_axis("Report period", period_starts), "hoverformat": "%-d %b %Y"},
+        "yaxis": {"title": plot_title("% complete"), "range": [0, 105], "ticksuffix": "%"},
+    }
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-percent-complete", navigate=bool(links))
 
 
@@ -73,38 +76,45 @@ def cost_chart(
 ) -> str:
     """Cumulative actual cost and planned value at the end of each month, each drawn on its
     month, against the budget."""
-    figure = go.Figure(_validate=False)
     x = on_month(months)
-    figure.add_scatter(
-        x=x,
-        y=[float(v) for v in cumulative_planned],
-        name="Planned value",
-        mode="lines",
-        line={"dash": "dash", "color": "#546e7a"},
-    )
-    figure.add_scatter(
-        x=x,
-        y=[None if v is None else float(v) for v in cumulative_actual],
-        name="Actual cost",
-        mode="lines+markers",
-        line={"color": "#c62828"},
-    )
-    if months:
-        figure.add_scatter(
-            x=[x[0], x[-1]],
-            y=[float(budget)] * 2,
-            name="Budget (BAC)",
+    data = [
+        trace(
+            "scatter",
+            x=x,
+            y=[float(v) for v in cumulative_planned],
+            name="Planned value",
             mode="lines",
-            line={"color": "#2e7d32"},
+            line={"dash": "dash", "color": "#546e7a"},
+        ),
+        trace(
+            "scatter",
+            x=x,
+            y=[None if v is None else float(v) for v in cumulative_actual],
+            name="Actual cost",
+            mode="lines+markers",
+            line={"color": "#c62828"},
+        ),
+    ]
+    if months:
+        data.append(
+            trace(
+                "scatter",
+                x=[x[0], x[-1]],
+                y=[float(budget)] * 2,
+                name="Budget (BAC)",
+                mode="lines",
+                line={"color": "#2e7d32"},
+            )
         )
-    figure.update_layout(
-        title=plot_title("Cumulative cost against budget"),
-        height=PROJECT_CHART_HEIGHT,
-        margin={"t": 64},
-        legend=top_legend(PROJECT_CHART_HEIGHT),
-        xaxis=_period_axis("Month", months),
-        yaxis={"title": plot_title("Cumulative amount"), "tickformat": "~s"},
-    )
+    layout = {
+        "title": plot_title("Cumulative cost against budget"),
+        "height": PROJECT_CHART_HEIGHT,
+        "margin": {"t": 64},
+        "legend": top_legend(PROJECT_CHART_HEIGHT),
+        "xaxis": _period_axis("Month", months),
+        "yaxis": {"title": plot_title("Cumulative amount"), "tickformat": "~s"},
+    }
+    figure = {"data": data, "layout": layout}
     return render(figure, element_id="chart-cost")
 
 
@@ -131,35 +141,33 @@ def rag_timeline_chart(reports: Sequence, links: Sequence[str] = ()) -> str:
     periods = [_period_label(report) for report in reports]
     z = [[RAG_VALUE[getattr(r, field)] for r in reports] for field, _ in RAG_DIMENSIONS]
     text = [[getattr(r, field) for r in reports] for field, _ in RAG_DIMENSIONS]
-    figure = go.Figure(
-        _validate=False,
-        data=go.Heatmap(
-            _validate=False,
-            x=periods,
-            y=[label for _, label in RAG_DIMENSIONS],
-            z=z,
-            text=text,
-            customdata=[list(links) for _ in RAG_DIMENSIONS] if links else None,
-            hovertemplate="%{y} %{x}: %{text}"
-            + ("<br><i>Click: the project as of this report</i>" if links else "")
-            + "<extra></extra>",
-            zmin=0,
-            zmax=2,
-            colorscale=[
-                [0, RAG_COLOURS["green"]],
-                [0.5, RAG_COLOURS["amber"]],
-                [1, RAG_COLOURS["red"]],
-            ],
-            showscale=False,
-            xgap=2,
-            ygap=2,
-        ),
+    heat_map = trace(
+        "heatmap",
+        x=periods,
+        y=[label for _, label in RAG_DIMENSIONS],
+        z=z,
+        text=text,
+        customdata=[list(links) for _ in RAG_DIMENSIONS] if links else None,
+        hovertemplate="%{y} %{x}: %{text}"
+        + ("<br><i>Click: the project as of this report</i>" if links else "")
+        + "<extra></extra>",
+        zmin=0,
+        zmax=2,
+        colorscale=[
+            [0, RAG_COLOURS["green"]],
+            [0.5, RAG_COLOURS["amber"]],
+            [1, RAG_COLOURS["red"]],
+        ],
+        showscale=False,
+        xgap=2,
+        ygap=2,
     )
-    figure.update_layout(
-        title=plot_title("RAG timeline"),
-        yaxis={"autorange": "reversed"},
-        xaxis={"type": "category", "title": plot_title("Report period")},
-    )
+    layout = {
+        "title": plot_title("RAG timeline"),
+        "yaxis": {"autorange": "reversed"},
+        "xaxis": {"type": "category", "title": plot_title("Report period")},
+    }
+    figure = {"data": [heat_map], "layout": layout}
     return render(figure, element_id="chart-rag-timeline", navigate=bool(links))
 
 

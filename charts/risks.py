@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import plotly.graph_objects as go
-
-from charts.base import BAND_COLOURS, plot_title, render
+from charts.base import BAND_COLOURS, plot_title, render, trace
 
 LEVELS = (1, 2, 3, 4, 5)
 BAND_INDEX = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -34,36 +32,32 @@ def risk_heat_map(
             "{impact}", str(impact)
         )
 
-    figure = go.Figure(
-        _validate=False,
-        data=go.Heatmap(
-            _validate=False,
-            x=levels,
-            y=levels,
-            z=[[BAND_INDEX[band] for band in row] for row in band_rows],
-            text=[[str(c) if c else "" for c in row] for row in counts],
-            customdata=[[[link(p, i), counts[p - 1][i - 1]] for i in levels] for p in levels],
-            texttemplate="%{text}",
-            hovertemplate=(
-                "Probability %{y}, impact %{x}: %{customdata[1]} risk(s)<extra></extra>"
-            ),
-            colorscale=[
-                [0, BAND_COLOURS["low"]],
-                [0.33, BAND_COLOURS["medium"]],
-                [0.66, BAND_COLOURS["high"]],
-                [1, BAND_COLOURS["critical"]],
-            ],
-            zmin=0,
-            zmax=3,
-            showscale=False,
-            xgap=3,
-            ygap=3,
-        ),
+    heat_map = trace(
+        "heatmap",
+        x=levels,
+        y=levels,
+        z=[[BAND_INDEX[band] for band in row] for row in band_rows],
+        text=[[str(c) if c else "" for c in row] for row in counts],
+        customdata=[[[link(p, i), counts[p - 1][i - 1]] for i in levels] for p in levels],
+        texttemplate="%{text}",
+        hovertemplate=("Probability %{y}, impact %{x}: %{customdata[1]} risk(s)<extra></extra>"),
+        colorscale=[
+            [0, BAND_COLOURS["low"]],
+            [0.33, BAND_COLOURS["medium"]],
+            [0.66, BAND_COLOURS["high"]],
+            [1, BAND_COLOURS["critical"]],
+        ],
+        zmin=0,
+        zmax=3,
+        showscale=False,
+        xgap=3,
+        ygap=3,
     )
-    figure.update_layout(
-        title=plot_title("Risk heat map (open risks)"),
-        xaxis={"title": plot_title("Impact"), "dtick": 1},
-        yaxis={"title": plot_title("Probability"), "dtick": 1},
-        height=320,
-    )
+    layout = {
+        "title": plot_title("Risk heat map (open risks)"),
+        "xaxis": {"title": plot_title("Impact"), "dtick": 1},
+        "yaxis": {"title": plot_title("Probability"), "dtick": 1},
+        "height": 320,
+    }
+    figure = {"data": [heat_map], "layout": layout}
     return render(figure, element_id=element_id, navigate=bool(link_template))

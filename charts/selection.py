@@ -3,17 +3,15 @@ year. `points` are portfolio.selection.frontier.FrontierPoint rows, read by attr
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
-from charts.base import INK, TODAY, plot_title, render
+from charts.base import INK, TODAY, plot_title, render, trace
 
 
 def frontier_chart(points, *, url, currency: str) -> str:
     """Total value against the budget per year, one marker per level; a marker opens the
     selection page at that budget."""
-    figure = go.Figure()
     solved = [p for p in points if p.value is not None]
-    figure.add_scatter(
+    frontier = trace(
+        "scatter",
         x=[p.budget for p in solved],
         y=[p.value for p in solved],
         mode="lines+markers",
@@ -51,27 +49,30 @@ def frontier_chart(points, *, url, currency: str) -> str:
                 "line": {"color": INK, "dash": "dot", "width": 1},
             }
         )
-    if not solved:
-        figure.add_annotation(
-            text="No budget level has a feasible slate",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-        )
-    figure.update_layout(
-        title=plot_title("Total priority-weighted value by budget per year"),
-        height=380,
-        margin={"l": 80, "r": 30, "t": 50, "b": 50},
-        showlegend=False,
-        hovermode="closest",
-        shapes=shapes,
-        xaxis={"title": plot_title(f"Budget per year ({currency})"), "tickformat": "~s"},
-        yaxis={
+    layout = {
+        "title": plot_title("Total priority-weighted value by budget per year"),
+        "height": 380,
+        "margin": {"l": 80, "r": 30, "t": 50, "b": 50},
+        "showlegend": False,
+        "hovermode": "closest",
+        "shapes": shapes,
+        "xaxis": {"title": plot_title(f"Budget per year ({currency})"), "tickformat": "~s"},
+        "yaxis": {
             "title": plot_title(f"Total value ({currency})"),
             "tickformat": "~s",
             "rangemode": "tozero",
         },
-    )
+    }
+    if not solved:
+        layout["annotations"] = [
+            {
+                "text": "No budget level has a feasible slate",
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+            }
+        ]
+    figure = {"data": [frontier], "layout": layout}
     return render(figure, element_id="chart-frontier", navigate=True)

@@ -72,10 +72,14 @@ def ranked_scope(portfolio: Portfolio | int) -> QuerySet[Project]:
 
 def _as_decimal(value) -> Decimal | None:
     # SQLite returns sums of decimals as floats; str() keeps what was stored.
-    return None if value is None else Decimal(str(value))
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
 
 
-def strategic_alignment(*, project_ids: Iterable[int], as_of: date) -> dict[int, Decimal | None]:
+def strategic_alignment(
+    *, project_ids: Iterable[int] | QuerySet, as_of: date
+) -> dict[int, Decimal | None]:
     """Strategic alignment per project (docs/formulas.md, "Strategic alignment"), in % to one
     decimal:
 
@@ -83,7 +87,9 @@ def strategic_alignment(*, project_ids: Iterable[int], as_of: date) -> dict[int,
 
     over the objectives of the project's portfolio active on `as_of`. A project without
     contributions scores 0; every project of a portfolio without active objectives (or whose
-    active weights are all 0) gets None. One query, whatever the number of projects."""
+    active weights are all 0) gets None. One query, whatever the number of projects.
+    `project_ids` may be a `values("pk")` queryset: it is then a subquery, not a thousand
+    parameters to send."""
     active = active_on(as_of)
     achieved = (
         ObjectiveContribution.objects.filter(
@@ -106,7 +112,9 @@ def strategic_alignment(*, project_ids: Iterable[int], as_of: date) -> dict[int,
         .values("total")
     )
     rows = (
-        Project.objects.filter(pk__in=list(project_ids))
+        Project.objects.filter(
+            pk__in=project_ids if isinstance(project_ids, QuerySet) else list(project_ids)
+        )
         .order_by()
         .annotate(
             achieved=Subquery(achieved, output_field=WEIGHT),

@@ -82,14 +82,33 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
     if status_date:
         sums["at_status_date"] = Sum("amount", filter=Q(date__lte=status_date))
     costs = project.cost_entries.filter(date__lte=as_of).aggregate(**sums)
+    return performance_at_status_date(
+        project=project,
+        as_of=as_of,
+        report=report,
+        # by id: milestones on the same date add their weights in the order SQL does
+        plan=project.milestones.order_by("id").values_list("baseline_date", "weight"),
+        actual_cost=costs.get("at_status_date") or Decimal("0"),
+        cost_to_date=costs["to_date"] or Decimal("0"),
+    )
+
+
+def performance_at_status_date(
+    *,
+    project: Project,
+    as_of: date,
+    report: StatusReport | None,
+    plan,
+    actual_cost: Decimal,
+    cost_to_date: Decimal,
+) -> ProjectPerformance:
+    """`project_performance` from what it reads: the status date's `report` (None without
+    one), the `plan` ((baseline date, weight) of each milestone, by id; read only when there
+    is a status date), the costs up to the status date and up to `as_of`. No query of its own
+    but the project's portfolio (loaded with the project on the pages)."""
+    status_date = report.period_end if report else None
     planned = (
-        evm.planned_percent(
-            project.baseline_start,
-            project.baseline_end,
-            # by id: milestones on the same date add their weights in the order SQL does
-            project.milestones.order_by("id").values_list("baseline_date", "weight"),
-            status_date,
-        )
+        evm.planned_percent(project.baseline_start, project.baseline_end, plan, status_date)
         if status_date
         else None
     )
@@ -99,8 +118,8 @@ def project_performance(*, project: Project, as_of: date) -> ProjectPerformance:
         status_date=status_date,
         planned_percent_complete=planned,
         percent_complete=report.percent_complete if report else None,
-        actual_cost=costs.get("at_status_date") or Decimal("0"),
-        cost_to_date=costs["to_date"] or Decimal("0"),
+        actual_cost=actual_cost,
+        cost_to_date=cost_to_date,
         forecast_cost=report.forecast_cost if report else None,
         eac_basis=portfolio.eac_basis,
     )
@@ -154,33 +173,37 @@ def milestone_slip_days(milestone, as_of: date | None = None) -> int | None:
     )
 
 
-def _dependencies(queryset: QuerySet[ProjectDependency], *, other_end: str, user):
-    """Each dependency with the project at `other_end`, `is_late` (the predecessor ends after
-    the successor needs it) and `other_end_visible` (so the page links only what opens)."""
-    return list(
-        queryset.select_related(other_end)
+@dataclass(frozen=True)
+class ProjectDependencies:
+    needs: list[ProjectDependency]  # what the project depends on, with each predecessor
+    feeds: list[ProjectDependency]  # what depends on the project, with each successor
+
+
+def project_dependencies(*, project: Project, user) -> ProjectDependencies:
+    """The project's dependencies both ways, by need date, in one query: each with both
+    projects, `is_late` (the predecessor ends after the successor needs it) and
+    `other_end_visible` (whether the user may open the project at the other end, so the page
+    links only what opens)."""
+    visible = Project.objects.visible_to(user)
+    rows = (
+        ProjectDependency.objects.filter(Q(successor=project) | Q(predecessor=project))
+        .select_related("predecessor", "successor")
         .with_lateness()
         .annotate(
-            other_end_visible=Exists(
-                Project.objects.visible_to(user).filter(pk=OuterRef(f"{other_end}_id"))
-            ),
+            predecessor_visible=Exists(visible.filter(pk=OuterRef("predecessor_id"))),
+            successor_visible=Exists(visible.filter(pk=OuterRef("successor_id"))),
         )
         .order_by("needed_by", "pk")
     )
-
-
-def dependencies_in(*, project: Project, user) -> list[ProjectDependency]:
-    """What the project depends on, with each predecessor."""
-    return _dependencies(
-        ProjectDependency.objects.filter(successor=project), other_end="predecessor", user=user
-    )
-
-
-def dependencies_out(*, project: Project, user) -> list[ProjectDependency]:
-    """What depends on the project, with each successor."""
-    return _dependencies(
-        ProjectDependency.objects.filter(predecessor=project), other_end="successor", user=user
-    )
+    needs, feeds = [], []
+    for dependency in rows:
+        if dependency.successor_id == project.pk:
+            dependency.other_end_visible = dependency.predecessor_visible
+            needs.append(dependency)
+        else:
+            dependency.other_end_visible = dependency.successor_visible
+            feeds.append(dependency)
+    return ProjectDependencies(needs=needs, feeds=feeds)
 
 
 # --- Plan and cost pages -------------------------------------------------------------------

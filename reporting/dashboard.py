@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.urls import reverse
 
 import charts
 from core import access
+from core.links import url_for_id
 from portfolio.models import (
     EacBasis,
     ObjectiveContribution,
@@ -36,7 +38,7 @@ from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
-from reporting import kpis
+from reporting import kpi_sql, kpis
 from reporting.kpis import KpiRollup, KpiScope, MilestoneDates, PortfolioKpis, ProjectKpis
 from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
@@ -461,7 +463,7 @@ class Dashboard:
     program_groups: list[Group] = field(default_factory=list)
     objectives: list[StrategicObjective] = field(default_factory=list)
     top_risks: list[Risk] = field(default_factory=list)
-    managers: list[tuple[int, str]] = field(default_factory=list)
+    managers: list[tuple[str, str]] = field(default_factory=list)  # (id as text, name)
     alignment: dict[int, Decimal | None] = field(default_factory=dict)
     roadmap_note: str = ROADMAP_NOTE
     dependency_chart_limit: int = DEPENDENCY_CHART_LIMIT
@@ -572,9 +574,7 @@ def _roadmap_milestones(project_ids: list[int], as_of: date) -> list[tuple[int, 
 
 def _project_url() -> Callable[[int], str]:
     """reverse() once, not once per project (a thousand bubbles)."""
-    marker = 987654321
-    template = reverse("projects:detail", args=[marker])
-    return lambda pk: template.replace(str(marker), str(pk))
+    return partial(url_for_id, "projects:detail")
 
 
 def _risk_register_url(portfolio: Portfolio, program: Program | None) -> str:
@@ -635,9 +635,11 @@ def _groups(rows: list[ProjectKpis], programs: list[Program]) -> list[Group]:
     return groups
 
 
-def _managers(rows: list[ProjectKpis]) -> list[tuple[int, str]]:
+def _managers(rows: list[ProjectKpis]) -> list[tuple[str, str]]:
+    """The filter's managers: id as the text the form sends back (the template compares it
+    with `filters.manager`, no filter per option), name; by name."""
     names = {r.project.manager_id: r.project.manager_name for r in rows if r.project.manager_id}
-    return sorted(names.items(), key=lambda item: item[1].lower())
+    return [(str(pk), name) for pk, name in sorted(names.items(), key=lambda i: i[1].lower())]
 
 
 def _charts(
@@ -799,7 +801,7 @@ def _dashboard(
     scope_ids = {r.project.pk for r in rows}
 
     objectives = portfolio_objectives(portfolio=portfolio, user=user, as_of=as_of)
-    alignment = strategic_alignment(project_ids=scope_ids, as_of=as_of)
+    alignment = strategic_alignment(project_ids=scope.projects.order_by().values("pk"), as_of=as_of)
     objective_ids = (
         _objective_project_ids(objective_id=query.objective, portfolio_id=portfolio.pk)
         if query.objective
@@ -926,8 +928,14 @@ def portfolio_overview(*, user, as_of: date) -> Overview:
     """One row per portfolio the user sees, from one `portfolios_kpis` call (one
     `project_kpis` over every visible project, grouped by portfolio, and one grouped query
     for portfolio-risk exposure)."""
-    portfolios = list(Portfolio.objects.visible_to(user).order_by("name", "pk"))
-    by_portfolio = kpis.portfolios_kpis(portfolios=portfolios, user=user, as_of=as_of)
+    visible = Portfolio.objects.visible_to(user)
+    portfolios = list(visible.order_by("name", "pk"))
+    by_portfolio = kpis.portfolios_kpis(
+        portfolios=portfolios,
+        user=user,
+        as_of=as_of,
+        every_portfolio=kpi_sql.is_whole_table(visible),
+    )
     rows = [OverviewRow(portfolio, by_portfolio[portfolio.pk]) for portfolio in portfolios]
     currencies = {p.currency for p in portfolios}
     return Overview(

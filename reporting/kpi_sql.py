@@ -30,6 +30,8 @@ from risks.scoring import risk_exposure_expression
 _EXACT = 40  # decimal places kept by each division (numeric's dscale of the dividend)
 
 # Each `{name}` is replaced by an SQL fragment with its own %s parameters (`_compose`).
+# `{in_scope}` completes `<project id> {in_scope}`: `IN (SELECT id FROM scope)`, or
+# `IS NOT NULL` when the scope is every project (`covers_every_project`).
 PROJECT_KPIS = """
 scope (id) AS NOT MATERIALIZED ({scope}),
 scoped AS (
@@ -41,7 +43,7 @@ scoped AS (
                AS status_date_due
     FROM projects_project pr
     JOIN portfolio_portfolio pf ON pf.id = pr.portfolio_id
-    WHERE pr.id IN (SELECT id FROM scope)
+    WHERE pr.id {in_scope}
 ),
 latest_report AS (  -- the status date: the latest submitted report's period end by as-of
     SELECT s.id AS project_id, r.id AS report_id, r.period_start, r.period_end AS status_date,
@@ -62,7 +64,7 @@ actual AS (  -- AC at the status date, and every cost up to as-of
            sum(c.amount) FILTER (WHERE c.date <= {as_of}) AS cost_to_date
     FROM projects_costentry c
     LEFT JOIN latest_report r ON r.project_id = c.project_id
-    WHERE c.project_id IN (SELECT id FROM scope)
+    WHERE c.project_id {in_scope}
     GROUP BY c.project_id
 ),
 slips AS (  -- docs/formulas.md, "Milestone slip": reached ones from their date, open ones
@@ -73,7 +75,7 @@ slips AS (  -- docs/formulas.md, "Milestone slip": reached ones from their date,
                ELSE GREATEST(COALESCE(m.forecast_date, m.baseline_date), {as_of})
            END - m.baseline_date AS slip
     FROM projects_milestone m
-    WHERE m.project_id IN (SELECT id FROM scope) AND m.baseline_date IS NOT NULL
+    WHERE m.project_id {in_scope} AND m.baseline_date IS NOT NULL
 ),
 late_milestones AS (
     SELECT project_id, count(*) AS late, max(slip) AS worst
@@ -325,24 +327,45 @@ def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
     return queryset.query.sql_with_params()
 
 
+def is_whole_table(queryset: QuerySet) -> bool:
+    """Whether `queryset` is every row of its table: no filter, no slice, no union."""
+    query = queryset.query
+    return not query.where and not query.is_sliced and not query.combinator
+
+
+def covers_every_project(projects: QuerySet) -> bool:
+    """Whether `projects` is every project (a PMO admin's overview). The statement then
+    restricts no table to the scope: an `IN (…)` over ten thousand ids was a semi-join on
+    each of the projects, costs, milestones, risks and dependencies, a fifth of the
+    overview's time."""
+    return projects.model is Project and is_whole_table(projects)
+
+
 def _parts(projects: QuerySet[Project], as_of: date) -> dict[str, tuple[str, tuple]]:
+    every_project = covers_every_project(projects)
     in_scope = projects.order_by().values("pk")
+
+    def scoped(queryset: QuerySet, field: str) -> QuerySet:
+        if every_project:
+            return queryset.filter(**{f"{field}__isnull": False})
+        return queryset.filter(**{f"{field}__in": in_scope})
+
     return {
         "scope": _compiled(projects.order_by().values("pk")),
+        "in_scope": ("IS NOT NULL", ()) if every_project else ("IN (SELECT id FROM scope)", ()),
         "as_of": ("%s::date", (as_of,)),
         "weekly_due": ("%s::date", (status_date_due("weekly", as_of),)),
         "monthly_due": ("%s::date", (status_date_due("monthly", as_of),)),
         # the ORM says these as the Python path does: one definition of each
         "exposure": _compiled(
-            Risk.objects.counted_in_exposure()
-            .filter(project__in=in_scope)
+            scoped(Risk.objects.counted_in_exposure(), "project")
             .order_by()
             .values("project_id")
             .annotate(exposure=Sum(risk_exposure_expression()))
             .values("project_id", "exposure")
         ),
         "late_dependencies": _compiled(
-            ProjectDependency.objects.filter(successor__in=in_scope)
+            scoped(ProjectDependency.objects.all(), "successor")
             .late()
             .order_by()
             .values("successor_id")

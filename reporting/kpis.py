@@ -670,14 +670,20 @@ def program_kpis(
 
 
 def portfolios_kpis(
-    *, portfolios: Iterable[Portfolio], user, as_of: date
+    *, portfolios: Iterable[Portfolio], user, as_of: date, every_portfolio: bool = False
 ) -> dict[int, PortfolioKpis]:
     """`portfolio_kpis` of each portfolio, by its id, in the queries of one: the sums per
     portfolio in one statement on PostgreSQL (each roll-up's project rows computed only if
     read), else `project_kpis` over all their projects; portfolio-risk exposure grouped by
-    portfolio."""
+    portfolio. `every_portfolio`: `portfolios` are all there are (a PMO admin's overview), so
+    the scope is the projects the user sees, not restricted to a list of portfolios (every
+    project is in one): the statement then needs no scope (`kpi_sql.covers_every_project`)."""
     ids = [portfolio.pk for portfolio in portfolios]
-    scope = _portfolios_scope(portfolio_ids=ids, user=user)
+    scope = (
+        KpiScope(projects=_visible_projects(user), risks=_visible_risks(user))
+        if every_portfolio
+        else _portfolios_scope(portfolio_ids=ids, user=user)
+    )
     exposure = dict(
         scope.risks.counted_in_exposure()
         .portfolio_level()

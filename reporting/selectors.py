@@ -20,7 +20,6 @@ from portfolio.models import GateDecision, Portfolio, PortfolioMembership, Scena
 from projects import evm
 from projects import selectors as project_selectors
 from projects.models import (
-    RAG_FIELDS,
     CostEntry,
     Milestone,
     Project,
@@ -65,18 +64,20 @@ def _month_ends(first: date, last: date) -> list[date]:
 
 
 def project_chart_series(
-    *, project: Project, milestones: list[Milestone], as_of: date
+    *, project: Project, milestones: list[Milestone], reports: list[StatusReport], as_of: date
 ) -> ProjectChartSeries:
     """Planned vs reported % complete, cumulative cost against budget and planned value, and
     the RAG timeline, from submitted reports of the periods begun by `as_of` (the page shown
-    as of an earlier date shows no later report). `milestones` are the ones the page already
-    has."""
-    reports = list(
-        StatusReport.objects.filter(
-            project=project, state=ReportState.SUBMITTED, period_start__lte=as_of
-        )
-        .order_by("period_start")
-        .only("period_start", "period_end", "percent_complete", *RAG_FIELDS)
+    as of an earlier date shows no later report). `milestones` and `reports` (every report of
+    the project, any state and order) are the ones the page already has: one query, the
+    monthly costs."""
+    reports = sorted(
+        (
+            report
+            for report in reports
+            if report.state == ReportState.SUBMITTED and report.period_start <= as_of
+        ),
+        key=lambda report: report.period_start,
     )
     cost_by_month = {
         (month.year, month.month): total
@@ -113,15 +114,18 @@ def project_chart_series(
     )
 
 
-def project_status_dates(*, project: Project, as_of: date) -> list[tuple[date, date]]:
+def project_status_dates(*, reports: list[StatusReport], as_of: date) -> list[tuple[date, date]]:
     """(period start, status date) of each submitted report whose period has ended by
-    `as_of`, newest first: the dates the project page can be shown as of (one query)."""
-    return list(
-        StatusReport.objects.filter(
-            project=project, state=ReportState.SUBMITTED, period_end__lte=as_of
-        )
-        .order_by("-period_end")
-        .values_list("period_start", "period_end")
+    `as_of`, newest first: the dates the project page can be shown as of. `reports` are every
+    report of the project (the page's `ProjectDetail.reports`)."""
+    return sorted(
+        (
+            (report.period_start, report.period_end)
+            for report in reports
+            if report.state == ReportState.SUBMITTED and report.period_end <= as_of
+        ),
+        key=lambda dates: dates[1],
+        reverse=True,
     )
 
 
@@ -304,7 +308,8 @@ class ProjectDetail:
     project: Project
     performance: project_selectors.ProjectPerformance
     milestones: list[MilestoneRow]
-    status_reports: list[StatusReport]
+    reports: list[StatusReport]  # every report, newest first (charts and as-of choices)
+    status_reports: list[StatusReport]  # the latest STATUS_REPORTS_SHOWN of them
     status_report_count: int
     cost_entries: list[CostEntry]
     cost_entry_count: int
@@ -324,35 +329,74 @@ class ProjectDetail:
         return self.cost_entry_count - len(self.cost_entries)
 
 
-def _risks_by_score(queryset: QuerySet[Risk]) -> list[Risk]:
-    return list(queryset.select_related("owner", "escalated_to").by_score())
+def _project_risks(*, project: Project, user) -> tuple[list[Risk], list[Risk]]:
+    """The project's own risks and the risks that threaten it (portfolio risks), each by
+    score, from one query."""
+    threats = Risk.threatened_projects.through.objects.filter(project=project)
+    # ids of both kinds as a union: an OR of the two conditions scanned every risk
+    ids = (
+        Risk.objects.filter(project=project)
+        .order_by()
+        .values("pk")
+        .union(threats.order_by().values("risk_id"))
+    )
+    risks = list(
+        Risk.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .annotate(threatens_project=Exists(threats.filter(risk_id=OuterRef("pk"))))
+        .select_related("owner", "escalated_to")
+        .by_score()
+    )
+    return (
+        [risk for risk in risks if risk.project_id == project.pk],
+        [risk for risk in risks if risk.threatens_project],
+    )
 
 
 def project_detail(*, project: Project, user, as_of: date) -> ProjectDetail:
-    """Everything the project page shows, in a fixed number of queries. `project` comes from
-    `projects.selectors.project_page_queryset(user=...)`, so it is visible and its header
-    joins are loaded."""
-    costs = project.cost_entries.aggregate(total=Sum("amount"), count=Count("pk"))
-    milestones = project.milestones.order_by("sequence", "baseline_date", "pk")
+    """Everything the project page shows, in a fixed number of queries (nine). `project`
+    comes from `projects.selectors.project_page_queryset(user=...)`, so it is visible and its
+    header joins are loaded. The project's reports are read once, whole (a project has one a
+    period), for the list, the status date and the charts."""
+    reports = list(project.status_reports.order_by("-period_start"))
+    report = next(
+        (r for r in reports if r.state == ReportState.SUBMITTED and r.period_end <= as_of), None
+    )
+    sums = {
+        "total": Sum("amount"),
+        "count": Count("pk"),
+        "to_date": Sum("amount", filter=Q(date__lte=as_of)),
+    }
+    if report:  # the status date is on or before `as_of`
+        sums["at_status_date"] = Sum("amount", filter=Q(date__lte=report.period_end))
+    costs = project.cost_entries.aggregate(**sums)
+    milestones = list(project.milestones.order_by("sequence", "baseline_date", "pk"))
+    risks, threatening_risks = _project_risks(project=project, user=user)
+    dependencies = project_selectors.project_dependencies(project=project, user=user)
     return ProjectDetail(
         project=project,
-        performance=project_selectors.project_performance(project=project, as_of=as_of),
+        performance=project_selectors.performance_at_status_date(
+            project=project,
+            as_of=as_of,
+            report=report,
+            # by id: milestones on the same date add their weights in the order SQL does
+            plan=[(m.baseline_date, m.weight) for m in sorted(milestones, key=lambda m: m.pk)],
+            actual_cost=costs.get("at_status_date") or Decimal("0"),
+            cost_to_date=costs["to_date"] or Decimal("0"),
+        ),
         milestones=[
             MilestoneRow(m, project_selectors.milestone_slip_days(m, as_of)) for m in milestones
         ],
-        status_reports=list(
-            project.status_reports.order_by("-period_start")[:STATUS_REPORTS_SHOWN]
-        ),
-        status_report_count=project.status_reports.count(),
+        reports=reports,
+        status_reports=reports[:STATUS_REPORTS_SHOWN],
+        status_report_count=len(reports),
         cost_entries=list(project.cost_entries.order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
         cost_entry_count=costs["count"],
         cost_total=costs["total"] or Decimal("0"),
-        risks=_risks_by_score(Risk.objects.visible_to(user).filter(project=project)),
-        threatening_risks=_risks_by_score(
-            Risk.objects.visible_to(user).filter(threatened_projects=project)
-        ),
-        dependencies_in=project_selectors.dependencies_in(project=project, user=user),
-        dependencies_out=project_selectors.dependencies_out(project=project, user=user),
+        risks=risks,
+        threatening_risks=threatening_risks,
+        dependencies_in=dependencies.needs,
+        dependencies_out=dependencies.feeds,
         allocations=list(
             Allocation.objects.filter(project=project)
             .select_related("role", "resource")

@@ -48,13 +48,14 @@ PORTFOLIO_PAGE_OBJECTIVE_QUERIES = PORTFOLIO_PAGE_QUERIES + 1
 # (the as-of selector beside the title).
 PROGRAM_PAGE_QUERIES = 21
 # (A filter that leaves the table page empty saves the roadmap's milestone query.)
-# Project page: project (with portfolio, program, manager, sponsor), EVM (actual cost, latest
-# report, milestone weights), milestones, reports, report count, cost entries, cost totals,
-# project risks, threatening risks, dependencies in, dependencies out, allocations; charts
-# (submitted reports, monthly cost totals); the status dates (the as-of selector); history
-# (project, milestones, reports, risks);
-# may the user edit, may they decide gates (their role in the portfolio); gate decisions.
-PROJECT_PAGE_QUERIES = 27
+# Project page: project (with portfolio, program, manager, sponsor); its reports, all of them
+# (the list, the status date, the charts and the as-of selector read them); cost totals
+# (all, to the as-of date, to the status date); milestones (the list and the EVM plan);
+# cost entries; risks (its own and those threatening it); dependencies both ways;
+# allocations; monthly cost totals (the cost chart); history (project, milestones, reports,
+# risks); may the user edit, may they decide gates (their role in the portfolio); gate
+# decisions.
+PROJECT_PAGE_QUERIES = 20
 
 
 def _populate(portfolio, program, manager, count):

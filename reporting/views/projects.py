@@ -24,10 +24,15 @@ def project_detail(request, pk):
     as_of = requested_as_of(request)
     detail = selectors.project_detail(project=project, user=request.user, as_of=as_of)
     chart_series = selectors.project_chart_series(
-        project=project, milestones=[row.milestone for row in detail.milestones], as_of=as_of
+        project=project,
+        milestones=[row.milestone for row in detail.milestones],
+        reports=detail.reports,
+        as_of=as_of,
     )
     here = reverse("projects:detail", args=[project.pk])
-    status_dates = selectors.project_status_dates(project=project, as_of=timezone.localdate())
+    status_dates = selectors.project_status_dates(
+        reports=detail.reports, as_of=timezone.localdate()
+    )
     return render(
         request,
         "projects/project_detail.html",

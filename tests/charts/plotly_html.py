@@ -4,14 +4,20 @@ static/js/slate.js hands to Plotly.newPlot, and every URL a click can open."""
 import json
 import re
 
+import plotly.graph_objects as go
+
 # What makes static/js/slate.js attach the one click handler to a chart.
 CLICK_HANDLER = " data-navigate"
 FIGURE = re.compile(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', re.S)
 
 
 def figure(html: str) -> dict:
-    """The figure of the fragment's chart: {"data": [...], "layout": {...}, "config": {...}}."""
-    return json.loads(FIGURE.search(html).group(2))
+    """The figure of the fragment's chart: {"data": [...], "layout": {...}, "config": {...}},
+    checked against plotly's schema (charts build plain dicts, so a misspelt property or a
+    value of the wrong kind is caught here, by every chart test, and not by the page)."""
+    spec = json.loads(FIGURE.search(html).group(2))
+    go.Figure(data=spec["data"], layout=spec["layout"])  # raises ValueError on either
+    return spec
 
 
 def traces(html: str) -> list[dict]:

@@ -1,26 +1,28 @@
 """charts.base: the one click handler, layout defaults that give way to a builder's own, title
 objects on every chart, and month axes."""
 
+import json
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from django.conf import settings
 
 import charts
-from charts.base import LAYOUT, month_axis, on_month, render
+from charts.base import LAYOUT, annotate_no_data, month_axis, on_month, render, trace
 from charts.capacity import HeatCell, HeatRow
 from charts.risks import risk_heat_map
 from resources.selectors import CapacityCell
 from risks.selectors import heat_map_bands
+from tests.charts.plotly_html import figure as figure_of
 from tests.charts.plotly_html import layout, traces
 
 
 def test_one_click_handler_reads_the_url_from_customdata():
-    html = render(go.Figure(), element_id="chart-x", navigate=True)
+    html = render({"data": [], "layout": {}}, element_id="chart-x", navigate=True)
     assert '<div id="chart-x" class="plotly-graph-div" data-navigate' in html
     assert 'data-chart="chart-x"' in html
     script = (settings.BASE_DIR / "static" / "js" / "slate.js").read_text()
@@ -29,13 +31,52 @@ def test_one_click_handler_reads_the_url_from_customdata():
 
 
 def test_the_fragment_has_no_inline_script_and_no_way_out_of_its_json():
-    figure = go.Figure(go.Bar(x=[1], y=["</script><script>alert(1)</script> & co"]))
+    figure = {"data": [trace("bar", x=[1], y=["</script><script>alert(1)</script> & co"])]}
     html = render(figure, element_id="chart-y")
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="application/json" data-chart="chart-y">'
     ]
     assert html.count("</script>") == 1
     assert traces(html)[0]["y"] == ["</script><script>alert(1)</script> & co"]
+
+
+def test_amounts_dates_and_missing_numbers_are_written_as_plotly_wrote_them():
+    data = [
+        trace(
+            "scatter",
+            x=[date(2026, 10, 1), datetime(2026, 10, 1, 12, 30)],
+            y=[Decimal("1234.50"), Decimal("0.1"), 7, float("nan"), float("inf"), Decimal("NaN")],
+            customdata=["/projects/1/?as_of=2026-10-31&x=<b>"],
+        )
+    ]
+    html = render({"data": data}, element_id="chart-v")
+    written = traces(html)[0]
+    assert written["x"] == ["2026-10-01", "2026-10-01T12:30:00"]
+    assert written["y"] == [1234.5, 0.1, 7, None, None, None]
+    assert written == json.loads(pio.to_json({"data": data}, validate=False))["data"][0]
+    assert "NaN" not in html and "Infinity" not in html
+    # URLs read as written; only angle brackets are escaped
+    assert '"/projects/1/?as_of=2026-10-31&x=\\u003Cb\\u003E"' in html
+
+
+def test_a_value_a_chart_cannot_hold_is_an_error_naming_it():
+    with pytest.raises(TypeError, match="cannot hold object"):
+        render({"data": [trace("bar", x=[object()])]}, element_id="chart-bad")
+
+
+def test_a_property_given_as_none_is_left_unset_but_missing_points_stay():
+    line = trace("scatter", x=[1, 2], y=[None, 3], customdata=None, hovertemplate=None)
+    assert line == {"type": "scatter", "x": [1, 2], "y": [None, 3]}
+
+
+def test_an_empty_chart_says_so_and_hides_its_axes_keeping_their_settings():
+    spec = {"xaxis": {"title": {"text": "Projects"}, "dtick": 1}}
+    annotate_no_data(spec, "No projects to show")
+    html = render({"data": [], "layout": spec}, element_id="chart-empty")
+    assert layout(html)["annotations"][0]["text"] == "No projects to show"
+    assert layout(html)["xaxis"]["visible"] is False and layout(html)["xaxis"]["dtick"] == 1
+    assert layout(html)["yaxis"]["visible"] is False
+    figure_of(html)  # plotly's schema holds
 
 
 def test_layout_defaults_give_way_to_what_a_builder_sets():
@@ -150,8 +191,9 @@ def test_every_chart_title_is_a_title_object_with_text(name):
 
 
 def test_render_turns_a_string_title_into_a_title_object_keeping_the_defaults():
-    figure = go.Figure(_validate=False)
-    figure.update_layout(title="Plain", xaxis={"title": "Month"}, yaxis={"title": "Amount"})
+    figure = {
+        "layout": {"title": "Plain", "xaxis": {"title": "Month"}, "yaxis": {"title": "Amount"}}
+    }
     spec = layout(render(figure, element_id="chart-plain"))
     assert spec["title"]["text"] == "Plain"
     assert spec["title"]["x"] == LAYOUT["title"]["x"]  # the default placement kept
@@ -173,14 +215,16 @@ def test_month_axis_puts_each_period_on_its_own_month():
 
 
 def test_every_chart_has_a_data_table_toggle_named_after_its_title():
-    figure = go.Figure(go.Bar(x=[1], y=["a"]))
-    figure.update_layout(title={"text": "Budget <b>&amp;</b> cost"})
+    figure = {
+        "data": [trace("bar", x=[1], y=["a"])],
+        "layout": {"title": {"text": "Budget <b>&amp;</b> cost"}},
+    }
     html = render(figure, element_id="chart-z")
     assert (
         '<details class="chart-data" data-chart-data="chart-z"><summary>Data table'
         '<span class="visually-hidden"> of Budget &amp; cost</span></summary></details>'
     ) in html
-    untitled = render(go.Figure(), element_id="chart-u")
+    untitled = render({"data": [], "layout": {}}, element_id="chart-u")
     assert '<span class="visually-hidden"> of the chart</span>' in untitled
 
 

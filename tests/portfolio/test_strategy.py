@@ -119,6 +119,21 @@ class TestStrategicAlignment:
         alignment = strategy.strategic_alignment(project_ids=[aligned.pk, orphan.pk], as_of=TODAY)
         assert alignment == {aligned.pk: Decimal("50.0"), orphan.pk: None}
 
+    def test_a_queryset_of_ids_gives_the_same_as_the_ids(
+        self, portfolio, other_portfolio, objectives, django_assert_num_queries
+    ):
+        aligned = ProjectFactory(portfolio=portfolio)
+        contribute(aligned, objectives[0], 3)
+        ProjectFactory(portfolio=portfolio)
+        ObjectiveFactory(portfolio=other_portfolio, weight=100, active_until=date(2026, 2, 1))
+        ProjectFactory(portfolio=other_portfolio)
+        ids = Project.objects.filter(portfolio__in=[portfolio, other_portfolio]).values("pk")
+        with django_assert_num_queries(1):  # a subquery, not the ids fetched first
+            by_queryset = strategy.strategic_alignment(project_ids=ids, as_of=TODAY)
+        by_list = strategy.strategic_alignment(project_ids=[row["pk"] for row in ids], as_of=TODAY)
+        assert by_queryset == by_list and len(by_list) == 3
+        assert by_list[aligned.pk] == Decimal("50.0")
+
     def test_each_portfolio_against_its_own_objectives(self, portfolio, other_portfolio):
         mine = ObjectiveFactory(portfolio=portfolio, weight=100)
         theirs = ObjectiveFactory(portfolio=other_portfolio, weight=100)

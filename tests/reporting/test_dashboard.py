@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -279,3 +281,25 @@ def test_fin_core_computed_eac_is_over_budget_and_the_portfolio_rolls_up_the_wor
     assert "Optimistic forecasts" in html and "Forecast over budget" in html
     page = client.get(reverse("projects:detail", args=[fin_core.project.pk])).content.decode()
     assert "Forecast more optimistic than the numbers." in page
+
+
+def test_an_admins_overview_needs_no_scope_and_agrees_with_each_portfolios_members(
+    demo, pmo_admin, member_of
+):
+    """A PMO admin's overview covers every project, so its statement restricts no table to
+    a list of ids (`IS NOT NULL`, not `IN (SELECT … scope)`); its figures are each
+    portfolio's as the portfolio's own members see them."""
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as captured:
+        overview = dashboard.portfolio_overview(user=pmo_admin, as_of=today)
+    statement = next(q["sql"] for q in captured.captured_queries if "scoped AS" in q["sql"])
+    assert "IN (SELECT id FROM scope)" not in statement and "IS NOT NULL" in statement
+    assert len(overview.rows) == Portfolio.objects.count() > 1
+    for row in overview.rows:
+        member = member_of(row.portfolio, "viewer")
+        [own] = dashboard.portfolio_overview(user=member, as_of=today).rows
+        assert own.portfolio == row.portfolio
+        for name in ("project_count", "budget", "actual_cost", "earned_value", "planned_value"):
+            assert same(getattr(own.kpis, name), getattr(row.kpis, name)), name
+        assert own.kpis.computed_health_counts == row.kpis.computed_health_counts
+        assert same(own.kpis.risk_exposure, row.kpis.risk_exposure)

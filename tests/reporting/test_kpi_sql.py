@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from portfolio.models import Portfolio
 from projects.models import Project, ProjectDependency
 from projects.selectors import project_performance
-from reporting import kpis
+from reporting import kpi_sql, kpis
 from tests.factories import (
     CostEntryFactory,
     MilestoneFactory,
@@ -211,12 +211,24 @@ def _check(portfolio: Portfolio, as_of: date) -> None:
         ), context
         assert row.report_missing == page.report_missing, context
 
-    # Roll-ups: the overview's (summed in SQL on PostgreSQL) and the dashboard's equal the
-    # reference's sums of the reference rows.
+    # Over every project (a PMO admin's overview: the statement restricts no table to a
+    # scope), the portfolio's rows are the same.
+    everywhere = kpis.project_kpis(projects=Project.objects.all(), as_of=as_of)
+    assert kpi_sql.covers_every_project(Project.objects.all())
+    mine = [r for r in everywhere if r.project.portfolio_id == portfolio.pk]
+    assert [r.project.pk for r in mine] == list(reference)
+    for row in mine:
+        _assert_same_project(row, reference[row.project.pk], f"{row.project.code}, every project")
+
+    # Roll-ups: the overview's (summed in SQL on PostgreSQL, over this portfolio or over every
+    # portfolio) and the dashboard's equal the reference's sums of the reference rows.
     expected = kpis.rollup(reference.values())
     overview = kpis.portfolios_kpis(portfolios=[portfolio], user=None, as_of=as_of)[portfolio.pk]
+    overview_of_all = kpis.portfolios_kpis(
+        portfolios=list(Portfolio.objects.all()), user=None, as_of=as_of, every_portfolio=True
+    )[portfolio.pk]
     dashboard = kpis.portfolio_kpis(portfolio=portfolio, user=None, as_of=as_of)
-    for total in (overview, dashboard):
+    for total in (overview, overview_of_all, dashboard):
         differences = {
             name: (getattr(total, name), getattr(expected, name))
             for name in kpis.KpiRollup.__dataclass_fields__

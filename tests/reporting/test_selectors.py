@@ -5,7 +5,9 @@ import pytest
 
 import charts
 from core.months import month_end
+from projects import selectors as project_selectors
 from projects import services
+from projects.models import ProjectDependency
 from reporting import selectors
 from risks import services as risk_services
 from tests.factories import (
@@ -13,6 +15,7 @@ from tests.factories import (
     MilestoneFactory,
     ProgramFactory,
     ProjectFactory,
+    RiskFactory,
     StatusReportFactory,
     UserFactory,
 )
@@ -100,7 +103,10 @@ def test_project_charts_render_plotly_divs(portfolio):
 
     result = charts.project_charts(
         selectors.project_chart_series(
-            project=project, milestones=[milestone], as_of=date(2026, 2, 15)
+            project=project,
+            milestones=[milestone],
+            reports=list(project.status_reports.all()),
+            as_of=date(2026, 2, 15),
         )
     )
 
@@ -114,6 +120,61 @@ def test_project_charts_render_plotly_divs(portfolio):
     assert "2026-02-01" not in result.percent_complete
     assert "2026-02-28" not in result.percent_complete
     assert "[1000.0,1500.0,null" in result.cost.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "as_of", [date(2026, 1, 25), date(2026, 1, 31), date(2026, 3, 10), date(2026, 4, 30)]
+)
+def test_project_detail_reads_once_what_the_single_selectors_read(
+    portfolio, other_portfolio, member_of, as_of
+):
+    """The project page loads reports, costs, milestones, risks and dependencies once and
+    splits them: the same EVM as `project_performance`, the same lists as before."""
+    project = ProjectFactory(portfolio=portfolio, budget=Decimal("1000"))
+    for month, state in ((1, "submitted"), (2, "submitted"), (3, "draft")):
+        StatusReportFactory(
+            project=project,
+            period_start=date(2026, month, 1),
+            period_end=month_end(date(2026, month, 1)),
+            state=state,
+            percent_complete=Decimal(10 * month),
+            forecast_cost=Decimal("1100"),
+        )
+    for day, amount in ((date(2026, 1, 20), "100"), (date(2026, 2, 27), "50.5")):
+        CostEntryFactory(project=project, date=day, amount=Decimal(amount))
+    CostEntryFactory(project=project, date=date(2026, 3, 5), amount=Decimal("7"))
+    # Two milestones on one date: their weights add in id order, as project_performance reads.
+    for weight in ("60", "60"):
+        MilestoneFactory(project=project, baseline_date=date(2026, 3, 1), weight=Decimal(weight))
+    own = RiskFactory(portfolio=portfolio, project=project, probability=5)
+    threat = RiskFactory(portfolio=portfolio, project=None, probability=4)
+    threat.threatened_projects.add(project)
+    elsewhere = RiskFactory(portfolio=portfolio, project=None)
+    elsewhere.threatened_projects.add(ProjectFactory(portfolio=portfolio))
+    hidden = ProjectFactory(portfolio=other_portfolio)
+    needs = ProjectDependency.objects.create(
+        predecessor=hidden, successor=project, needed_by=date(2026, 2, 1)
+    )
+    feeds = ProjectDependency.objects.create(
+        predecessor=project,
+        successor=ProjectFactory(portfolio=portfolio),
+        needed_by=date(2026, 5, 1),
+    )
+    viewer = member_of(portfolio, "viewer")
+
+    detail = selectors.project_detail(project=project, user=viewer, as_of=as_of)
+
+    assert detail.performance == project_selectors.project_performance(project=project, as_of=as_of)
+    assert [r.period_start.month for r in detail.status_reports] == [3, 2, 1]
+    assert detail.status_report_count == 3 and detail.cost_entry_count == 3
+    assert detail.cost_total == Decimal("157.5")
+    assert detail.risks == [own] and detail.threatening_risks == [threat]
+    assert detail.dependencies_in == [needs] and detail.dependencies_out == [feeds]
+    assert detail.dependencies_in[0].other_end_visible is False  # another portfolio
+    assert detail.dependencies_out[0].other_end_visible is True
+    ended = [end for _, end in selectors.project_status_dates(reports=detail.reports, as_of=as_of)]
+    assert ended == sorted((r.period_end for r in detail.reports if r.state == "submitted"
+                            and r.period_end <= as_of), reverse=True)  # fmt: skip
 
 
 def test_review_trends_plot_stored_reviews_oldest_first(portfolio):
