@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -39,7 +39,7 @@ from projects import evm, periods
 from projects import querysets as project_querysets
 from projects.models import Project
 from reporting import kpi_sql, kpis
-from reporting.kpis import LazyProjectKpis, PortfolioKpis
+from reporting.kpis import PortfolioKpis, ProjectKpis
 from reporting.models import KpiDataVersion
 from risks import models as risk_models
 from risks import scoring
@@ -113,13 +113,36 @@ def _stored(value: PortfolioKpis) -> PortfolioKpis:
     )
 
 
+class _RowsWhenRead(Sequence):
+    """A restored entry's project rows that were not stored (as `kpis.LazyProjectKpis`):
+    computed when first read, from a queryset built only then (building one per portfolio
+    costs the overview more than reading its entries)."""
+
+    def __init__(self, *, projects: Callable[[], QuerySet[Project]], as_of: date):
+        self._scope, self._as_of, self._rows = projects, as_of, None
+
+    def _load(self) -> list[ProjectKpis]:
+        if self._rows is None:
+            self._rows = kpis.project_kpis(projects=self._scope(), as_of=self._as_of)
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self):
+        return iter(self._load())
+
+
 def _restored(entry: PortfolioKpis, projects: Callable[[], QuerySet[Project]]) -> PortfolioKpis:
     return replace(
         entry,
         projects=(
             entry.projects
             if entry.projects is not None
-            else LazyProjectKpis(projects=projects(), as_of=entry.as_of)
+            else _RowsWhenRead(projects=projects, as_of=entry.as_of)
         ),
         previous=None if entry.previous is None else _restored(entry.previous, projects),
     )
