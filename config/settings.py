@@ -224,6 +224,28 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process.
 REDIS_URL = env("REDIS_URL", default="")
+# The KPI cache (`reporting.kpi_cache`, PostgreSQL only): entries keyed by the data's version,
+# shared by every web process through Redis (KPI_CACHE_URL, default REDIS_URL), else kept per
+# process. KPI_CACHE=0 turns it off. An entry lives at most KPI_CACHE_SECONDS: a key names the
+# day, so yesterday's entries are never read again, and this bounds what they hold in memory.
+KPI_CACHE = env.bool("KPI_CACHE", default=True)
+KPI_CACHE_URL = env("KPI_CACHE_URL", default=REDIS_URL)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "kpis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": KPI_CACHE_URL,
+        "KEY_PREFIX": "slate-kpis",
+        "TIMEOUT": env.int("KPI_CACHE_SECONDS", default=3600),
+    }
+    if KPI_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "slate-kpis",
+        "TIMEOUT": env.int("KPI_CACHE_SECONDS", default=3600),
+        "OPTIONS": {"MAX_ENTRIES": 100},  # about 1 MB each at 1,000 projects
+    },
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -131,6 +131,17 @@ def filter_visible_risks(queryset, user):
     ).distinct()
 
 
+def portfolios_seen_whole(user):
+    """The ids of the portfolios whose every project and risk the user sees, as the filters
+    above have it: None for a PMO admin (every portfolio), else those they are a member of
+    (any role). A manager or sponsor without a membership sees only part of a portfolio."""
+    if is_pmo_admin(user):
+        return None
+    if not _active(user):
+        return set()
+    return set(_memberships().filter(user=user).values_list("portfolio_id", flat=True))
+
+
 def portfolio_role(user, portfolio):
     """The user's membership role in the portfolio, or None."""
     if not (user and user.is_authenticated):

@@ -1,10 +1,10 @@
 """Dashboard reads: the portfolio overview, the portfolio dashboard and the program page.
 Every figure comes from the roll-up selectors of `reporting.kpis` (`portfolio_kpis`,
-`program_kpis`, `portfolios_kpis`) over the projects the user may see, and is grouped,
-filtered, sorted and paginated here in Python, so a page's query count does not depend on
-how many projects there are (docs/performance.md). The few other reads (programs,
-objectives, risks, dependencies, strategic alignment, roadmap milestones) are one aggregate
-or list query each."""
+`program_kpis`, `portfolios_kpis`, read through `reporting.kpi_cache`) over the projects the
+user may see, and is grouped, filtered, sorted and paginated here in Python, so a page's
+query count does not depend on how many projects there are (docs/performance.md). The few
+other reads (programs, objectives, risks, dependencies, strategic alignment, roadmap
+milestones) are one aggregate or list query each."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from projects.evm import RAG_ORDER
 from projects.models import Milestone, Project, ProjectDependency
 from projects.periods import period_containing, period_label, previous_period
 from projects.querysets import ACTIVE_STAGES, Stage
-from reporting import kpi_sql, kpis
+from reporting import kpi_cache, kpi_sql, kpis
 from reporting.kpis import KpiRollup, KpiScope, MilestoneDates, PortfolioKpis, ProjectKpis
 from risks.models import Risk, RiskStatus
 from risks.selectors import heat_map_bands
@@ -858,7 +858,7 @@ def portfolio_dashboard(*, portfolio: Portfolio, user, as_of: date, params=None)
     return _dashboard(
         portfolio=portfolio,
         scope=kpis.portfolio_scope(portfolio=portfolio, user=user),
-        now=kpis.portfolio_kpis(
+        now=kpi_cache.portfolio_kpis(
             portfolio=portfolio, user=user, as_of=as_of, previous_as_of=period.previous_as_of
         ),
         period=period,
@@ -876,7 +876,7 @@ def program_dashboard(*, program: Program, user, as_of: date, params=None) -> Da
     return _dashboard(
         portfolio=program.portfolio,
         scope=kpis.program_scope(program=program, user=user),
-        now=kpis.program_kpis(
+        now=kpi_cache.program_kpis(
             program=program, user=user, as_of=as_of, previous_as_of=period.previous_as_of
         ),
         period=period,
@@ -930,7 +930,7 @@ def portfolio_overview(*, user, as_of: date) -> Overview:
     for portfolio-risk exposure)."""
     visible = Portfolio.objects.visible_to(user)
     portfolios = list(visible.order_by("name", "pk"))
-    by_portfolio = kpis.portfolios_kpis(
+    by_portfolio = kpi_cache.portfolios_kpis(
         portfolios=portfolios,
         user=user,
         as_of=as_of,

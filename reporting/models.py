@@ -275,3 +275,17 @@ class ReviewRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_RUN_STATUSES
+
+
+class KpiDataVersion(models.Model):
+    """The version of the data a portfolio's KPIs are computed from: a random token that
+    database triggers replace in the same transaction as any write to a table the figures read
+    (migration 0008; `reporting.kpi_cache` keys its entries on it). Portfolio id 0 stands for
+    what every portfolio reads (people's names). No foreign key: a deleted portfolio's row is
+    bumped by the same trigger that sees the delete."""
+
+    portfolio_id = models.BigIntegerField(primary_key=True)
+    token = models.UUIDField()
+
+    def __str__(self):
+        return f"KPI data of portfolio {self.portfolio_id}: {self.token}"

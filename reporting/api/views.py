@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from portfolio.models import Portfolio
 from projects.models import Project
 from projects.querysets import Stage
-from reporting import kpis
+from reporting import kpi_cache, kpis
 from reporting.api import serializers as api
 
 # Portfolios -----------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ class PortfolioViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         portfolio = self.get_object()
-        portfolio.kpis = kpis.portfolio_kpis(
+        portfolio.kpis = kpi_cache.portfolio_kpis(
             portfolio=portfolio, user=request.user, as_of=timezone.localdate()
         )
         return Response(self.get_serializer(portfolio).data)
