@@ -15,8 +15,8 @@ class AccessTokenForm(forms.Form):
         help_text="Read only may only fetch; read and write may also change what you may change.",
     )
     expires_on = forms.DateField(
-        label="Expires on",
+        label="Works through",
         initial=default_expiry_date,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=f"It stops working after this day; at most {MAX_LIFETIME.days} days away.",
+        help_text=f"The last day it works: at most {MAX_LIFETIME.days} days from today.",
     )

@@ -6,6 +6,7 @@ when it is created, and cannot be read back. A slow password hash would add noth
 secret is 256 random bits, not something a person chose."""
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -79,6 +80,11 @@ class AccessToken(models.Model):
     def display_prefix(self) -> str:
         """How lists name the token: its public start, never the secret."""
         return f"{TOKEN_PREFIX}_{self.prefix}_…"
+
+    @property
+    def valid_through(self):
+        """The last day the token works (it expires at the start of the next one)."""
+        return timezone.localtime(self.expires_at - timedelta(microseconds=1)).date()
 
     @property
     def is_read_only(self) -> bool:

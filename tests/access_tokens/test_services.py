@@ -64,6 +64,7 @@ def test_the_expiry_is_the_end_of_the_chosen_day_within_a_year():
     token = _create(user, days=365).token
     assert timezone.localtime(token.expires_at).date() == today + timedelta(days=366)
     assert timezone.localtime(token.expires_at).time().isoformat() == "00:00:00"
+    assert token.valid_through == today + timedelta(days=365)
     for days, message in ((366, "at most a year"), (0, "after today"), (-3, "after today")):
         with pytest.raises(ValidationError) as refused:
             _create(user, days=days)

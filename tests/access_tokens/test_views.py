@@ -61,7 +61,8 @@ def test_a_new_token_is_shown_once(client):
     assert plaintext in body and "shown only this once" in body
     token = AccessToken.objects.get(user=user)
     assert (token.name, token.scope) == ("Power BI sync", Scope.READ_WRITE)
-    assert timezone.localtime(token.expires_at).date() == timezone.localdate() + timedelta(days=31)
+    assert token.valid_through == timezone.localdate() + timedelta(days=30)
+    assert f"works through {token.valid_through:%-d %b %Y}" in body
 
     again = client.get(LIST).content.decode()
     secret = plaintext.split("_", 2)[2]
