@@ -43,9 +43,7 @@ urlpatterns = [
     path(
         "redoc/",
         login_required(
-            SpectacularRedocView.as_view(
-                url_name="api:schema", template_name="api_docs/redoc.html"
-            )
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api_docs/redoc.html")
         ),
         name="redoc",
     ),

@@ -121,6 +121,8 @@ def test_usable_leaves_out_revoked_and_expired_tokens():
     user = UserFactory()
     active, expired, revoked = (_create(user).token for _ in range(3))
     now = timezone.now()
-    AccessToken.objects.filter(pk=expired.pk).update(created_at=now - timedelta(days=2), expires_at=now)
+    AccessToken.objects.filter(pk=expired.pk).update(
+        created_at=now - timedelta(days=2), expires_at=now
+    )
     services.access_token_revoke(token=revoked, by=user)
     assert list(AccessToken.objects.usable()) == [active]

@@ -99,7 +99,9 @@ def test_the_list_shows_only_the_users_own_tokens(client, issue_token):
     assert "Mine" in body and "Theirs" not in body
 
 
-def test_the_page_reads_in_a_fixed_number_of_queries(client, issue_token, django_assert_num_queries):
+def test_the_page_reads_in_a_fixed_number_of_queries(
+    client, issue_token, django_assert_num_queries
+):
     user = UserFactory()
     client.force_login(user)
     counts = []
