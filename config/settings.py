@@ -39,11 +39,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's and Redoc's files, served from static/
     "django_celery_beat",
     "simple_history",
     "axes",
     "csp",
     "core",
+    "access_tokens",
     "portfolio",
     "projects",
     "resources",
@@ -265,21 +267,47 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
-    # The browser's session only: no Basic auth (a password on every request, and a way
-    # around the login throttle).
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A personal access token (`Authorization: Bearer <token>`, access_tokens/) for scripts and
+    # other tools, and the browser's session, with its CSRF check, for the pages. No Basic auth
+    # (a password on every request, and a way around the login throttle). A token acts as its
+    # owner: the same visibility and permission checks apply, and a read-only token may only
+    # read. The token scheme comes first, so a request without credentials gets a 401 naming it.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access_tokens.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One budget per token and one per user (the session and all the user's tokens together),
+    # counted in the default cache; over it, 429 with Retry-After. An empty rate is no limit.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "access_tokens.throttles.AccessTokenRateThrottle",
+        "access_tokens.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "access_token": env("API_THROTTLE_TOKEN_RATE", default="3000/hour") or None,
+        "user": env("API_THROTTLE_USER_RATE", default="6000/hour") or None,
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-# The schema is served as JSON/YAML from /api/schema/; no Swagger UI (its assets need a CDN).
+# The schema is served as JSON/YAML from /api/schema/, and read in Swagger UI (/api/docs/) and
+# Redoc (/api/redoc/), whose files drf-spectacular-sidecar ships: nothing from a CDN.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Slate API",
     "VERSION": "1.0",
+    "DESCRIPTION": (
+        "Authenticate with a personal access token (`Authorization: Bearer <token>`, created "
+        "on the Access tokens page) or, in the browser, the login session."
+    ),
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator service (an image from another site).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
     "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
 }

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from access_tokens import urls as access_tokens_urls
 from portfolio import urls as portfolio_urls
 from portfolio.api import urls as portfolio_api
 from projects import urls as projects_urls
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", app_urls(risks_urls, *portfolio_urls.risks_urlpatterns)),
     path("", include("reporting.urls")),
     path("", include("resources.urls")),
+    path("", include(access_tokens_urls)),
     path("api/", include((api_urls, "api"))),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

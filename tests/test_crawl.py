@@ -352,6 +352,9 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
         ]
         + _portfolio_samples("reporting:digest-preview", w)
     ),
+    # Access tokens (the user's own; revoking is POST-only, so a GET is a 405)
+    "access_tokens:list": lambda w: [Sample(reverse("access_tokens:list"))],
+    "access_tokens:revoke": lambda w: [Sample(reverse("access_tokens:revoke", args=[1]))],
     # Password reset (Django's views; a made-up token shows the "link expired" page)
     "password_reset": lambda w: [Sample(reverse("password_reset"))],
     "password_reset_done": lambda w: [Sample(reverse("password_reset_done"))],

@@ -119,7 +119,7 @@ def _forms_in(response) -> list[forms.BaseForm]:
 def _row_counts() -> dict[str, int]:
     return {
         model._meta.label: model._default_manager.count()
-        for app in ("portfolio", "projects", "resources", "risks", "reporting")
+        for app in ("portfolio", "projects", "resources", "risks", "reporting", "access_tokens")
         for model in apps.get_app_config(app).get_models()
     }
 

@@ -4,6 +4,7 @@ reports; the endpoints that serve KPIs (portfolios, projects) are in `reporting.
 `visible_to(user)`, read through the same selectors as the pages and write through the
 services.
 
-The OpenAPI schema is served at /api/schema/ (drf-spectacular). There is deliberately no
-Swagger UI or Redoc page: they load their assets from a CDN and Slate serves nothing from one.
+The OpenAPI schema is served at /api/schema/ (drf-spectacular), and read in Swagger UI
+(/api/docs/) and Redoc (/api/redoc/) from drf-spectacular-sidecar's files: nothing from a CDN.
+Clients authenticate with the browser's session or a personal access token (access_tokens).
 """

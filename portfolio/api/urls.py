@@ -1,9 +1,19 @@
 """/api/: risks, projects' cost entries and status reports, and the OpenAPI schema (JSON or
-YAML; no Swagger UI, which would load its assets from a CDN). `router` holds this app's
-registrations: `config/urls.py` merges them with `reporting.api.urls`'s into one router."""
+YAML) with its readers, Swagger UI (/api/docs/) and Redoc (/api/redoc/). `router` holds this
+app's registrations: `config/urls.py` merges them with `reporting.api.urls`'s into one router.
 
+The readers are pages for people, behind the login page: their scripts and styles are
+drf-spectacular-sidecar's copies in static/, never a CDN's; Swagger UI's start-up script is a
+file of its own (the split view), as the Content-Security-Policy allows no inline script, and
+Redoc's page is drf-spectacular's without its web fonts (api_docs/redoc.html)."""
+
+from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import SimpleRouter
 
 from portfolio.api import views
@@ -25,4 +35,16 @@ urlpatterns = [
         name="project-status-reports",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        login_required(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api_docs/redoc.html")
+        ),
+        name="redoc",
+    ),
 ]
