@@ -31,10 +31,12 @@ from django.utils import timezone
 from portfolio import scenarios
 from portfolio.models import Portfolio, Program, Scenario
 from projects import services as project_services
+from projects.imports.services import plan_import_stage
 from projects.models import (
     ChangeRequest,
     CostEntry,
     Milestone,
+    PlanImport,
     Project,
     ProjectDependency,
     StatusReport,
@@ -231,6 +233,12 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "projects:milestone-delete": lambda w: _child_samples(
         "projects:milestone-delete", Milestone.objects.order_by("pk"), "milestone_pk"
     ),
+    "projects:plan-import": lambda w: _project_samples("projects:plan-import", w),
+    "projects:plan-import-new": lambda w: _portfolio_samples("projects:plan-import-new", w),
+    "projects:plan-import-preview": lambda w: [
+        Sample(reverse("projects:plan-import-preview", args=[kept.pk]), kept.portfolio)
+        for kept in PlanImport.objects.select_related("portfolio").order_by("pk")
+    ],
     "projects:costs": lambda w: _project_samples("projects:costs", w),
     "projects:cost-upload": lambda w: _project_samples("projects:cost-upload", w),
     "projects:cost-template": lambda w: [Sample(reverse("projects:cost-template"))],
@@ -539,6 +547,18 @@ class Crawl:
         return response, body
 
 
+def _small_plan(project) -> bytes:
+    """An MS Project XML plan of `project`'s dates with one milestone."""
+    start, end = project.start_date, project.end_date
+    return (
+        '<Project xmlns="http://schemas.microsoft.com/project"><Title>Crawled plan</Title>'
+        f"<StartDate>{start}T08:00:00</StartDate><FinishDate>{end}T17:00:00</FinishDate><Tasks>"
+        f"<Task><UID>1</UID><ID>1</ID><Name>Plan signed</Name><Milestone>1</Milestone>"
+        f"<Start>{start}T08:00:00</Start><Finish>{start}T08:00:00</Finish></Task>"
+        "</Tasks></Project>"
+    ).encode()
+
+
 def _working_month(pmo):
     """What a month of use leaves behind, beyond what seed_demo stores."""
     today = timezone.localdate()
@@ -576,6 +596,14 @@ def _working_month(pmo):
         )
         if decide:
             project_services.change_request_approve(change_request=change, by=pmo, note="Agreed")
+    # A project plan uploaded by the PMO and waiting on its preview.
+    plan_import_stage(
+        portfolio=baselined[1].portfolio,
+        project=baselined[1],
+        file_name="plan.xml",
+        content=_small_plan(baselined[1]),
+        by=pmo,
+    )
     # A review asked for from the browser, still waiting for a worker.
     review_runs.review_run_request(
         portfolio=Portfolio.objects.visible_to(pmo).order_by("code").first(),

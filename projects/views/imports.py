@@ -1,6 +1,7 @@
 """Importing a project plan: upload (to a project, or to a portfolio for a new project or the
 one the plan was imported as), preview, import. Thin: the reader, the preview and the import
-are projects/imports/; a kept upload is shown only to the person who uploaded it."""
+are projects/imports/. A kept upload is shown only to the person who uploaded it (404 to
+those who cannot see its portfolio, 403 to the others)."""
 
 from __future__ import annotations
 
@@ -82,9 +83,14 @@ def _upload(request, form_class, *, portfolio, project):
 def plan_import_preview(request, import_pk):
     """GET: what importing the kept file would do now. POST: import it, as previewed."""
     plan_import = get_object_or_404(
-        PlanImport.objects.select_related("portfolio", "project", "manager"),
+        PlanImport.objects.filter(
+            portfolio__in=Portfolio.objects.visible_to(request.user)
+        ).select_related("portfolio", "project", "manager"),
         pk=import_pk,
-        uploaded_by=request.user,
+    )
+    access.require(
+        plan_import.uploaded_by_id == request.user.pk,
+        "Only the person who uploaded this plan may see its preview and import it.",
     )
     if plan_import.is_applied:
         messages.info(request, f"{plan_import.file_name} is already imported.")

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects.models import Milestone, PlanImport, Project
-from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
+from tests.factories import MilestoneFactory, PortfolioFactory, ProjectFactory, UserFactory
 from tests.permissions import EDITORS, check_write_access, each_role, rows
 from tests.projects.mspdi_files import billing_plan
 
@@ -71,9 +71,11 @@ def test_only_the_uploader_sees_the_preview_and_imports(client, project, member_
     client.post(reverse("projects:plan-import", args=[project.pk]), {"file": plan_file()})
     plan_import = PlanImport.objects.get()
     client.force_login(member_of(project.portfolio, "pmo"))
-    assert client.get(preview_url(plan_import)).status_code == 404
+    assert client.get(preview_url(plan_import)).status_code == 403
     response = client.post(preview_url(plan_import), {"fingerprint": "x"})
-    assert response.status_code == 404
+    assert response.status_code == 403
+    client.force_login(member_of(PortfolioFactory(), "pmo"))
+    assert client.get(preview_url(plan_import)).status_code == 404
     assert not Milestone.objects.exists()
 
 
