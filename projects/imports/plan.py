@@ -105,5 +105,11 @@ class ParsedPlan:
         return tuple(task for task in self.tasks if task.is_milestone and not task.is_summary)
 
     @property
+    def assigned_people(self) -> tuple[PlanResource, ...]:
+        """The work resources (people) that have assignments: what allocations are asked for."""
+        assigned = {assignment.resource_uid for assignment in self.assignments}
+        return tuple(r for r in self.resources if r.kind == ResourceKind.WORK and r.uid in assigned)
+
+    @property
     def summary_task_count(self) -> int:
         return sum(1 for task in self.tasks if task.is_summary)

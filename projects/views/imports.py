@@ -108,6 +108,8 @@ def plan_import_preview(request, import_pk):
         else:
             plan_import.refresh_from_db()
             messages.success(request, _imported_message(plan_import, preview))
+            if preview.plan.assigned_people:  # step 2: request the plan's people by role
+                return redirect("resources:plan-allocations", import_pk=plan_import.pk)
             return redirect("projects:detail", pk=plan_import.applied_project_id)
     preview = imports.plan_import_current_preview(plan_import=plan_import, by=request.user)
     return render(
