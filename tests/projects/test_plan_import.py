@@ -354,6 +354,16 @@ def test_each_real_file_imports_and_reimports_without_duplicates(name, portfolio
     assert EVERYTHING()[:-1] == before[:-1]
 
 
+def test_a_corrupted_real_file_writes_nothing(portfolio, pmo):
+    data = project_file("sample.xml").read_bytes()
+    corrupted = data[: len(data) // 2]  # cut off mid-transfer
+    before = EVERYTHING()
+    with pytest.raises(PlanFileError) as caught:
+        stage(pmo, corrupted, portfolio=portfolio, code="SMP", file_name="sample.xml")
+    assert caught.value.problems[0].startswith("The file is not well-formed XML")
+    assert EVERYTHING() == before
+
+
 def test_sample_xml_in_detail(portfolio, pmo):
     preview = import_plan(
         pmo, project_file("sample.xml").read_bytes(), portfolio=portfolio, code="SMP"
