@@ -94,6 +94,39 @@ class CostUploadForm(forms.Form):
         return upload
 
 
+class PlanUploadForm(forms.Form):
+    """A project plan file (Microsoft Project XML) to preview before it is imported."""
+
+    file = forms.FileField(
+        label="Project plan",
+        help_text="Microsoft Project XML (in Project: File › Save As › XML Format), at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+
+class PortfolioPlanUploadForm(PlanUploadForm):
+    """A plan uploaded to a portfolio: a new project, or the one it was imported as before."""
+
+    code = forms.CharField(
+        max_length=32,
+        required=False,
+        help_text="The new project's code, or the code of the project the plan belongs to; "
+        "not needed for a plan imported before.",
+    )
+    name = forms.CharField(
+        max_length=200, required=False, help_text="A new project's name; blank: the plan's title."
+    )
+    manager = PersonChoiceField(
+        required=False, help_text="Who manages a new project; blank: nobody yet."
+    )
+
+
 class StatusReportForm(VersionedForm):
     class Meta:
         model = StatusReport

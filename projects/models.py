@@ -18,6 +18,12 @@ class Rag(models.TextChoices):
     RED = "red", "Red"
 
 
+class PlanSource(models.TextChoices):
+    """The tools whose plan files Slate imports (projects/imports/)."""
+
+    MSPDI = "mspdi", "Microsoft Project XML"
+
+
 class Project(models.Model):
     portfolio = models.ForeignKey(
         "portfolio.Portfolio", on_delete=models.PROTECT, related_name="projects"
@@ -84,6 +90,15 @@ class Project(models.Model):
         help_text="Health from CPI/SPI, refreshed by the health task.",
     )
     health_computed_at = models.DateTimeField(null=True, blank=True)
+    external_source = models.CharField(
+        max_length=10, choices=PlanSource.choices, blank=True, help_text="Where its plan is kept."
+    )
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The plan's own id in that tool (MS Project's project GUID): a re-import of "
+        "the same plan finds this project by it.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +111,13 @@ class Project(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["portfolio", "code"], name="project_code_per_portfolio"
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="project_external_id_per_portfolio",
+                violation_error_message="Another project of this portfolio was imported from "
+                "this plan.",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="project_end_after_start"
@@ -151,6 +173,11 @@ class Milestone(models.Model):
     status = models.CharField(
         max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The task it was imported from (its unique id in the project's plan file).",
+    )
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
@@ -161,6 +188,11 @@ class Milestone(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight__gte=0, weight__lte=100), name="milestone_weight_0_100"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=~Q(external_id=""),
+                name="milestone_external_id_per_project",
             ),
         ]
         indexes = [models.Index(fields=["project", "sequence"])]
@@ -184,6 +216,12 @@ class CostEntry(models.Model):
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     category = models.CharField(max_length=12, choices=CostCategory.choices)
     description = models.CharField(max_length=300, blank=True)
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Set on the entries a plan import wrote (the actual cost up to a status "
+        "date), so that importing the plan again updates them.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -195,6 +233,11 @@ class CostEntry(models.Model):
         ordering = ["project", "-date", "-id"]
         verbose_name_plural = "cost entries"
         constraints = [
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=~Q(external_id=""),
+                name="cost_external_id_per_project",
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(category__in=CostCategory.values), name="cost_category_valid"
@@ -453,3 +496,48 @@ class ChangeRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeRequestStatus.PROPOSED
+
+
+class PlanImport(models.Model):
+    """A project plan file someone uploaded, kept between its preview and its import. Only a
+    file that could be read and previewed is kept; the import itself re-reads it, so the
+    preview and the import see the same file."""
+
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio", on_delete=models.CASCADE, related_name="plan_imports"
+    )
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="plan_imports",
+        help_text="The project it was uploaded to; blank when uploaded to the portfolio, where "
+        "the plan finds its project (or creates one) when it is imported.",
+    )
+    code = models.CharField(max_length=32, blank=True, help_text="A new project's code.")
+    name = models.CharField(max_length=200, blank=True, help_text="A new project's name.")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=PlanSource.choices)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_source_display()})"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.applied_at is not None

@@ -157,21 +157,31 @@ def _record_baseline(project: Project, *, by, change_request=None) -> Baseline:
     )
 
 
-@transaction.atomic
-def project_set_baseline(*, project: Project, expected_version: int, by) -> Project:
-    """Set the first baseline (version 0) from the current plan: project dates, BAC and
-    milestone forecasts. Once set, the baseline changes only through a change request."""
+def _set_first_baseline(project: Project, *, start, end, expected_version: int, by) -> None:
     _require_editor(by, project)
     if has_baseline(project):
         raise ValidationError(
             "This project already has a baseline; propose a change request to change it."
         )
-    project.baseline_start = project.start_date
-    project.baseline_end = project.end_date
+    project.baseline_start = start
+    project.baseline_end = end
     project.baseline_set_at = timezone.now()
     project.baseline_set_by = by
     project._history_user = by
     save_versioned(project, expected_version=expected_version)
+
+
+@transaction.atomic
+def project_set_baseline(*, project: Project, expected_version: int, by) -> Project:
+    """Set the first baseline (version 0) from the current plan: project dates, BAC and
+    milestone forecasts. Once set, the baseline changes only through a change request."""
+    _set_first_baseline(
+        project,
+        start=project.start_date,
+        end=project.end_date,
+        expected_version=expected_version,
+        by=by,
+    )
     for milestone in project.milestones.exclude(forecast_date=None).exclude(
         baseline_date=F("forecast_date")
     ):
@@ -179,6 +189,17 @@ def project_set_baseline(*, project: Project, expected_version: int, by) -> Proj
         milestone._history_user = by
         save_versioned(milestone, expected_version=milestone.version)
     Baseline.objects.filter(project=project).delete()  # a baseline cleared by an admin
+    _record_baseline(project, by=by)
+    return project
+
+
+@transaction.atomic
+def project_set_baseline_to(*, project: Project, start, end, expected_version: int, by) -> Project:
+    """Set the first baseline (version 0) to given dates, with the BAC and milestone baseline
+    dates the project holds: an imported plan's own baseline 0, which need not be its
+    current dates. Once set, it changes only through a change request."""
+    _set_first_baseline(project, start=start, end=end, expected_version=expected_version, by=by)
+    Baseline.objects.filter(project=project).delete()
     _record_baseline(project, by=by)
     return project
 
@@ -435,9 +456,10 @@ def _validate_cost(entry: CostEntry):
 
 
 @transaction.atomic
-def cost_entry_create(*, project: Project, data: dict, by) -> CostEntry:
+def cost_entry_create(*, project: Project, data: dict, by, external_id: str = "") -> CostEntry:
+    """`external_id` marks an entry a plan import wrote, which the next import updates."""
     _require_editor(by, project)
-    entry = CostEntry(project=project, created_by=by)
+    entry = CostEntry(project=project, created_by=by, external_id=external_id)
     _apply(entry, data, COST_FIELDS)
     _validate_cost(entry)
     entry.save()

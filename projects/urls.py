@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from projects.views import changes, costs, dependencies, plan, reports
+from projects.views import changes, costs, dependencies, imports, plan, reports
 
 app_name = "projects"
 urlpatterns = [
@@ -28,6 +28,10 @@ urlpatterns = [
         plan.milestone_delete,
         name="milestone-delete",
     ),
+    # Importing a plan (MS Project XML): into a project, or into a portfolio
+    path("<int:pk>/import/", imports.plan_import_to_project, name="plan-import"),
+    path("import/<slug:code>/", imports.plan_import_to_portfolio, name="plan-import-new"),
+    path("imports/<int:import_pk>/", imports.plan_import_preview, name="plan-import-preview"),
     # Actual costs
     path("<int:pk>/costs/", costs.cost_list, name="costs"),
     path("<int:pk>/costs/upload/", costs.cost_upload, name="cost-upload"),

@@ -294,3 +294,35 @@ class ReassignForm(forms.Form):
         label="Colleague", error_messages={"required": "Choose who takes it over."}
     )
     reason = forms.CharField(max_length=2000, widget=REASON, label="Why (for the record)")
+
+
+class PlanRolesForm(forms.Form):
+    """The role each of a plan's people is requested as (one field per plan resource; blank:
+    not requested). A request somebody already decided is shown, not changed."""
+
+    def __init__(self, data=None, *, requests):
+        super().__init__(data)
+        self.requests = requests
+        roles = Role.objects.order_by("name")
+        for request in requests:
+            self.fields[self.field_name(request)] = forms.ModelChoiceField(
+                queryset=roles,
+                required=False,
+                empty_label="— Do not request —",
+                initial=request.suggested_role,
+                disabled=request.is_decided,
+                label=request.resource.name or f"Resource {request.resource.uid}",
+            )
+
+    @staticmethod
+    def field_name(request) -> str:
+        return f"role_{request.resource.uid}"
+
+    def rows(self):
+        return [(request, self[self.field_name(request)]) for request in self.requests]
+
+    def roles(self) -> dict:
+        return {
+            request.resource.uid: self.cleaned_data.get(self.field_name(request))
+            for request in self.requests
+        }

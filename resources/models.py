@@ -225,6 +225,12 @@ class Allocation(models.Model):
         help_text="Why it was confirmed although it puts the person (or the role) over "
         "capacity; blank when it did not.",
     )
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The resource of the project's plan file it was requested for, so that "
+        "requesting from the plan again updates it.",
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
     # Every decision (confirm, override, undo, conflict resolutions) keeps the previous state.
@@ -252,6 +258,11 @@ class Allocation(models.Model):
                     f"A person gives at most 1 FTE; a role request at most "
                     f"{ROLE_REQUEST_MAX_FTE} FTE."
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=~Q(external_id=""),
+                name="allocation_external_id_per_project",
             ),
         ]
         indexes = [

@@ -34,6 +34,7 @@ from resources.models import (
     Resource,
     Role,
 )
+from resources.plan_allocations import PlanRoleRequest
 from resources.selectors import CONFIRMABLE_FIELDS, confirmation_preview, person_capacity_grid
 
 RESOURCE_FIELDS = (
@@ -305,6 +306,45 @@ def allocation_request(*, project, data: dict, by) -> Allocation:
     _validate_allocation(allocation)
     allocation.save()
     return allocation
+
+
+@transaction.atomic
+def allocations_request_from_plan(
+    *, project, requests: list[PlanRoleRequest], roles: dict[str, Role | None], by
+) -> list[Allocation]:
+    """Request an allocation of the role the user mapped to each of a plan's people (`roles`:
+    plan resource id → role, None for "do not request"). A request made for the same plan
+    resource before is updated while nobody has decided it; a decided one stays as it is.
+    Every problem is reported, by the resource's name, and then nothing is saved."""
+    _require_project_editor(by, project)
+    saved, errors = [], {}
+    for request in requests:
+        role = roles.get(request.resource.uid)
+        if role is None or request.is_decided:
+            continue
+        allocation = request.existing or Allocation(
+            project=project,
+            requested_by=by,
+            status=AllocationStatus.REQUESTED,
+            external_id=request.key,
+        )
+        allocation.project = project
+        allocation.role, allocation.resource = role, None
+        allocation.start_month, allocation.end_month = request.first_month, request.last_month
+        allocation.unit, allocation.amount = request.unit, request.amount
+        try:
+            _validate_allocation(allocation)
+        except ValidationError as error:
+            errors[request.resource.name or request.resource.uid] = error.messages
+            continue
+        allocation._history_user = by
+        allocation.save()
+        saved.append(allocation)
+    if errors:
+        raise ValidationError(
+            [f"{name}: {message}" for name, messages in errors.items() for message in messages]
+        )
+    return saved
 
 
 _name = person_name

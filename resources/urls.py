@@ -23,6 +23,11 @@ urlpatterns = [
         allocations.project_allocations,
         name="project-allocations",
     ),
+    path(
+        "projects/imports/<int:import_pk>/people/",
+        allocations.plan_allocation_requests,
+        name="plan-allocations",
+    ),
     path("allocations/requests/", allocations.allocation_queue, name="allocation-queue"),
     path(
         "allocations/<int:pk>/confirm/", allocations.allocation_confirm, name="allocation-confirm"

@@ -31,10 +31,12 @@ from django.utils import timezone
 from portfolio import scenarios
 from portfolio.models import Portfolio, Program, Scenario
 from projects import services as project_services
+from projects.imports.services import plan_import_apply, plan_import_stage
 from projects.models import (
     ChangeRequest,
     CostEntry,
     Milestone,
+    PlanImport,
     Project,
     ProjectDependency,
     StatusReport,
@@ -231,6 +233,16 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "projects:milestone-delete": lambda w: _child_samples(
         "projects:milestone-delete", Milestone.objects.order_by("pk"), "milestone_pk"
     ),
+    "projects:plan-import": lambda w: _project_samples("projects:plan-import", w),
+    "projects:plan-import-new": lambda w: _portfolio_samples("projects:plan-import-new", w),
+    "projects:plan-import-preview": lambda w: [
+        Sample(reverse("projects:plan-import-preview", args=[kept.pk]), kept.portfolio)
+        for kept in PlanImport.objects.select_related("portfolio").order_by("pk")
+    ],
+    "resources:plan-allocations": lambda w: [
+        Sample(reverse("resources:plan-allocations", args=[kept.pk]), kept.portfolio)
+        for kept in PlanImport.objects.exclude(applied_at=None).select_related("portfolio")
+    ],
     "projects:costs": lambda w: _project_samples("projects:costs", w),
     "projects:cost-upload": lambda w: _project_samples("projects:cost-upload", w),
     "projects:cost-template": lambda w: [Sample(reverse("projects:cost-template"))],
@@ -542,6 +554,22 @@ class Crawl:
         return response, body
 
 
+def _small_plan(project) -> bytes:
+    """An MS Project XML plan of `project`'s dates with one milestone and one person."""
+    start, end = project.start_date, project.end_date
+    return (
+        '<Project xmlns="http://schemas.microsoft.com/project"><Title>Crawled plan</Title>'
+        f"<StartDate>{start}T08:00:00</StartDate><FinishDate>{end}T17:00:00</FinishDate><Tasks>"
+        f"<Task><UID>1</UID><ID>1</ID><Name>Plan signed</Name><Milestone>1</Milestone>"
+        f"<Start>{start}T08:00:00</Start><Finish>{start}T08:00:00</Finish></Task>"
+        "</Tasks><Resources><Resource><UID>1</UID><Name>Analyst</Name><Type>1</Type></Resource>"
+        "</Resources><Assignments><Assignment><UID>1</UID><TaskUID>1</TaskUID>"
+        f"<ResourceUID>1</ResourceUID><Start>{start}T08:00:00</Start>"
+        f"<Finish>{end}T17:00:00</Finish><Work>PT40H0M0S</Work></Assignment></Assignments>"
+        "</Project>"
+    ).encode()
+
+
 def _working_month(pmo):
     """What a month of use leaves behind, beyond what seed_demo stores."""
     today = timezone.localdate()
@@ -579,6 +607,23 @@ def _working_month(pmo):
         )
         if decide:
             project_services.change_request_approve(change_request=change, by=pmo, note="Agreed")
+    # Project plans the PMO uploaded: one imported (its people still to request), one
+    # waiting on its preview.
+    applied, preview = plan_import_stage(
+        portfolio=baselined[0].portfolio,
+        project=baselined[0],
+        file_name="plan.xml",
+        content=_small_plan(baselined[0]),
+        by=pmo,
+    )
+    plan_import_apply(plan_import=applied, fingerprint=preview.fingerprint, by=pmo)
+    plan_import_stage(
+        portfolio=baselined[1].portfolio,
+        project=baselined[1],
+        file_name="plan.xml",
+        content=_small_plan(baselined[1]),
+        by=pmo,
+    )
     # A review asked for from the browser, still waiting for a worker.
     review_runs.review_run_request(
         portfolio=Portfolio.objects.visible_to(pmo).order_by("code").first(),

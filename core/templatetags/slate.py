@@ -2,6 +2,7 @@
 
 Pure presentation: every filter works on values already loaded, never on querysets."""
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -59,6 +60,19 @@ def money(value, currency=""):
     if not currency:
         return text
     return format_html('<span class="cur">{}</span>\u00a0{}', currency, text)
+
+
+@register.filter
+def shown(value):
+    """Any value as a table cell (an import preview's before and after): a date as
+    "5 Jan 2026", an amount with two decimals, nothing as "—"."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return str(value)
 
 
 @register.filter

@@ -21,6 +21,9 @@ from django.views.decorators.http import require_POST
 
 from core import access
 from core.views import form_data, posted, run_service
+from portfolio.models import Portfolio
+from projects.imports.services import read_plan
+from projects.models import PlanImport
 from projects.shortcuts import visible_project
 from resources import selectors, services
 from resources.forms import (
@@ -29,13 +32,61 @@ from resources.forms import (
     AllocationRejectForm,
     AllocationRequestForm,
     AllocationUndoForm,
+    PlanRolesForm,
     month_from_query,
     plain_decimal,
 )
 from resources.models import Allocation, AllocationStatus
+from resources.plan_allocations import plan_role_requests
 from resources.views.people import people_section_page
 
 # --- Allocations of a project --------------------------------------------------------------
+
+
+@login_required
+def plan_allocation_requests(request, import_pk):
+    """After a plan is imported: the role each of its people is requested as (the user
+    confirms the suggested mapping), then the allocation requests, all or none."""
+    plan_import = get_object_or_404(
+        PlanImport.objects.filter(
+            portfolio__in=Portfolio.objects.visible_to(request.user), applied_at__isnull=False
+        ),
+        pk=import_pk,
+    )
+    access.require(
+        plan_import.uploaded_by_id == request.user.pk,
+        "Only the person who imported this plan may request its people.",
+    )
+    project = visible_project(request, plan_import.applied_project_id)
+    access.require(access.can_edit_project(request.user, project))
+    requests = plan_role_requests(plan=read_plan(plan_import), project=project)
+    form = PlanRolesForm(posted(request), requests=requests)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.allocations_request_from_plan(
+                project=project, requests=requests, roles=form.roles(), by=request.user
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                f"Requested {len(saved)} allocation{'s' if len(saved) != 1 else ''} from "
+                f"{plan_import.file_name}.",
+            )
+            return redirect("resources:project-allocations", pk=project.pk)
+    return render(
+        request,
+        "resources/plan_allocations.html",
+        {
+            "portfolio": project.portfolio,
+            "project": project,
+            "plan_import": plan_import,
+            "can_edit": True,
+            "tab": "allocations",
+            "form": form,
+        },
+    )
 
 
 def _warn(request, allocation):
