@@ -67,6 +67,11 @@ def listen(listener: Listener) -> None:
         _listeners.append(listener)
 
 
+def unlisten(listener: Listener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
 def person_ref(user) -> dict | None:
     """How a payload names a person: their username and the name pages show."""
     if user is None:

@@ -24,34 +24,39 @@ def project_ref(project: Project) -> dict:
     }
 
 
-def status_report_submitted(report: StatusReport) -> None:
+def status_report_data(report: StatusReport) -> dict:
+    """The `data` of a status_report.submitted event."""
     project = report.project
+    return {
+        "project": project_ref(project),
+        "report": {
+            "id": report.pk,
+            "period_start": report.period_start,
+            "period_end": report.period_end,
+            "overall_rag": report.overall_rag,
+            "schedule_rag": report.schedule_rag,
+            "budget_rag": report.budget_rag,
+            "scope_rag": report.scope_rag,
+            "quality_rag": report.quality_rag,
+            "risk_rag": report.risk_rag,
+            "percent_complete": report.percent_complete,
+            "forecast_end": report.forecast_end,
+            "forecast_cost": report.forecast_cost,
+            "summary": report.summary,
+            "submitted_by": events.person_ref(report.submitted_by),
+            "submitted_at": report.submitted_at,
+            "url": events.link(
+                reverse("projects:report", args=[project.pk, report.period_start.isoformat()])
+            ),
+        },
+    }
+
+
+def status_report_submitted(report: StatusReport) -> None:
     events.publish(
         events.STATUS_REPORT_SUBMITTED,
-        {
-            "project": project_ref(project),
-            "report": {
-                "id": report.pk,
-                "period_start": report.period_start,
-                "period_end": report.period_end,
-                "overall_rag": report.overall_rag,
-                "schedule_rag": report.schedule_rag,
-                "budget_rag": report.budget_rag,
-                "scope_rag": report.scope_rag,
-                "quality_rag": report.quality_rag,
-                "risk_rag": report.risk_rag,
-                "percent_complete": report.percent_complete,
-                "forecast_end": report.forecast_end,
-                "forecast_cost": report.forecast_cost,
-                "summary": report.summary,
-                "submitted_by": events.person_ref(report.submitted_by),
-                "submitted_at": report.submitted_at,
-                "url": events.link(
-                    reverse("projects:report", args=[project.pk, report.period_start.isoformat()])
-                ),
-            },
-        },
-        portfolio_id=project.portfolio_id,
+        status_report_data(report),
+        portfolio_id=report.project.portfolio_id,
     )
 
 

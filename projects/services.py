@@ -647,7 +647,7 @@ def status_report_submit(
     as_of = max(timezone.localdate(), report.period_end)
     with health_watch(report.project, as_of=as_of, cause="status_report.submitted"):
         _save_report(report, expected_version, by)
-    status_report_submitted(report)
+        status_report_submitted(report)
     return report
 
 

@@ -117,6 +117,11 @@ def deliver(self, delivery_id: int) -> None:
     """One attempt; a failed one is retried by Celery after the backoff (the attempt count
     and the give-up rule live in the database row, not in Celery's retry count)."""
     retry_in = delivery_attempt(delivery_id=delivery_id)
+    while retry_in is not None and self.request.is_eager:
+        # In process (no broker: development, the demo, tests) Celery does not retry a task
+        # whose errors propagate (CELERY_TASK_EAGER_PROPAGATES), so the attempts follow here,
+        # at once, as Celery's own eager retries would (they ignore the countdown too).
+        retry_in = delivery_attempt(delivery_id=delivery_id)
     if retry_in is not None:
         raise self.retry(countdown=retry_in)
 

@@ -17,17 +17,17 @@ SIGNATURE_HELP = (
 )
 
 
-class PortfolioRef(serializers.Serializer):
+class WebhookPortfolioRef(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class ProjectRef(PortfolioRef):
+class WebhookProjectRef(WebhookPortfolioRef):
     url = serializers.URLField(help_text="The project page in Slate.")
 
 
-class PersonRef(serializers.Serializer):
+class WebhookPersonRef(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField(help_text="Full name, else the username.")
 
@@ -36,8 +36,8 @@ RAG = serializers.ChoiceField(choices=["green", "amber", "red", ""])
 HEALTH = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
 
 
-class StatusReportData(serializers.Serializer):
-    class Report(serializers.Serializer):
+class WebhookStatusReportData(serializers.Serializer):
+    class WebhookReport(serializers.Serializer):
         id = serializers.IntegerField()
         period_start = serializers.DateField()
         period_end = serializers.DateField()
@@ -51,12 +51,12 @@ class StatusReportData(serializers.Serializer):
         forecast_end = serializers.DateField(allow_null=True)
         forecast_cost = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
         summary = serializers.CharField()
-        submitted_by = PersonRef()
+        submitted_by = WebhookPersonRef()
         submitted_at = serializers.DateTimeField()
         url = serializers.URLField()
 
-    project = ProjectRef()
-    report = Report()
+    project = WebhookProjectRef()
+    report = WebhookReport()
 
 
 CAUSE = serializers.ChoiceField(
@@ -71,8 +71,8 @@ CAUSE = serializers.ChoiceField(
 )
 
 
-class HealthChangedData(serializers.Serializer):
-    project = ProjectRef()
+class WebhookHealthChangedData(serializers.Serializer):
+    project = WebhookProjectRef()
     as_of = serializers.DateField(help_text="The date the health is computed as of.")
     status_date = serializers.DateField(allow_null=True)
     cause = CAUSE
@@ -86,8 +86,8 @@ class HealthChangedData(serializers.Serializer):
     )
 
 
-class WatermelonData(serializers.Serializer):
-    project = ProjectRef()
+class WebhookWatermelonData(serializers.Serializer):
+    project = WebhookProjectRef()
     as_of = serializers.DateField()
     status_date = serializers.DateField(allow_null=True)
     cause = CAUSE
@@ -98,14 +98,14 @@ class WatermelonData(serializers.Serializer):
     )
 
 
-class GateDecidedData(serializers.Serializer):
-    class Decision(serializers.Serializer):
+class WebhookGateDecidedData(serializers.Serializer):
+    class WebhookGateDecision(serializers.Serializer):
         id = serializers.IntegerField()
         from_stage = serializers.CharField()
         to_stage = serializers.CharField()
         outcome = serializers.ChoiceField(choices=["go", "no_go", "hold", "recycle"])
         decided_on = serializers.DateField()
-        decided_by = PersonRef()
+        decided_by = WebhookPersonRef()
         rationale = serializers.CharField()
         conditions = serializers.CharField()
         override_reason = serializers.CharField(
@@ -115,33 +115,33 @@ class GateDecidedData(serializers.Serializer):
             child=serializers.IntegerField(), help_text="Criteria met, not met and waived."
         )
 
-    project = ProjectRef()
-    decision = Decision()
+    project = WebhookProjectRef()
+    decision = WebhookGateDecision()
     stage = serializers.CharField(help_text="The project's stage after the decision.")
 
 
-class ScenarioCommittedData(serializers.Serializer):
-    class Scenario(serializers.Serializer):
+class WebhookScenarioCommittedData(serializers.Serializer):
+    class WebhookScenario(serializers.Serializer):
         id = serializers.IntegerField()
         name = serializers.CharField()
 
-    class Skipped(serializers.Serializer):
+    class WebhookSkippedProject(serializers.Serializer):
         code = serializers.CharField()
         why = serializers.CharField()
 
-    scenario = Scenario()
-    committed_by = PersonRef()
+    scenario = WebhookScenario()
+    committed_by = WebhookPersonRef()
     committed_at = serializers.DateTimeField()
     as_of = serializers.DateField()
     approved = serializers.ListField(child=serializers.CharField(), help_text="Project codes.")
     to_candidate = serializers.ListField(child=serializers.CharField())
     deferred = serializers.ListField(child=serializers.CharField())
     stopped = serializers.ListField(child=serializers.CharField())
-    skipped = Skipped(many=True)
+    skipped = WebhookSkippedProject(many=True)
 
 
-class ReviewCompletedData(serializers.Serializer):
-    class Review(serializers.Serializer):
+class WebhookReviewCompletedData(serializers.Serializer):
+    class WebhookReview(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.ChoiceField(choices=["monthly", "quarterly", "annual"])
         period = serializers.CharField(help_text="As pages show it: “October 2026”, “Q3 2026”.")
@@ -150,12 +150,12 @@ class ReviewCompletedData(serializers.Serializer):
         finished_at = serializers.DateTimeField()
         url = serializers.URLField()
 
-    review = Review()
+    review = WebhookReview()
     kpis = serializers.DictField(help_text="The portfolio roll-up the review stored.")
 
 
-class AllocationConflictData(serializers.Serializer):
-    class Allocation(serializers.Serializer):
+class WebhookAllocationConflictData(serializers.Serializer):
+    class WebhookAllocation(serializers.Serializer):
         id = serializers.IntegerField()
         resource = serializers.CharField(allow_null=True)
         role = serializers.CharField()
@@ -164,34 +164,34 @@ class AllocationConflictData(serializers.Serializer):
         unit = serializers.ChoiceField(choices=["fte", "hours"])
         amount = serializers.DecimalField(max_digits=8, decimal_places=2)
 
-    class Month(serializers.Serializer):
+    class WebhookOverCapacityMonth(serializers.Serializer):
         month = serializers.DateField()
         capacity_hours = serializers.DecimalField(max_digits=10, decimal_places=2)
         demand_hours = serializers.DecimalField(max_digits=10, decimal_places=2)
         utilisation = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True)
 
-    project = ProjectRef()
-    allocation = Allocation()
+    project = WebhookProjectRef()
+    allocation = WebhookAllocation()
     over_capacity = serializers.CharField(help_text="The person, else the role, over capacity.")
     for_person = serializers.BooleanField()
-    months = Month(many=True)
+    months = WebhookOverCapacityMonth(many=True)
     override_reason = serializers.CharField()
-    confirmed_by = PersonRef()
+    confirmed_by = WebhookPersonRef()
 
 
 DATA = {
-    events.STATUS_REPORT_SUBMITTED: StatusReportData,
-    events.HEALTH_CHANGED: HealthChangedData,
-    events.WATERMELON_FLAGGED: WatermelonData,
-    events.GATE_DECIDED: GateDecidedData,
-    events.SCENARIO_COMMITTED: ScenarioCommittedData,
-    events.REVIEW_COMPLETED: ReviewCompletedData,
-    events.ALLOCATION_CONFLICT: AllocationConflictData,
+    events.STATUS_REPORT_SUBMITTED: WebhookStatusReportData,
+    events.HEALTH_CHANGED: WebhookHealthChangedData,
+    events.WATERMELON_FLAGGED: WebhookWatermelonData,
+    events.GATE_DECIDED: WebhookGateDecidedData,
+    events.SCENARIO_COMMITTED: WebhookScenarioCommittedData,
+    events.REVIEW_COMPLETED: WebhookReviewCompletedData,
+    events.ALLOCATION_CONFLICT: WebhookAllocationConflictData,
 }
 
 
 def _envelope(name: str, data: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    component = "".join(part.title() for part in name.replace(".", "_").split("_")) + "Event"
+    component = "Webhook" + "".join(p.title() for p in name.replace(".", "_").split("_")) + "Event"
     return type(
         component,
         (serializers.Serializer,),
@@ -199,7 +199,7 @@ def _envelope(name: str, data: type[serializers.Serializer]) -> type[serializers
             "id": serializers.UUIDField(help_text="The event's id: the same in every delivery."),
             "event": serializers.ChoiceField(choices=[name]),
             "occurred_at": serializers.DateTimeField(),
-            "portfolio": PortfolioRef(),
+            "portfolio": WebhookPortfolioRef(),
             "data": data(),
             "__doc__": f"The envelope of a {events.EVENTS[name].lower()} event.",
         },

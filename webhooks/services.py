@@ -65,8 +65,8 @@ def subscription_create(*, portfolio, data: dict, by) -> WebhookSubscription:
     secret = (data.get("secret") or "").strip() or None
     subscription = WebhookSubscription(portfolio=portfolio, created_by=by)
     _apply(subscription, data)
-    _validate(subscription, secret)
     subscription.secret = secret or signing.new_secret()
+    _validate(subscription, secret)
     subscription.save()
     logger.info("webhook subscription created id=%s portfolio=%s", subscription.pk, portfolio.code)
     return subscription
@@ -81,9 +81,9 @@ def subscription_update(
     _require_manager(by, subscription.portfolio)
     secret = (data.get("secret") or "").strip() or None
     _apply(subscription, data)
-    _validate(subscription, secret)
     if secret or new_secret:
         subscription.secret = secret or signing.new_secret()
+    _validate(subscription, secret)
     subscription.save()
     return subscription
 
