@@ -46,6 +46,7 @@ from resources.models import Allocation, AllocationStatus, CapacityAdjustment, R
 from resources.selectors import role_capacity_grid
 from risks import services as risk_services
 from risks.models import Risk, RiskStatus
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 USERS = (
     "pmo",
@@ -144,6 +145,14 @@ def _report_samples(name, world, suffix=""):
             report.project,
         )
         for report in reports
+    ]
+
+
+def _webhook_samples(name, model, per=2):
+    """URLs of a portfolio's webhook objects; the portfolio decides who may open them."""
+    return [
+        Sample(reverse(name, args=[obj.portfolio.code, obj.pk]), obj.portfolio)
+        for obj in model.objects.select_related("portfolio").order_by("pk")[:per]
     ]
 
 
@@ -352,6 +361,18 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
         ]
         + _portfolio_samples("reporting:digest-preview", w)
     ),
+    # Webhooks (the demo's finance portfolio has two subscriptions and a delivery log)
+    "webhooks:subscriptions": lambda w: _portfolio_samples("webhooks:subscriptions", w),
+    "webhooks:subscription-create": lambda w: _portfolio_samples("webhooks:subscription-create", w),
+    "webhooks:subscription-edit": lambda w: _webhook_samples(
+        "webhooks:subscription-edit", WebhookSubscription
+    ),
+    "webhooks:subscription-delete": lambda w: _webhook_samples(
+        "webhooks:subscription-delete", WebhookSubscription
+    ),
+    "webhooks:deliveries": lambda w: _portfolio_samples("webhooks:deliveries", w),
+    "webhooks:delivery": lambda w: _webhook_samples("webhooks:delivery", WebhookDelivery, per=3),
+    "webhooks:redeliver": lambda w: _webhook_samples("webhooks:redeliver", WebhookDelivery),
     # Password reset (Django's views; a made-up token shows the "link expired" page)
     "password_reset": lambda w: [Sample(reverse("password_reset"))],
     "password_reset_done": lambda w: [Sample(reverse("password_reset_done"))],
