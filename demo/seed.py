@@ -1507,6 +1507,8 @@ def build_webhooks() -> None:
             data=status_report_data(report), occurred_at=report.submitted_at or now,
         )  # fmt: skip
         occurred = min(event.occurred_at, now - timedelta(minutes=5))
+        if status == DeliveryStatus.RETRYING:  # still being tried: a few minutes old
+            occurred = now - timedelta(minutes=attempts + 1)
         delivery = WebhookDelivery.objects.create(
             subscription=subscription, portfolio=portfolio, event=event.name,
             event_id=previous.event_id if again else event.id,

@@ -1,7 +1,7 @@
 """Webhooks in a real browser, as the demo PMO: from the finance dashboard's tabs to the
 webhooks, the delivery log with its response codes, attempts and errors, and a dead delivery
 sent again with the Redeliver button (a new row; the demo's host does not exist, so it dies
-too). Screenshot for the docs: docs/screenshots/16-webhooks.png."""
+too). Screenshots for the docs: docs/screenshots/16-webhooks*.png."""
 
 from pathlib import Path
 
@@ -28,6 +28,8 @@ def test_the_pmo_reads_the_delivery_log_and_redelivers(live_server, browser_page
     subscriptions = page.locator("table.data").inner_text()
     assert "https://warehouse.slate.invalid/hooks/slate" in subscriptions
     assert "Paused" in subscriptions and "whsec_" not in page.content()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "16-webhooks-subscriptions.png"), full_page=True)
 
     page.click("nav.subnav-pages >> text=Delivery log")
     page.wait_for_url("**/webhooks/deliveries/")
@@ -35,7 +37,6 @@ def test_the_pmo_reads_the_delivery_log_and_redelivers(live_server, browser_page
     text = log.inner_text()
     assert "HTTP 503: the warehouse is being upgraded" in text
     assert "Delivered" in text and "Dead" in text and "Retrying" in text
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "16-webhooks.png"), full_page=True)
 
     dead = WebhookDelivery.objects.get(status="dead")
@@ -44,6 +45,8 @@ def test_the_pmo_reads_the_delivery_log_and_redelivers(live_server, browser_page
     page.wait_for_url("**/webhooks/deliveries/")
     assert f"Delivery #{dead.pk} queued again" in page.locator("main").inner_text()
     assert WebhookDelivery.objects.count() == before + 1
-    again = WebhookDelivery.objects.get(redelivery_of=dead)
-    assert again.body == dead.body
+    again = WebhookDelivery.objects.filter(redelivery_of=dead).latest("pk")
+    assert again.body == dead.body and again.requested_by.username == "pmo"
+    assert again.status == "dead"  # attempted at once (eager): the demo's host does not exist
+    assert "could not be resolved" in again.last_error
     assert page.console_errors == []
