@@ -5,14 +5,17 @@ from webhooks.models import WebhookDelivery, WebhookSubscription
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    """The secret is neither shown nor edited here (the portfolio's webhooks page makes and
-    replaces it)."""
+    """Pausing only: subscriptions are made and changed on the portfolio's webhooks page,
+    which checks the URL and makes the secret; the secret is never shown here."""
 
     list_display = ["url", "portfolio", "is_active", "created_at"]
     list_filter = ["is_active", "portfolio"]
     search_fields = ["url", "description"]
     fields = ["portfolio", "url", "description", "events", "is_active", "masked_secret"]
-    readonly_fields = ["masked_secret"]
+    readonly_fields = ["portfolio", "url", "description", "events", "masked_secret"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(WebhookDelivery)
