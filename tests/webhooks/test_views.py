@@ -308,3 +308,15 @@ def test_the_log_and_subscriptions_pages_take_the_same_queries_at_any_size(
 # subscriptions on the log)
 LOG_PAGE_QUERIES = 6
 SUBSCRIPTIONS_PAGE_QUERIES = 5
+
+
+def test_the_admin_neither_shows_nor_makes_secrets(client, subscription, pmo_admin):
+    client.force_login(pmo_admin)
+    change = client.get(
+        reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk])
+    )
+    assert change.status_code == 200
+    assert subscription.secret not in change.content.decode()
+    assert "••••••••1234" in change.content.decode()
+    add = client.get(reverse("admin:webhooks_webhooksubscription_add"))
+    assert add.status_code == 403
