@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "resources",
     "risks",
     "reporting",
+    "webhooks",
     "demo",
 ]
 
@@ -310,6 +311,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
     "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
+    # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
+    # section, which OpenAPI 3.1 introduced.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"webhooks.openapi.{name}"
+        for name in (
+            "STATUS_REPORT_SUBMITTED",
+            "HEALTH_CHANGED",
+            "WATERMELON_FLAGGED",
+            "GATE_DECIDED",
+            "SCENARIO_COMMITTED",
+            "REVIEW_COMPLETED",
+            "ALLOCATION_CONFLICT",
+        )
+    ],
 }
 
 LOGGING = {
@@ -330,6 +346,19 @@ SLATE_PAGE_SIZE = env.int("SLATE_PAGE_SIZE", default=25)
 # Every date or month that enters Slate must fall in this window (core/bounds.py).
 SLATE_DATE_MIN = date.fromisoformat(env("SLATE_DATE_MIN", default="1990-01-01"))
 SLATE_DATE_MAX = date.fromisoformat(env("SLATE_DATE_MAX", default="2100-12-31"))
+# Outbound webhooks (webhooks/, docs/webhooks.md): each POST waits at most this long to
+# connect and for each read; a failed delivery is retried after BACKOFF × 2^(attempt − 1)
+# seconds and is dead after MAX_ATTEMPTS attempts.
+SLATE_WEBHOOK_TIMEOUT_SECONDS = env.float("SLATE_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+SLATE_WEBHOOK_MAX_ATTEMPTS = env.int("SLATE_WEBHOOK_MAX_ATTEMPTS", default=6)
+SLATE_WEBHOOK_BACKOFF_SECONDS = env.float("SLATE_WEBHOOK_BACKOFF_SECONDS", default=60.0)
+# Whether webhooks may go to loopback, private and other non-public addresses. Off in
+# production: a subscription must not make the server call its own network (SSRF).
+SLATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "SLATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+if SLATE_WEBHOOK_MAX_ATTEMPTS < 1:
+    raise environ.ImproperlyConfigured("SLATE_WEBHOOK_MAX_ATTEMPTS must be at least 1")
 # The MIP solver of optimised selection and the efficient frontier (portfolio/selection/
 # solvers.py): "highs" (highspy, the default) or "cbc" (bundled with PuLP).
 SLATE_MIP_SOLVER = env("SLATE_MIP_SOLVER", default="highs").strip().lower()

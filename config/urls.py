@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("resources.urls")),
     path("", include(access_tokens_urls)),
+    path("", include("webhooks.urls")),
     path("api/", include((api_urls, "api"))),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

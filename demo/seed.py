@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import events
 from core.months import add_months, month_end, month_start
 from portfolio.models import (
     GateCriterion,
@@ -44,6 +45,7 @@ from portfolio.models import (
     StrategicObjective,
 )
 from projects import evm, selectors
+from projects.events import status_report_data
 from projects.models import (
     RAG_FIELDS,
     CostEntry,
@@ -65,6 +67,8 @@ from resources.models import (
 )
 from risks import selectors as risk_selectors
 from risks.models import Risk
+from webhooks import payloads, signing
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 DEMO_PASSWORD = "demo-pass-2026"
 ALL = "*"  # membership in every demo portfolio
@@ -732,7 +736,7 @@ GATE_CHAINS = {  # the gates a project in this stage has passed (the last one ma
     "closing": [*_STARTED, ("in_progress", "closing")],
     "closed": [*_STARTED, ("in_progress", "closing")],
 }
-DEMO_APPS = ("portfolio", "projects", "resources", "risks", "reporting")
+DEMO_APPS = ("portfolio", "projects", "resources", "risks", "reporting", "webhooks")
 
 
 def at_nine(day: date) -> datetime:
@@ -1429,6 +1433,7 @@ def build_demo(today: date | None = None) -> DemoBuilder:
             builder.build_portfolio(spec)
         builder.refresh_health()
     build_reviews(builder.today)
+    build_webhooks()
     return builder
 
 
@@ -1450,6 +1455,74 @@ def build_reviews(today: date) -> None:
         for user in users.values():
             for kind in ("monthly", "quarterly", "annual"):
                 DigestSubscription.objects.get_or_create(user=user, portfolio=portfolio, kind=kind)
+
+
+# The finance portfolio's webhooks: hosts under .invalid, which never resolve (RFC 2606), so
+# whatever the demo sends fails at once and goes nowhere.
+DEMO_WEBHOOK_URL = "https://warehouse.slate.invalid/hooks/slate"
+DEMO_PAUSED_WEBHOOK_URL = "https://chat.slate.invalid/hooks/pmo"
+# (status, attempts, response code, last error, redelivery of the previous row) per delivery
+# of the latest submitted reports, newest first
+DEMO_DELIVERIES = [
+    (DeliveryStatus.RETRYING, 2, None, "No answer within 5 s.", False),
+    (DeliveryStatus.DELIVERED, 1, 200, "", True),
+    (DeliveryStatus.DEAD, 6, 503, "HTTP 503: the warehouse is being upgraded", False),
+    (DeliveryStatus.DELIVERED, 3, 200, "", False),
+    (DeliveryStatus.DELIVERED, 1, 200, "", False),
+    (DeliveryStatus.DELIVERED, 1, 204, "", False),
+]
+
+
+def build_webhooks() -> None:
+    """Two webhooks of the finance portfolio, one paused, and a delivery log of the active
+    one for its latest status reports, as a week of real use leaves it (written as rows: the
+    demo's hosts do not exist). Made once; a later run leaves them as they are."""
+    portfolio = Portfolio.objects.get(code="finance")
+    pmo = get_user_model().objects.get(username="pmo")
+    subscription, created = WebhookSubscription.objects.get_or_create(
+        portfolio=portfolio, url=DEMO_WEBHOOK_URL,
+        defaults={"description": "Finance data warehouse", "events": list(events.EVENTS),
+                  "secret": signing.new_secret(), "created_by": pmo},
+    )  # fmt: skip
+    WebhookSubscription.objects.get_or_create(
+        portfolio=portfolio, url=DEMO_PAUSED_WEBHOOK_URL,
+        defaults={"description": "PMO chat channel", "is_active": False,
+                  "events": [events.GATE_DECIDED, events.WATERMELON_FLAGGED],
+                  "secret": signing.new_secret(), "created_by": pmo},
+    )  # fmt: skip
+    if not created:
+        return
+    reports = (
+        StatusReport.objects.filter(project__portfolio=portfolio, state="submitted")
+        .select_related("project", "submitted_by")
+        .order_by("-submitted_at", "-pk")
+    )
+    now = timezone.now()
+    previous = None
+    for (status, attempts, code, error, again), report in reversed(
+        list(zip(DEMO_DELIVERIES, reports, strict=False))
+    ):
+        event = events.Event(
+            name=events.STATUS_REPORT_SUBMITTED, portfolio_id=portfolio.pk,
+            data=status_report_data(report), occurred_at=report.submitted_at or now,
+        )  # fmt: skip
+        occurred = min(event.occurred_at, now - timedelta(minutes=5))
+        if status == DeliveryStatus.RETRYING:  # still being tried: a few minutes old
+            occurred = now - timedelta(minutes=attempts + 1)
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, portfolio=portfolio, event=event.name,
+            event_id=previous.event_id if again else event.id,
+            body=previous.body if again else payloads.encode(payloads.envelope(event, portfolio)),
+            status=status, attempts=attempts, response_code=code, last_error=error,
+            last_attempt_at=occurred + timedelta(minutes=attempts),
+            delivered_at=occurred + timedelta(minutes=attempts)
+            if status == DeliveryStatus.DELIVERED else None,
+            next_attempt_at=now + timedelta(minutes=4) if status == DeliveryStatus.RETRYING
+            else None,
+            redelivery_of=previous if again else None, requested_by=pmo if again else None,
+        )  # fmt: skip
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=occurred)
+        previous = delivery
 
 
 def login_table() -> list[tuple[str, str, str]]:
@@ -1475,4 +1548,6 @@ HIGHLIGHTS = [
     "Late dependencies: FIN-CORE needs 'Data architecture v2' from FIN-DATA, HC-APP needs the "
     "'FHIR patient API' from HC-EPR, both before their forecast.",
     "Escalations: project risks on RET-INV, HC-EPR and FIN-CORE escalated to portfolio risks.",
+    "Webhooks: Financial services › Webhooks lists two subscriptions and a delivery log with "
+    "a dead delivery sent again.",
 ]

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core import access
+from core import access, events
 from portfolio import services
 from portfolio.models import GateOutcome, ObjectiveContribution, Scenario
 from portfolio.selection.loader import selection_input
@@ -326,14 +326,30 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
         locked.committed_at = timezone.now()
         locked.save(update_fields=["committed_by", "committed_at"])
         scenario.committed_by, scenario.committed_at = locked.committed_by, locked.committed_at
-    return CommitOutcome(
-        scenario=locked,
-        approved=_codes(plan.approve),
-        deferred=_codes(plan.defer),
-        to_candidate=_codes(plan.to_candidate),
-        stopped=_codes(plan.stop),
-        skipped=tuple(sorted((c.code, note) for c, note in plan.skipped)),
-    )
+        outcome = CommitOutcome(
+            scenario=locked,
+            approved=_codes(plan.approve),
+            deferred=_codes(plan.defer),
+            to_candidate=_codes(plan.to_candidate),
+            stopped=_codes(plan.stop),
+            skipped=tuple(sorted((c.code, note) for c, note in plan.skipped)),
+        )
+        events.publish(
+            events.SCENARIO_COMMITTED,
+            {
+                "scenario": {"id": locked.pk, "name": locked.name},
+                "committed_by": events.person_ref(by),
+                "committed_at": locked.committed_at,
+                "as_of": as_of,
+                "approved": list(outcome.approved),
+                "to_candidate": list(outcome.to_candidate),
+                "deferred": list(outcome.deferred),
+                "stopped": list(outcome.stopped),
+                "skipped": [{"code": code, "why": why} for code, why in outcome.skipped],
+            },
+            portfolio_id=portfolio.pk,
+        )
+    return outcome
 
 
 # --- Selectors -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from core import access
+from core import access, events
 from core.concurrency import save_versioned
 from portfolio import strategy
 from portfolio.models import (
@@ -36,6 +36,7 @@ from portfolio.models import (
     StrategicObjective,
 )
 from portfolio.selectors import active_on
+from projects.events import project_ref
 from projects.models import Project
 from projects.querysets import Stage
 from resources.models import Allocation, AllocationStatus, AllocationUnit
@@ -873,4 +874,27 @@ def record_gate_decision(
         current._history_user = by
         current.save(update_fields=["stage", "version", "updated_at"])
         project.stage, project.version = current.stage, current.version
+    events.publish(
+        events.GATE_DECIDED,
+        {
+            "project": project_ref(current),
+            "decision": {
+                "id": decision.pk,
+                "from_stage": decision.from_stage,
+                "to_stage": decision.to_stage,
+                "outcome": decision.outcome,
+                "decided_on": decision.decided_on,
+                "decided_by": events.person_ref(by),
+                "rationale": decision.rationale,
+                "conditions": decision.conditions,
+                "override_reason": decision.override_reason,
+                "criteria": {
+                    status: sum(row.status == status for row in rows)
+                    for status in CriterionStatus.values
+                },
+            },
+            "stage": current.stage,
+        },
+        portfolio_id=current.portfolio_id,
+    )
     return decision

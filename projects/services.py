@@ -18,6 +18,7 @@ from core import access
 from core.bounds import amount_problem, in_window, normalise_amount, outside_window_message
 from core.concurrency import save_versioned
 from core.csv_export import csv_writer
+from projects.events import health_watch, status_report_submitted
 from projects.models import (
     Baseline,
     ChangeRequest,
@@ -448,6 +449,11 @@ COST_FIELDS = ("date", "amount", "category", "description")
 CSV_COLUMNS = ("project_code", "date", "amount", "category", "description")
 
 
+def _cost_health_watch(project: Project, cause: str):
+    """Costs change the project's health as of today (docs/decisions.md, "Health events")."""
+    return health_watch(project, as_of=timezone.localdate(), cause=cause)
+
+
 def _validate_cost(entry: CostEntry):
     _check_not_future(entry.date, "date", "An actual cost")
     if entry.amount is not None and entry.amount < 0:
@@ -462,7 +468,8 @@ def cost_entry_create(*, project: Project, data: dict, by, external_id: str = ""
     entry = CostEntry(project=project, created_by=by, external_id=external_id)
     _apply(entry, data, COST_FIELDS)
     _validate_cost(entry)
-    entry.save()
+    with _cost_health_watch(project, "cost_entry.created"):
+        entry.save()
     return entry
 
 
@@ -471,14 +478,16 @@ def cost_entry_update(*, entry: CostEntry, data: dict, by) -> CostEntry:
     _require_editor(by, entry.project)
     _apply(entry, data, COST_FIELDS)
     _validate_cost(entry)
-    entry.save()
+    with _cost_health_watch(entry.project, "cost_entry.updated"):
+        entry.save()
     return entry
 
 
 @transaction.atomic
 def cost_entry_delete(*, entry: CostEntry, by) -> None:
     _require_editor(by, entry.project)
-    entry.delete()
+    with _cost_health_watch(entry.project, "cost_entry.deleted"):
+        entry.delete()
 
 
 @dataclass(frozen=True)
@@ -588,7 +597,7 @@ def cost_entries_import_csv(*, project: Project, file, by) -> list[CostEntry]:
         errors.append(RowError(2, "file", "The file has no cost rows."))
     if errors:
         raise CostImportError(errors)
-    with transaction.atomic():
+    with transaction.atomic(), _cost_health_watch(project, "cost_entry.imported"):
         return CostEntry.objects.bulk_create(entries)
 
 
@@ -634,9 +643,12 @@ def status_report_save(
     return report
 
 
+@transaction.atomic
 def status_report_submit(
     *, report: StatusReport, data: dict, expected_version: int | None, by
 ) -> StatusReport:
+    """Submit the period's report (creating it on a first save); announced on the event bus
+    with any change of health it makes (docs/decisions.md, "Health events")."""
     _require_editor(by, report.project)
     _require_reportable_period(report)
     if report.is_submitted:
@@ -652,7 +664,12 @@ def status_report_submit(
     report.state = ReportState.SUBMITTED
     report.submitted_by = by
     report.submitted_at = timezone.now()
-    _save_report(report, expected_version, by)
+    # A report counts from its period's end (the status date), so an early report is
+    # compared as of that day.
+    as_of = max(timezone.localdate(), report.period_end)
+    with health_watch(report.project, as_of=as_of, cause="status_report.submitted"):
+        _save_report(report, expected_version, by)
+        status_report_submitted(report)
     return report
 
 

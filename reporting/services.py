@@ -12,9 +12,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from core import access
+from core import access, events
 from core.months import add_months
 from portfolio.models import Portfolio
 from reporting import digests, kpis, reviews
@@ -82,6 +83,22 @@ def run_review(*, portfolio: Portfolio, kind: str, period: str | date) -> Portfo
         review.finished_at = timezone.now()
         review.save()
         transaction.on_commit(lambda: digests.deliver_review_digests.delay(review.pk))
+        events.publish(
+            events.REVIEW_COMPLETED,
+            {
+                "review": {
+                    "id": review.pk,
+                    "kind": kind,
+                    "period": reviews.period_label(kind, start),
+                    "period_start": start,
+                    "period_end": end,
+                    "finished_at": review.finished_at,
+                    "url": events.link(reverse("reporting:review", args=[review.pk])),
+                },
+                "kpis": review.kpis,
+            },
+            portfolio_id=portfolio.pk,
+        )
     logger.info(
         "review complete portfolio=%s kind=%s period=%s projects=%d seconds=%.2f",
         portfolio.code, kind, start, len(rows), time.monotonic() - started,

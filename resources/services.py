@@ -22,9 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core import access
+from core import access, events
 from core.months import add_months, month_end, month_start, months_between
 from core.people import person_name
+from projects.events import project_ref
 from projects.querysets import Stage
 from resources.models import (
     Allocation,
@@ -462,7 +463,44 @@ def allocation_confirm(
     _decide(allocation, status=AllocationStatus.CONFIRMED, by=by, reason=" ".join(notes))
     allocation.override_reason = override_reason if preview.over else ""
     allocation.save()
+    if preview.over:
+        _announce_conflict(allocation, preview, by)
     return allocation
+
+
+def _announce_conflict(allocation: Allocation, preview, by) -> None:
+    """A confirmation on purpose over capacity: the only way a confirmed allocation makes a
+    conflict (requests never count, and a plain confirmation over capacity is refused)."""
+    project = allocation.project
+    events.publish(
+        events.ALLOCATION_CONFLICT,
+        {
+            "project": project_ref(project),
+            "allocation": {
+                "id": allocation.pk,
+                "resource": allocation.resource.name if allocation.resource_id else None,
+                "role": allocation.role.name if allocation.role_id else None,
+                "start_month": allocation.start_month,
+                "end_month": allocation.end_month,
+                "unit": allocation.unit,
+                "amount": allocation.amount,
+            },
+            "over_capacity": preview.label,
+            "for_person": preview.for_person,
+            "months": [
+                {
+                    "month": month.month,
+                    "capacity_hours": month.capacity,
+                    "demand_hours": month.resulting,
+                    "utilisation": month.utilisation,
+                }
+                for month in preview.over
+            ],
+            "override_reason": allocation.override_reason,
+            "confirmed_by": events.person_ref(by),
+        },
+        portfolio_id=project.portfolio_id,
+    )
 
 
 @transaction.atomic

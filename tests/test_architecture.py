@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_PARTY = ("config", "core", "charts", "projects", "risks", "resources", "portfolio")
-FIRST_PARTY += ("reporting", "demo")
+FIRST_PARTY += ("reporting", "webhooks", "demo")
 
 
 def _source_files():

@@ -48,6 +48,7 @@ from resources.models import Allocation, AllocationStatus, CapacityAdjustment, R
 from resources.selectors import role_capacity_grid
 from risks import services as risk_services
 from risks.models import Risk, RiskStatus
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 USERS = (
     "pmo",
@@ -146,6 +147,14 @@ def _report_samples(name, world, suffix=""):
             report.project,
         )
         for report in reports
+    ]
+
+
+def _webhook_samples(name, model, per=2):
+    """URLs of a portfolio's webhook objects; the portfolio decides who may open them."""
+    return [
+        Sample(reverse(name, args=[obj.portfolio.code, obj.pk]), obj.portfolio)
+        for obj in model.objects.select_related("portfolio").order_by("pk")[:per]
     ]
 
 
@@ -367,6 +376,18 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     # Access tokens (the user's own; revoking is POST-only, so a GET is a 405)
     "access_tokens:list": lambda w: [Sample(reverse("access_tokens:list"))],
     "access_tokens:revoke": lambda w: [Sample(reverse("access_tokens:revoke", args=[1]))],
+    # Webhooks (the demo's finance portfolio has two subscriptions and a delivery log)
+    "webhooks:subscriptions": lambda w: _portfolio_samples("webhooks:subscriptions", w),
+    "webhooks:subscription-create": lambda w: _portfolio_samples("webhooks:subscription-create", w),
+    "webhooks:subscription-edit": lambda w: _webhook_samples(
+        "webhooks:subscription-edit", WebhookSubscription
+    ),
+    "webhooks:subscription-delete": lambda w: _webhook_samples(
+        "webhooks:subscription-delete", WebhookSubscription
+    ),
+    "webhooks:deliveries": lambda w: _portfolio_samples("webhooks:deliveries", w),
+    "webhooks:delivery": lambda w: _webhook_samples("webhooks:delivery", WebhookDelivery, per=3),
+    "webhooks:redeliver": lambda w: _webhook_samples("webhooks:redeliver", WebhookDelivery),
     # Password reset (Django's views; a made-up token shows the "link expired" page)
     "password_reset": lambda w: [Sample(reverse("password_reset"))],
     "password_reset_done": lambda w: [Sample(reverse("password_reset_done"))],

@@ -286,6 +286,8 @@ PORTFOLIO_TAB_OF = {
     "selection": "selection",
     "frontier": "selection",
     "scenarios": "selection",
+    "webhook-subscriptions": "webhooks",
+    "webhook-deliveries": "webhooks",
 }
 
 
