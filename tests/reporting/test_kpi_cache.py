@@ -620,3 +620,12 @@ def test_every_table_the_figures_read_is_versioned_by_a_trigger(board):
         versioned = {row[0] for row in cursor.fetchall()}
     assert "projects_costentry" in read and "risks_risk" in read  # the capture works
     assert read - versioned == AUDIENCE_TABLES
+
+
+def test_a_portfolio_has_a_version_from_its_creation_to_its_deletion():
+    portfolio = PortfolioFactory()
+    token = KpiDataVersion.objects.get(portfolio_id=portfolio.pk).token
+    Portfolio.objects.filter(pk=portfolio.pk).update(name="Renamed")
+    assert KpiDataVersion.objects.get(portfolio_id=portfolio.pk).token != token
+    portfolio.delete()
+    assert not KpiDataVersion.objects.filter(portfolio_id=portfolio.pk).exists()
