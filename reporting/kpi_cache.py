@@ -1,10 +1,12 @@
 """A cache of the KPI roll-ups of `reporting.kpis`, per portfolio, never stale after a commit
 (docs/decisions.md). The dashboards, the overview and the API read the roll-ups through here.
 
-An entry's key says what the figures are of (a portfolio, a program, a portfolio's sums for
-the overview), for whom (everyone who sees the whole portfolio shares one entry; anyone else
-has their own), as of which dates (as-of, the previous period's end, today) and of which data:
-the tokens of the portfolio's `KpiDataVersion` row and of row 0 (people's names). PostgreSQL
+Only figures that are the same for everyone who reads them are cached: a portfolio's for
+those who see all of it (its members, PMO admins, a stored review), a program's for those who
+see everything. An entry's key says what the figures are of (a portfolio, a program, a
+portfolio's sums for the overview), as of which dates (as-of, the previous period's end,
+today) and of which data: the tokens of the portfolio's `KpiDataVersion` row and of row 0
+(people's names). PostgreSQL
 triggers replace a portfolio's token in the same transaction as any write to a table its
 figures read (migration 0008), so the new token becomes visible with the commit, together
 with the data. The tokens are read before the figures are computed: a request that starts
@@ -47,7 +49,6 @@ from risks import scoring
 logger = logging.getLogger(__name__)
 
 EVERY_PORTFOLIO = 0  # the `KpiDataVersion` row of what every portfolio reads
-EVERYONE = "all"  # the audience of an entry shared by all who see the whole portfolio
 
 # The code the figures come from: after a deploy that changes it, no old entry is read.
 FORMULAS = hashlib.sha256(
@@ -88,19 +89,21 @@ def _version(tokens: dict[int, str], portfolio_id: int) -> tuple[str, str]:
     return tokens[portfolio_id], tokens[EVERY_PORTFOLIO]
 
 
-def _audiences(user, portfolio_ids: Iterable[int]) -> dict[int, str]:
-    """Who an entry of each portfolio is for: everyone who sees all of it, or this user."""
-    if user is None:  # a stored review's view: every project
-        return dict.fromkeys(portfolio_ids, EVERYONE)
+def _seen_whole(user, portfolio_ids: Iterable[int]) -> set[int]:
+    """The portfolios whose every project and risk `user` sees (`user=None`: a stored
+    review's view, all of them). Their figures are the same for everyone who does, so only
+    they are cached. Anyone else's depend on which projects they manage or sponsor, in this
+    portfolio and others (a risk threatening one of them shows), which no portfolio's version
+    follows: they are computed every time."""
+    if user is None:
+        return set(portfolio_ids)
     whole = access.portfolios_seen_whole(user)
-    return {
-        pk: EVERYONE if whole is None or pk in whole else f"user-{user.pk}" for pk in portfolio_ids
-    }
+    return set(portfolio_ids) if whole is None else whole.intersection(portfolio_ids)
 
 
-def _key(kind: str, scope_id: int, audience: str, version: tuple[str, str], *dates) -> str:
+def _key(kind: str, scope_id: int, version: tuple[str, str], *dates) -> str:
     days = [day.isoformat() if day else "-" for day in (*dates, timezone.localdate())]
-    return ":".join([FORMULAS, kind, str(scope_id), audience, *days, *version])
+    return ":".join([FORMULAS, kind, str(scope_id), *days, *version])
 
 
 def _stored(value: PortfolioKpis) -> PortfolioKpis:
@@ -190,13 +193,10 @@ def portfolio_kpis(
             portfolio=portfolio, user=user, as_of=as_of, previous_as_of=previous_as_of
         )
 
-    if not enabled(user):
+    if not enabled(user) or not _seen_whole(user, [portfolio.pk]):
         return compute()
-    audience = _audiences(user, [portfolio.pk])[portfolio.pk]
     return _cached(
-        key=lambda version: _key(
-            "portfolio", portfolio.pk, audience, version, as_of, previous_as_of
-        ),
+        key=lambda version: _key("portfolio", portfolio.pk, version, as_of, previous_as_of),
         portfolio_id=portfolio.pk,
         compute=compute,
         projects=lambda: kpis.portfolio_scope(portfolio=portfolio, user=user).projects,
@@ -206,21 +206,20 @@ def portfolio_kpis(
 def program_kpis(
     *, program: Program, user, as_of: date, previous_as_of: date | None = None
 ) -> PortfolioKpis:
-    """`kpis.program_kpis`, cached likewise. Shared only by those who see everything: a
-    program's roll-up adds portfolio risks of other portfolios that threaten its projects,
-    which a member of the program's portfolio alone may not see."""
+    """`kpis.program_kpis`, cached for those who see everything only (PMO admins, a stored
+    review): a program's roll-up adds the portfolio risks of other portfolios that threaten
+    its projects, which a member of the program's portfolio may or may not see."""
 
     def compute():
         return kpis.program_kpis(
             program=program, user=user, as_of=as_of, previous_as_of=previous_as_of
         )
 
-    if not enabled(user):
+    sees_everything = user is None or access.portfolios_seen_whole(user) is None
+    if not enabled(user) or not sees_everything:
         return compute()
-    sees_all = user is None or access.portfolios_seen_whole(user) is None
-    audience = EVERYONE if sees_all else f"user-{user.pk}"
     return _cached(
-        key=lambda version: _key("program", program.pk, audience, version, as_of, previous_as_of),
+        key=lambda version: _key("program", program.pk, version, as_of, previous_as_of),
         portfolio_id=program.portfolio_id,
         compute=compute,
         projects=lambda: kpis.program_scope(program=program, user=user).projects,
@@ -230,17 +229,17 @@ def program_kpis(
 def portfolios_kpis(
     *, portfolios: Iterable[Portfolio], user, as_of: date, every_portfolio: bool = False
 ) -> dict[int, PortfolioKpis]:
-    """`kpis.portfolios_kpis`: the entries found, and the portfolios without one computed
-    together in the queries of one call (`every_portfolio` as there, when none was found)."""
+    """`kpis.portfolios_kpis`: the entries found, and the portfolios without one (or seen
+    only in part) computed together in the queries of one call (`every_portfolio` as there,
+    when none was found)."""
     portfolios = list(portfolios)
     if not enabled(user) or not portfolios:
         return kpis.portfolios_kpis(
             portfolios=portfolios, user=user, as_of=as_of, every_portfolio=every_portfolio
         )
-    ids = [portfolio.pk for portfolio in portfolios]
+    ids = _seen_whole(user, [portfolio.pk for portfolio in portfolios])
     tokens = data_versions(ids)
-    audiences = _audiences(user, ids)
-    keys = {pk: _key("sums", pk, audiences[pk], _version(tokens, pk), as_of) for pk in ids}
+    keys = {pk: _key("sums", pk, _version(tokens, pk), as_of) for pk in ids}
     found = _get_many(list(keys.values()))
     result = {
         portfolio.pk: _restored(
@@ -250,7 +249,7 @@ def portfolios_kpis(
             ),
         )
         for portfolio in portfolios
-        if keys[portfolio.pk] in found
+        if portfolio.pk in keys and keys[portfolio.pk] in found
     }
     missing = [portfolio for portfolio in portfolios if portfolio.pk not in result]
     if missing:
@@ -260,11 +259,12 @@ def portfolios_kpis(
             as_of=as_of,
             every_portfolio=every_portfolio and len(missing) == len(portfolios),
         )
-        after = data_versions(computed)
+        kept = [pk for pk in computed if pk in keys]
+        after = data_versions(kept) if kept else tokens
         _set_many(
             {
-                keys[pk]: _stored(value)
-                for pk, value in computed.items()
+                keys[pk]: _stored(computed[pk])
+                for pk in kept
                 if _version(after, pk) == _version(tokens, pk)
             }
         )

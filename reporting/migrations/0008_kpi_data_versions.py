@@ -10,7 +10,8 @@ Which portfolios a write touches, per table (`changed` is the rows before and af
   project and the successors waiting on it;
 - costs, submitted status reports (a draft before and after the write changes no figure),
   dependencies (both ends), risks (their portfolio, project, threatened projects), a risk's
-  threatened projects, programs and the portfolio itself: the portfolios of what they hang on;
+  threatened projects, programs and the portfolio itself: the portfolios of what they hang on
+  (a deleted portfolio's row is deleted with it);
 - people's names (a project row shows its manager's): row 0, which every key includes.
 SQLite (the demo) has no triggers: the cache is off there."""
 
@@ -97,6 +98,14 @@ EXECUTE FUNCTION slate_kpi_people_renamed();
 """
 
 
+# A deleted portfolio's row goes with it (a portfolio made again later starts a fresh token).
+ON_DELETE = {
+    "portfolio_portfolio": (
+        "DELETE FROM reporting_kpidataversion WHERE portfolio_id IN (SELECT id FROM old_rows);"
+    ),
+}
+
+
 def _table_sql(table: str, touched: str) -> str:
     def bump(changed: str) -> str:
         return f"PERFORM slate_kpi_bump(ARRAY(WITH changed AS ({changed}) {touched}));"
@@ -110,7 +119,7 @@ BEGIN
     ELSIF TG_OP = 'UPDATE' THEN
         {bump("SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows")}
     ELSE
-        {bump("SELECT * FROM old_rows")}
+        {ON_DELETE.get(table) or bump("SELECT * FROM old_rows")}
     END IF;
     RETURN NULL;
 END

@@ -506,6 +506,23 @@ def test_a_manager_outside_the_portfolio_never_gets_the_members_entry(board, cli
     assert client.get(overview).context["overview"].totals.project_count == 1
 
 
+def test_what_a_partial_viewer_sees_is_never_served_from_an_entry(board, client, settings):
+    """A manager without a membership sees a portfolio risk when it threatens a project they
+    manage, in any portfolio: taking over a project elsewhere (a write to that portfolio only)
+    shows the risk on this portfolio's dashboard at once."""
+    elsewhere = ProjectFactory(portfolio=board.predecessor.portfolio)  # nothing waits on it
+    threat = RiskFactory(portfolio=board.portfolio, project=None, cost_impact=Decimal("50000"))
+    threat.threatened_projects.add(elsewhere)
+    before = board.rollup(board.manager)
+    board.rollup(board.executive)  # an entry exists, and is not the manager's
+
+    Project.objects.filter(pk=elsewhere.pk).update(manager=board.manager)
+
+    after = board.rollup(board.manager)
+    assert after.portfolio_risk_exposure == before.portfolio_risk_exposure + Decimal("25000")
+    assert figures(after) == figures(uncached(board, settings, board.manager))
+
+
 def test_members_and_admins_share_one_entry(board, client, computations):
     viewer = MembershipFactory(portfolio=board.portfolio, role="viewer").user
     shared = figures(board.rollup(board.executive))
@@ -620,3 +637,12 @@ def test_every_table_the_figures_read_is_versioned_by_a_trigger(board):
         versioned = {row[0] for row in cursor.fetchall()}
     assert "projects_costentry" in read and "risks_risk" in read  # the capture works
     assert read - versioned == AUDIENCE_TABLES
+
+
+def test_a_portfolio_has_a_version_from_its_creation_to_its_deletion():
+    portfolio = PortfolioFactory()
+    token = KpiDataVersion.objects.get(portfolio_id=portfolio.pk).token
+    Portfolio.objects.filter(pk=portfolio.pk).update(name="Renamed")
+    assert KpiDataVersion.objects.get(portfolio_id=portfolio.pk).token != token
+    portfolio.delete()
+    assert not KpiDataVersion.objects.filter(portfolio_id=portfolio.pk).exists()
