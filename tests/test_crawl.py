@@ -23,7 +23,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db.models import Model
+from django.db.models import F, Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
@@ -246,7 +246,10 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     "projects:plan-import-new": lambda w: _portfolio_samples("projects:plan-import-new", w),
     "projects:plan-import-preview": lambda w: [
         Sample(reverse("projects:plan-import-preview", args=[kept.pk]), kept.portfolio)
-        for kept in PlanImport.objects.select_related("portfolio").order_by("pk")
+        # the one waiting on its preview first (an imported one answers with a redirect)
+        for kept in PlanImport.objects.select_related("portfolio").order_by(
+            F("applied_at").desc(nulls_first=True), "pk"
+        )
     ],
     "resources:plan-allocations": lambda w: [
         Sample(reverse("resources:plan-allocations", args=[kept.pk]), kept.portfolio)
