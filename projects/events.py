@@ -7,12 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 
 from django.urls import reverse
 
 from core import events
 from projects.models import Project, StatusReport
 from projects.selectors import project_performance
+
+# Indices in payloads as reviews store them (docs/formulas.md: exact in computation, rounded
+# for display and storage).
+INDEX = Decimal("0.001")
+
+
+def rounded_index(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(INDEX)
 
 
 def project_ref(project: Project) -> dict:
@@ -81,8 +90,10 @@ def health_watch(project: Project, *, as_of: date, cause: str) -> Iterator[None]
                 **common,
                 "previous": before.computed_health or None,
                 "current": after.computed_health or None,
-                "cost_performance_index": after.earned_value.cost_performance_index,
-                "schedule_performance_index": after.earned_value.schedule_performance_index,
+                "cost_performance_index": rounded_index(after.earned_value.cost_performance_index),
+                "schedule_performance_index": rounded_index(
+                    after.earned_value.schedule_performance_index
+                ),
             },
             portfolio_id=project.portfolio_id,
         )

@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from core import access, events
 from core.months import add_months, month_end, month_start, months_between
 from core.people import person_name
-from projects.events import project_ref
+from projects.events import project_ref, rounded_index
 from projects.querysets import Stage
 from resources.models import (
     Allocation,
@@ -492,7 +492,7 @@ def _announce_conflict(allocation: Allocation, preview, by) -> None:
                     "month": month.month,
                     "capacity_hours": month.capacity,
                     "demand_hours": month.resulting,
-                    "utilisation": month.utilisation,
+                    "utilisation": rounded_index(month.utilisation),
                 }
                 for month in preview.over
             ],

@@ -79,10 +79,10 @@ class WebhookHealthChangedData(serializers.Serializer):
     previous = HEALTH
     current = HEALTH
     cost_performance_index = serializers.DecimalField(
-        max_digits=20, decimal_places=10, allow_null=True
+        max_digits=10, decimal_places=3, allow_null=True
     )
     schedule_performance_index = serializers.DecimalField(
-        max_digits=20, decimal_places=10, allow_null=True
+        max_digits=10, decimal_places=3, allow_null=True
     )
 
 
@@ -168,7 +168,7 @@ class WebhookAllocationConflictData(serializers.Serializer):
         month = serializers.DateField()
         capacity_hours = serializers.DecimalField(max_digits=10, decimal_places=2)
         demand_hours = serializers.DecimalField(max_digits=10, decimal_places=2)
-        utilisation = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True)
+        utilisation = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
 
     project = WebhookProjectRef()
     allocation = WebhookAllocation()
