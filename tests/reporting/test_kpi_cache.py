@@ -646,3 +646,17 @@ def test_a_portfolio_has_a_version_from_its_creation_to_its_deletion():
     assert KpiDataVersion.objects.get(portfolio_id=portfolio.pk).token != token
     portfolio.delete()
     assert not KpiDataVersion.objects.filter(portfolio_id=portfolio.pk).exists()
+
+
+def test_a_portfolio_renamed_shows_on_a_program_page_listing_its_project(board, settings):
+    """A program's page lists each project with its portfolio's code; a project filed under
+    another portfolio than its program's (a bulk update can do it; `clean()` refuses it) shows
+    that portfolio's new code at once."""
+    stray = ProjectFactory(portfolio=board.predecessor.portfolio, program=board.program)
+    url = reverse("portfolio:program", args=[board.portfolio.code, board.program.pk])
+    board.rollup(board.admin, url)
+
+    Portfolio.objects.filter(pk=stray.portfolio_id).update(code="renamed")
+
+    rows = {row.project.pk: row for row in board.rollup(board.admin, url).projects}
+    assert rows[stray.pk].project.portfolio_code == "renamed"
