@@ -62,6 +62,11 @@ class WebhookSubscription(models.Model):
     def event_labels(self) -> list[str]:
         return [label for name, label in EVENTS.items() if name in self.events]
 
+    @property
+    def events_summary(self) -> str:
+        labels = self.event_labels
+        return "Every event" if len(labels) == len(EVENTS) else ", ".join(labels)
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # queued, not attempted yet
