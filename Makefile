@@ -59,13 +59,13 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py seed_scale --projects 100
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --projects 10000
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
+	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
 		--small-database-url $(BENCH_DATABASE_URL)_small $(BENCH_ARGS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
+	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
+	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
 		--portfolio scale-01,scale-02,scale-03 \
 		--large-portfolio scale-01,scale-02,scale-03,scale-04,scale-05,scale-06
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.browser
+	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.browser
 	@if [ -n "$(BENCH_50K)" ]; then \
 		$(BIN)/python -m bench.database $(BENCH_DATABASE_URL)_50k && \
 		DATABASE_URL=$(BENCH_DATABASE_URL)_50k $(BIN)/python manage.py migrate --noinput -v 0 && \
