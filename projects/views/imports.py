@@ -6,10 +6,13 @@ but MS Project XML) shows its progress on the preview's page until it is ready o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from core import access
 from core.views import run_service
@@ -21,6 +24,7 @@ from projects.models import PlanImport, PlanImportState
 from projects.shortcuts import editable_project
 
 READ_STATUS_REFRESH_SECONDS = 2
+READ_WAIT_WARNING = timedelta(minutes=2)  # longer than any plan file takes to read
 
 
 @login_required
@@ -143,6 +147,7 @@ def _read_status(request, plan_import: PlanImport):
             "portfolio": plan_import.portfolio,
             "project": plan_import.project,
             "refresh_seconds": READ_STATUS_REFRESH_SECONDS if reading else None,
+            "waited_long": reading and timezone.now() - plan_import.uploaded_at > READ_WAIT_WARNING,
         },
         status=409 if request.method == "POST" else 200,
     )

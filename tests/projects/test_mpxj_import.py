@@ -353,8 +353,9 @@ def test_a_corrupted_file_writes_nothing_and_names_the_problem(
 def test_the_xer_percent_complete_follows_each_activity_type(
     portfolio, pmo, django_capture_on_commit_callbacks
 ):
-    """The file's activities are named for their type and % complete (TASK: duration % =
-    1 − remaining ÷ target hours, phys_complete_pct; units from the file's own figures)."""
+    """The file's activities are named for their type and % complete, and its TASK table
+    agrees: duration % = 1 − remain_drtn_hr_cnt ÷ target_drtn_hr_cnt, physical % =
+    phys_complete_pct, units % = act_work_qty ÷ (act_work_qty + remain_work_qty)."""
     plan_import = upload(
         django_capture_on_commit_callbacks, pmo,
         project_file("percent-complete-8.4.xer").read_bytes(), portfolio=portfolio,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -195,3 +196,25 @@ def test_a_real_worker_reads_an_mpp_in_its_own_jvm(member_of):
             plan_import.refresh_from_db()
     assert (plan_import.state, plan_import.source) == ("ready", "mpp")
     assert len(plan_from_json(plan_import.plan).tasks) > 0
+
+
+@pytest.mark.django_db
+def test_a_read_waiting_long_says_the_worker_may_be_stopped(
+    client, upload, portfolio, member_of, queued
+):
+    client.force_login(member_of(portfolio, "pmo"))
+    upload(
+        reverse("projects:plan-import-new", args=[portfolio.code]),
+        {"file": SimpleUploadedFile("plan.xer", b"ERMHDR\t8.4\n%E\n"), "code": "X"},
+    )
+    plan_import = PlanImport.objects.get()
+    assert (
+        "No worker has read the file yet"
+        not in client.get(preview_url(plan_import)).content.decode()
+    )
+    PlanImport.objects.filter(pk=plan_import.pk).update(
+        uploaded_at=plan_import.uploaded_at - timedelta(minutes=5)
+    )
+    page = client.get(preview_url(plan_import)).content.decode()
+    assert "No worker has read the file yet" in page
+    assert 'data-status="reading"' in page
