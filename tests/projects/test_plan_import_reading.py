@@ -10,10 +10,12 @@ import time
 from datetime import timedelta
 from unittest import mock
 
+import jpype
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from projects.imports import jvm
 from projects.imports import services as import_services
 from projects.imports.mspdi import is_ms_project_xml, read_mspdi
 from projects.imports.plan import PlanFileError, plan_from_json, plan_to_json
@@ -218,3 +220,25 @@ def test_a_read_waiting_long_says_the_worker_may_be_stopped(
     page = client.get(preview_url(plan_import)).content.decode()
     assert "No worker has read the file yet" in page
     assert 'data-status="reading"' in page
+
+
+@pytest.mark.django_db
+def test_a_worker_without_java_fails_the_read_with_what_to_do(
+    client, upload, portfolio, member_of, queued, monkeypatch
+):
+    monkeypatch.setattr(jpype, "isJVMStarted", lambda: False)
+    monkeypatch.setattr(
+        jpype, "getDefaultJVMPath", mock.Mock(side_effect=jpype.JVMNotFoundException)
+    )
+    client.force_login(member_of(portfolio, "pmo"))
+    upload(
+        reverse("projects:plan-import-new", args=[portfolio.code]),
+        {"file": SimpleUploadedFile("plan.mpp", b"\xd0\xcf\x11\xe0" + b"\0" * 64), "code": "X"},
+    )
+    plan_import = PlanImport.objects.get()
+
+    assert import_services.plan_import_read(plan_import_id=plan_import.pk) == "failed"
+
+    plan_import.refresh_from_db()
+    assert plan_import.problems == [jvm.NO_JAVA]
+    assert "needs Java 11 or later" in client.get(preview_url(plan_import)).content.decode()
