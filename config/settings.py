@@ -312,7 +312,13 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator service (an image from another site).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
-    "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
+    # The stages and the risk and milestone statuses are each one enum, named for what they are.
+    "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "projects.models.Rag",
+        "StageEnum": "projects.querysets.Stage",
+        "RiskStatusEnum": "risks.models.RiskStatus",
+        "MilestoneStatusEnum": "projects.models.MilestoneStatus",
+    },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.
     "OAS_VERSION": "3.1.0",

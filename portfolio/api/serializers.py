@@ -5,6 +5,7 @@ decide. (The KPI serializers are in `reporting.api.serializers`.)"""
 from rest_framework import serializers
 
 from core.bounds import validate_date_in_window
+from core.http_concurrency import FieldChangeSerializer
 from core.people import active_people
 from portfolio.models import Program
 from projects.models import CostEntry, Project, StatusReport
@@ -79,13 +80,6 @@ class StatusReportWriteSerializer(serializers.ModelSerializer):
         model = StatusReport
         fields = ("period", "version", "submit", *STATUS_REPORT_FIELDS)
         extra_kwargs = dict.fromkeys(STATUS_REPORT_FIELDS, {"required": False})
-
-
-class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    label = serializers.CharField()
-    before = serializers.CharField(allow_null=True)
-    after = serializers.CharField(allow_null=True)
 
 
 class EditConflictSerializer(serializers.Serializer):
