@@ -19,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 from portfolio.api import views
 
 router = SimpleRouter()
+router.register("programs", views.ProgramViewSet, basename="program")
 router.register("risks", views.RiskViewSet, basename="risk")
 
 project_collection = {"get": "list", "post": "create"}
