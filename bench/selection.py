@@ -137,7 +137,15 @@ def synthetic_input(*, candidates=2000, roles=20, months=24, seed=2026, tight=Fa
 
 
 def synthetic_timing_input(
-    *, candidates=500, roles=20, months=36, window=12, synergies=50, sequences=50, seed=2026
+    *,
+    candidates=500,
+    roles=20,
+    months=36,
+    window=12,
+    synergies=50,
+    sequences=50,
+    seed=2026,
+    tight=False,
 ):
     """A timing instance (issue 17) in memory, shaped like `synthetic_input`'s pipeline: each
     project has a planned start, a window of up to `window` start months around it, a
@@ -146,8 +154,9 @@ def synthetic_timing_input(
     target month with 5–20 % lost per month late, or a deadline). `synergies` groups of 2–4
     projects with a value bonus of 10–30 % of what they are worth or a cost saving, and
     `sequences` finish-to-start pairs with a lag of 0–2 months. Capacity is set from the
-    demand at the planned starts: four bottleneck roles at 55 %, the rest at 75–110 %; the
-    budget per year is 55 % of what the planned starts spend.
+    demand at the planned starts as in `synthetic_input`: four bottleneck roles at 60 %, the
+    rest at 85–130 % (`tight`: 55 % and 75–110 %); the budget per year is 55 % of what the
+    planned starts spend.
 
     Only the shape of `TimingInput` is assumed, so the same bench runs on an input built by
     the loader from the database."""
@@ -227,7 +236,8 @@ def synthetic_timing_input(
     for (role, _month), hours in cell_demand.items():
         per_role[role] += hours / months
     bottlenecks = set(rng.sample(role_names, 4))
-    ratio = {r: 0.55 if r in bottlenecks else rng.uniform(0.75, 1.1) for r in role_names}
+    low, high, bottleneck = (0.75, 1.1, 0.55) if tight else (0.85, 1.3, 0.6)
+    ratio = {r: bottleneck if r in bottlenecks else rng.uniform(low, high) for r in role_names}
     capacity = {
         (role, month): float(round(per_role[role] * ratio[role]))
         for role in role_names

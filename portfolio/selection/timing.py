@@ -38,6 +38,10 @@ from projects.querysets import Stage
 
 # A safety net, as model.SOLVER_TIME_LIMIT_SECONDS: past it, the best plan found so far.
 TIMING_TIME_LIMIT_SECONDS = 60
+# HiGHS on the timing model: six times its default heuristic effort (0.05). Its gap closes
+# slowly from below as much as from above; more primal heuristics found the optimum
+# sooner on the bench's 500 × 12 starts (bench/selection.py; docs/performance.md).
+TIMING_HIGHS_OPTIONS = {"mip_heuristic_effort": 0.3}
 
 # --- Input ---------------------------------------------------------------------------------
 
@@ -832,7 +836,12 @@ class TimingModel:
         initial = self.initial_values(start) if start is not None else None
         try:
             outcome = solvers.solve(
-                self.problem, solver=solver, gap=gap, time_limit=time_limit, start=initial
+                self.problem,
+                solver=solver,
+                gap=gap,
+                time_limit=time_limit,
+                start=initial,
+                highs_options=TIMING_HIGHS_OPTIONS,
             )
         except pulp.PulpSolverError as error:
             return TimedSelection(
