@@ -29,10 +29,14 @@ def months_between(first: date, last: date) -> list[date]:
 
 
 def shift_months(day: date, months: int) -> date:
-    """`day` moved by whole months, its day of the month kept (the month's last day when the
-    month is shorter): 31 Jan 2027 + 1 → 28 Feb 2027. How a plan moves with its start."""
+    """`day` moved by whole months, its day of the month kept, and a month's last day kept
+    the last: 15 Jan 2027 + 1 → 15 Feb 2027, 31 Jan 2027 + 1 → 28 Feb 2027, 28 Feb 2027 + 2 →
+    30 Apr 2027. How a plan moves with its start."""
     first = add_months(day, months)
-    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    if day == month_end(day):
+        return first.replace(day=last_day)
+    return first.replace(day=min(day.day, last_day))
 
 
 def month_key_offset(day: date, month_key: str) -> int:

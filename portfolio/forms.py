@@ -374,6 +374,8 @@ class CandidateForm(forms.ModelForm):
         for name in ("annual_benefit", "annual_cost", "budget", "expected_benefit"):
             self.fields[name].min_value = 0
             self.fields[name].widget.attrs["min"] = "0"
+        # Blank means no decay, so a proposal without a market window needs no number here.
+        self.fields["value_decay_percent"].required = False
 
     def _post_clean(self):
         # The service validates the project (and its links) as a whole; the form only parses.
@@ -391,11 +393,14 @@ class CandidateForm(forms.ModelForm):
         return [self[name] for name in self.market_fields]
 
     def business_case(self) -> dict:
-        return {
+        case = {
             name: value
             for name, value in self.cleaned_data.items()
             if name not in ("code", "requires", "excludes", "version")
         }
+        if "value_decay_percent" in case and case["value_decay_percent"] is None:
+            case["value_decay_percent"] = Decimal("0")
+        return case
 
 
 class RoleRequestForm(forms.Form):

@@ -387,7 +387,9 @@ class Synergy(models.Model):
         ordering = ["portfolio", "name"]
         verbose_name_plural = "synergies"
         constraints = [
-            models.UniqueConstraint(fields=["portfolio", "name"], name="synergy_name_per_portfolio"),
+            models.UniqueConstraint(
+                fields=["portfolio", "name"], name="synergy_name_per_portfolio"
+            ),
             models.CheckConstraint(
                 condition=Q(value_bonus__gte=0, cost_saving__gte=0),
                 name="synergy_amounts_not_negative",

@@ -707,9 +707,9 @@ def _synergy_problems(synergy: Synergy, members: list[Project]) -> dict[str, lis
             setattr(synergy, field, Decimal("0"))
         elif value < 0:
             add(field, "Must not be negative.")
-    if not errors.get("value_bonus") and not errors.get("cost_saving"):
-        if not synergy.value_bonus and not synergy.cost_saving:
-            add("value_bonus", "Give a value bonus, a cost saving, or both.")
+    amounts_given = not errors.get("value_bonus") and not errors.get("cost_saving")
+    if amounts_given and not synergy.value_bonus and not synergy.cost_saving:
+        add("value_bonus", "Give a value bonus, a cost saving, or both.")
     try:
         synergy.full_clean(exclude=["portfolio", *errors], validate_constraints=False)
     except ValidationError as error:

@@ -550,7 +550,9 @@ def candidate_relations(*, project_ids: Iterable[int], user) -> dict[int, Candid
     synergies = list(
         Synergy.objects.filter(pk__in=synergy_ids)
         .prefetch_related(
-            Prefetch("members", queryset=Project.objects.only("pk", "code", "name").order_by("code"))
+            Prefetch(
+                "members", queryset=Project.objects.only("pk", "code", "name").order_by("code")
+            )
         )
         .order_by("name", "pk")
     )

@@ -7,8 +7,8 @@ from core.bounds import BoundedDateField
 from core.people import PersonChoiceField, active_people
 from projects.dependencies import DEPENDENCY_FIELDS
 from projects.models import (
-    CostEntry,
     MAX_LAG_MONTHS,
+    CostEntry,
     DependencyKind,
     Milestone,
     Project,

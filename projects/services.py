@@ -17,8 +17,8 @@ from django.utils import timezone
 from core import access
 from core.bounds import amount_problem, in_window, normalise_amount, outside_window_message
 from core.concurrency import save_versioned
-from core.months import shift_months
 from core.csv_export import csv_writer
+from core.months import shift_months
 from projects.events import health_watch, status_report_submitted
 from projects.models import (
     Baseline,

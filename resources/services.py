@@ -358,7 +358,7 @@ def allocations_move(*, project, months: int, by) -> list[Allocation]:
         return []
     moved = []
     for allocation in (
-        Allocation.objects.select_for_update()
+        Allocation.objects.select_for_update(of=("self",))
         .filter(project=project)
         .exclude(status=AllocationStatus.REJECTED)
         .select_related("project", "resource", "role")

@@ -6,8 +6,8 @@ its market window, and the portfolio's synergy groups and sequences.
 - Start months: an approved or running project (committed), and one the scenario stops,
   starts where its plan has it. Any other project may start in any month of its window
   (`Project.start_window`: earliest to latest start, each defaulting to the planned start)
-  that lies inside the horizon; a window wholly before it (a plan that is late already)
-  leaves the planned start only, as the fixed-start model has it.
+  that lies inside the horizon, and always in its planned start (even one already past, as
+  the fixed-start model has it), so fixed windows give today's model back.
 - The planned start is the plan's start month, or the scenario's start month for it.
 - Duration: the calendar months from the planned start month to the planned end month.
 - Role demand: each requested or confirmed allocation, month by month (FTE converted with
@@ -23,8 +23,12 @@ its market window, and the portfolio's synergy groups and sequences.
   outside it (approved, in progress, closing, closed: they count as chosen, so the group is
   the members left in the model). A group with a member that can no longer be chosen
   (cancelled, or starting after the horizon) is left out: it cannot be realised.
-- Sequences: the finish-to-start dependencies between two projects of the model, with their
-  lag in months (the largest, when two dependencies join the same pair).
+- Sequences: the finish-to-start dependencies between two projects of the model whose
+  successor's start is still to be chosen (a committed successor's dependencies are tracked
+  on the dependency pages), with their lag in months (the largest, when two dependencies
+  join the same pair). A dependency on a milestone of the predecessor counts from that
+  milestone's month, not the predecessor's finish: its lag is shortened (possibly below 0)
+  by the predecessor's months after the milestone.
 """
 
 from __future__ import annotations
@@ -80,14 +84,23 @@ def timing_input(
     start_months = {}
     if scenario is not None:
         start_months = {int(pid): key for pid, key in (scenario.start_months or {}).items()}
-    return load_timing_input(base=base, as_of=as_of, start_months=start_months)
+    return load_timing_input(
+        base=base,
+        as_of=as_of,
+        fiscal_year_start_month=portfolio.fiscal_year_start_month,
+        start_months=start_months,
+    )
 
 
 def load_timing_input(
-    *, base: SelectionInput, as_of: date, start_months: dict[int, str] | None = None
+    *,
+    base: SelectionInput,
+    as_of: date,
+    fiscal_year_start_month: int = 1,
+    start_months: dict[int, str] | None = None,
 ) -> TimingInput:
     """Add the timing of `base`'s candidates (read by id, whatever portfolios they are in)
-    and their synergies and sequences: eight queries, however many candidates."""
+    and their synergies and sequences: a fixed number of queries, however many candidates."""
     start_months = start_months or {}
     first_month = month_start(as_of)
     horizon = [add_months(first_month, n) for n in range(len(base.months))]
@@ -153,7 +166,7 @@ def load_timing_input(
         plan_end = month_start(project.end_date)
         duration = month_count(plan_start, plan_end)
         moved = start_months.get(pid) if pid not in committed else None
-        planned = _key(plan_start) if not moved else moved
+        planned = moved or _key(plan_start)
         if pid in committed:
             remaining = max(Decimal("0"), project.budget - (actual.get(pid) or Decimal("0")))
             first, last = max(plan_start, first_month), max(plan_end, first_month)
@@ -174,9 +187,8 @@ def load_timing_input(
                 for month in (add_months(low, n) for n in range(max(month_count(low, high), 0)))
                 if first_month <= month <= last_month
             ]
-            if not options:
-                options = [planned]
-            starts = tuple(sorted(set(options) | ({planned} if moved else set())))
+            # The planned start is always one: fixed windows give today's model back.
+            starts = tuple(sorted({*options, planned}))
         timed.append(
             TimedCandidate(
                 candidate=candidate,
@@ -195,7 +207,8 @@ def load_timing_input(
         base=base,
         timed=tuple(timed),
         synergies=_synergies(ids),
-        sequences=_sequences(ids),
+        sequences=_sequences(ids, projects, committed),
+        fiscal_year_start_month=fiscal_year_start_month,
     )
 
 
@@ -232,18 +245,37 @@ def _synergies(ids: list[int]) -> tuple[SynergyGroup, ...]:
     return tuple(groups)
 
 
-def _sequences(ids: list[int]) -> tuple[Sequence, ...]:
+def _sequences(ids: list[int], projects: dict, fixed: set[int]) -> tuple[Sequence, ...]:
+    """One query. A dependency on a milestone of the predecessor counts from that milestone
+    (its forecast, else baseline, month): the lag is shortened by the predecessor's months
+    after it. A successor whose start is fixed (committed) has nothing to choose: its
+    dependencies are tracked on the dependency pages, not imposed here."""
     lags: dict[tuple[int, int], int] = {}
     reasons: dict[tuple[int, int], str] = {}
-    for before, after, lag, deliverable, description in (
+    movable = [pid for pid in ids if pid not in fixed]
+    for before, after, lag, deliverable, description, forecast, baseline in (
         ProjectDependency.objects.filter(
-            kind=DependencyKind.FINISH_TO_START, predecessor_id__in=ids, successor_id__in=ids
+            kind=DependencyKind.FINISH_TO_START, predecessor_id__in=ids, successor_id__in=movable
         )
         .order_by("pk")
-        .values_list("predecessor_id", "successor_id", "lag_months", "deliverable", "description")
+        .values_list(
+            "predecessor_id",
+            "successor_id",
+            "lag_months",
+            "deliverable",
+            "description",
+            "predecessor_milestone__forecast_date",
+            "predecessor_milestone__baseline_date",
+        )
     ):
+        delivered = forecast or baseline
+        if delivered:
+            predecessor = projects[before]
+            end = month_start(predecessor.end_date)
+            months_after = max(0, _offset(month_start(delivered), end))
+            lag -= months_after
         pair = (before, after)
-        if lag >= lags.get(pair, -1):
+        if pair not in lags or lag > lags[pair]:
             lags[pair] = lag
             reasons[pair] = " — ".join(p.strip() for p in (deliverable, description) if p.strip())
     return tuple(
