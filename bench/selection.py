@@ -7,10 +7,16 @@ CBC (portfolio/selection/solvers.py), each to the relative gap of 1e-4 the app a
   portfolios in DATABASE_URL, and with `--large-portfolio` the ≈ 5,000-candidate one;
 - the 11-point efficient frontier at 2,000, each point warm-started from its neighbour's
   slate, measured both ways of using two cores: parallel chains of points with one solver
-  thread each, and one chain with the solver's own threads.
+  thread each, and one chain with the solver's own threads;
+- timing and synergies (issue 17): 500 synthetic timed candidates with windows of up to 12
+  start months × 20 roles × 36 months, 50 synergy groups and 50 sequences
+  (`synthetic_timing_input`, `--timing 0` for none): the fixed-start optimum, select then
+  shift, and the time-indexed optimum, with the model size, the gap and the gain over fixed
+  starts; target < 60 s to gap ≤ 1e-4 (`--tight` makes the timing instance tight too).
 
     python -m bench.selection [--candidates 2000] [--large 5000] [--roles 20] [--months 24]
         [--seed 2026] [--solvers highs,cbc] [--portfolio scale-01[,scale-02,...]]
+        [--timing 500] [--timing-months 36] [--timing-window 12]
         [--large-portfolio scale-01,...,scale-06] [--no-frontier] [--frontier-modes ...]
 
 Every row prints its wall-clock time (the target's measure), the CPU time spent (this process
@@ -634,6 +640,7 @@ def main(argv=None) -> int:
             synergies=args.timing_synergies,
             sequences=args.timing_sequences,
             seed=args.seed,
+            tight=args.tight,
         )
         for solver in chosen_solvers:
             timing_once(

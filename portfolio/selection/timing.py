@@ -1041,34 +1041,71 @@ def _fits_links(model: TimingModel, starts: Mapping[int, str], option: Option) -
     return True
 
 
+class _Filler:
+    """A plan being filled in by a heuristic: what its projects (committed ones aside) use,
+    and whether one more start fits on top: links, sequences, every budget year and capacity
+    cell, and the total. Synergy savings are not counted on, so every plan it makes keeps
+    every rule."""
+
+    def __init__(self, model: TimingModel, starts: Mapping[int, str] | None = None):
+        self.model = model
+        self.starts: dict[int, str] = {}
+        self.used: dict[Key, float] = defaultdict(float)
+        self.total = 0.0
+        for pid, start in (starts or {}).items():
+            self._add(model.option_of_start(pid, start))
+
+    def _spend(self, option: Option) -> float:
+        return sum(
+            amount
+            for key, amount in option.uses.items()
+            if amount > 0 and key[0] == BUDGET and self.model.horizon_year(key[1])
+        )
+
+    def _add(self, option: Option) -> None:
+        self.starts[option.project] = option.start
+        if option.project in self.model.committed:
+            return  # reserved before anything is chosen
+        for key, amount in option.uses.items():
+            self.used[key] += amount
+        self.total += self._spend(option)
+
+    def fits(self, option: Option) -> bool:
+        model = self.model
+        if not _fits_links(model, self.starts, option):
+            return False
+        room = model.room
+        if not all(
+            fits(self.used[key], amount, room.get(key, 0.0))
+            for key, amount in option.uses.items()
+            if amount > 0
+        ):
+            return False
+        return model.data.total_budget is None or fits(
+            self.total, self._spend(option), model.total_room()
+        )
+
+    def place(self, options) -> bool:
+        """Add the first of `options` that fits; whether one did."""
+        for option in options:
+            if self.fits(option):
+                self._add(option)
+                return True
+        return False
+
+
 def select_then_shift(model: TimingModel, fixed: TimedSelection) -> TimedSelection | None:
     """The greedy heuristic: keep the fixed-start plan, then take each project it leaves out,
     by value, at the first start of its window (best value first, then nearest its plan)
-    where it fits on top of what is already in. Conservative about synergy savings (it does
-    not count on them to make room), so its plan is always feasible."""
+    where it fits on top of what is already in."""
     if not fixed.ok or model.infeasibility is not None:
         return None
     if any((pid, start) not in model.x for pid, start in fixed.starts.items()):
         return None  # a planned start outside its window: not a plan of this model
-    starts = dict(fixed.starts)
-    used: dict[Key, float] = defaultdict(float)
-    total = 0.0
-
-    def add(option: Option) -> float:
-        spent = 0.0
-        for key, amount in option.uses.items():
-            used[key] += amount
-            if key[0] == BUDGET and model.horizon_year(key[1]):
-                spent += amount
-        return spent
-
-    for pid, start in starts.items():
-        if pid not in model.committed:
-            total += add(model.option_of_start(pid, start))
-    room, total_room = model.room, model.total_room()
+    plan = _Filler(model, fixed.starts)
     by_id = model.by_id
     left_out = sorted(
-        (pid for pid, options in model.options.items() if options and pid not in starts),
+        (pid for pid, options in model.options.items() if options and pid not in plan.starts),
         key=lambda pid: (-by_id[pid].value, by_id[pid].code),
     )
     for pid in left_out:
@@ -1078,21 +1115,9 @@ def select_then_shift(model: TimingModel, fixed: TimedSelection) -> TimedSelecti
             distance = abs(month_index(option.start) - month_index(planned)) if planned else 0
             return (-option.value, distance, option.start)
 
-        for option in sorted(model.options[pid], key=preference):
-            if option.value <= 0 or not _fits_links(model, starts, option):
-                continue
-            amounts = [(k, a) for k, a in option.uses.items() if a > 0]
-            if not all(fits(used[k], a, room.get(k, 0.0)) for k, a in amounts):
-                continue
-            if model.data.total_budget is not None:
-                spend = sum(a for k, a in amounts if k[0] == BUDGET and model.horizon_year(k[1]))
-                if not fits(total, spend, total_room):
-                    continue
-            starts[pid] = option.start
-            total += add(option)
-            break
+        plan.place(o for o in sorted(model.options[pid], key=preference) if o.value > 0)
     return model.plan(
-        starts,
+        plan.starts,
         FEASIBLE,
         budget=model.base.budget,
         planned=fixed.planned,
@@ -1100,6 +1125,52 @@ def select_then_shift(model: TimingModel, fixed: TimedSelection) -> TimedSelecti
         over_commitments=fixed.over_commitments,
         method="select-then-shift",
     )
+
+
+def relaxation_plan(model: TimingModel, *, solver: str | None = None) -> dict[int, str] | None:
+    """A starting plan for the solver, guided by the LP relaxation: projects by how much of
+    them the relaxation chooses (fixed ones first), each at the start the relaxation weighs
+    most that still fits. None when the relaxation cannot be solved or a fixed project does
+    not fit."""
+    if model.problem is None or not model.x:
+        return None
+    variables = list(model.x.values())  # the only integer ones
+    try:
+        for var in variables:
+            var.cat = pulp.LpContinuous
+        outcome = solvers.solve(
+            model.problem,
+            solver=solvers.check_solver(solver or configured_solver()),
+            gap=solvers.MIP_REL_GAP,
+            time_limit=TIMING_TIME_LIMIT_SECONDS,
+        )
+        if not outcome.found:
+            return None
+        weight = {key: var.varValue or 0.0 for key, var in model.x.items()}
+    except pulp.PulpSolverError:
+        return None
+    finally:
+        for var in variables:
+            var.cat = pulp.LpInteger
+    plan = _Filler(
+        model,
+        {pid: model.options[pid][0].start for pid in model.committed if model.options.get(pid)},
+    )
+    by_id = model.by_id
+    share = {
+        pid: sum(weight[(pid, o.start)] for o in options)
+        for pid, options in model.options.items()
+        if options and pid not in plan.starts
+    }
+    for pid in sorted(share, key=lambda p: (p not in model.forced, -share[p], -by_id[p].value, p)):
+        options = sorted(
+            model.options[pid], key=lambda o: (-weight[(pid, o.start)], -o.value, o.start)
+        )
+        if pid not in model.forced:
+            options = [o for o in options if o.value > 0 or weight[(pid, o.start)] > 0.5]
+        if not plan.place(options) and pid in model.forced:
+            return None
+    return plan.starts
 
 
 def solve_timing(
@@ -1112,12 +1183,19 @@ def solve_timing(
 ) -> TimedSelection:
     """The optimal plan: which projects, starting when. With `compare`, also the fixed-start
     optimum (`fixed`, every window reduced to its planned start) and the select-then-shift
-    heuristic (`greedy`, built on it); the optimiser starts from the heuristic's plan."""
+    heuristic (`greedy`, built on it). The optimiser starts from the better of that plan
+    and `relaxation_plan`'s."""
     options = {"solver": solver, "gap": gap, "time_limit": time_limit}
     model = TimingModel(data)
-    if not compare:
-        return model.solve(**options)
-    fixed = TimingModel(fixed_starts(data)).solve(**options, method="fixed-start")
-    greedy = select_then_shift(model, fixed)
-    result = model.solve(**options, start=greedy.starts if greedy is not None else None)
+    fixed = greedy = None
+    if compare:
+        fixed = TimingModel(fixed_starts(data)).solve(**options, method="fixed-start")
+        greedy = select_then_shift(model, fixed)
+    starts = [greedy.starts] if greedy is not None else []
+    if model.infeasibility is None:
+        guided = relaxation_plan(model, solver=solver)
+        if guided is not None:
+            starts.append(guided)
+    best = max(starts, key=lambda plan: model.plan(plan, FEASIBLE, budget=0.0).value, default=None)
+    result = model.solve(**options, start=best)
     return replace(result, fixed=fixed, greedy=greedy)

@@ -13,6 +13,8 @@ from portfolio.selection.timing import (
     Synergy,
     TimedCandidate,
     TimingInput,
+    TimingModel,
+    relaxation_plan,
     solve_timing,
 )
 from projects.querysets import Stage
@@ -64,6 +66,9 @@ def test_timing_matches_brute_force(seed, solver):
             assert other.value <= result.value + 1e-6
     if result.greedy is not None:
         assert result.greedy.value >= result.fixed.value - 1e-6
+    guided = relaxation_plan(TimingModel(data), solver=solver)
+    if guided is not None:  # the solver's other starting plan keeps every rule too
+        assert plan_feasible(data, guided)
 
 
 def test_the_brute_force_cases_cover_every_rule():
