@@ -170,6 +170,9 @@ def timing_save(request, code):
     scenario = _open_scenario(request, portfolio)
     if request.method != "POST":
         return redirect("portfolio:selection-timing", code=portfolio.code)
+    if scenario is not None and scenario.committed_at:
+        messages.warning(request, "A committed scenario records a decision and cannot change.")
+        return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
     save_form = TimingSaveForm(request.POST, need_name=scenario is None)
     budget = None
     if scenario is None and save_form.is_valid():
