@@ -259,7 +259,7 @@ def timing_capacity_chart(roles, *, limit: int = 4) -> str:
                         round(hours * 100 / available, 1) if available > 0 else None
                         for hours, available in zip(used, row.available, strict=True)
                     ],
-                    line={"color": colour, "width": 2, "dash": dash, "shape": "hv"},
+                    line={"color": colour, "width": 2, "dash": dash or "solid", "shape": "hv"},
                     customdata=[
                         [f"{hours:,.0f}", f"{available:,.0f}"]
                         for hours, available in zip(used, row.available, strict=True)
