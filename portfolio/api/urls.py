@@ -35,6 +35,11 @@ urlpatterns = [
         views.StatusReportViewSet.as_view(project_collection),
         name="project-status-reports",
     ),
+    path(
+        "portfolios/<slug:code>/timing/",
+        views.PortfolioTimingView.as_view(),
+        name="portfolio-timing",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
