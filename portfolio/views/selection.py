@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from charts.selection import frontier_chart, timing_capacity_chart, timing_roadmap_chart
 from core import access
@@ -162,14 +163,13 @@ def _default_name(report) -> str:
     return f"Timing plan {timezone.localdate():%d %b %Y}"
 
 
+@require_POST
 @login_required
 def timing_save(request, code):
     """Keep the timing plan in a scenario: a new one, or the open one (`scenario`)."""
     portfolio = _planning_portfolio(request, code)
     _managed(request, portfolio)
     scenario = _open_scenario(request, portfolio)
-    if request.method != "POST":
-        return redirect("portfolio:selection-timing", code=portfolio.code)
     if scenario is not None and scenario.committed_at:
         messages.warning(request, "A committed scenario records a decision and cannot change.")
         return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
