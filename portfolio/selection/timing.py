@@ -314,6 +314,11 @@ class TimedSelection:
         return {key[1:]: hours for key, hours in self.usage.items() if key[0] == CAPACITY}
 
     @property
+    def capacity_before(self) -> dict[tuple[str, str], float]:
+        """Hours per (role, month) of the fixed-start optimum ({} when not compared)."""
+        return self.fixed.capacity_used if self.fixed is not None and self.fixed.ok else {}
+
+    @property
     def realised(self) -> tuple[SynergyOutcome, ...]:
         return tuple(outcome for outcome in self.synergies if outcome.realised)
 
