@@ -350,3 +350,13 @@ def test_a_project_without_timing_data_stays_where_its_candidate_says():
     assert result.value == 70.0
     assert result.moved == {1: ("2027-01", "2027-02")}
     assert untimed.id not in result.planned
+
+
+def test_a_negative_synergy_is_a_penalty_when_every_member_is_chosen():
+    """Two projects worth 30 each that cost 40 more in value together (they compete for one
+    market): one of them, 30, beats both, 20."""
+    clash = Synergy(id=1, name="Same market", members=frozenset({1, 2}), value_bonus=-40.0)
+    projects = [timed(1, planned="2027-01", value=30.0), timed(2, planned="2027-01", value=30.0)]
+    result = solve_timing(timing_input(projects, synergies=(clash,)), gap=0)
+    assert len(result.chosen) == 1 and result.value == 30.0
+    assert result.forgone[0].synergy == clash
