@@ -314,6 +314,11 @@ class TimedSelection:
         return {key[1:]: hours for key, hours in self.usage.items() if key[0] == CAPACITY}
 
     @property
+    def capacity_before(self) -> dict[tuple[str, str], float]:
+        """Hours per (role, month) of the fixed-start optimum ({} when not compared)."""
+        return self.fixed.capacity_used if self.fixed is not None and self.fixed.ok else {}
+
+    @property
     def realised(self) -> tuple[SynergyOutcome, ...]:
         return tuple(outcome for outcome in self.synergies if outcome.realised)
 
@@ -624,7 +629,7 @@ class TimingModel:
                 self._row(f"one{pid}", terms, EQ if pid in self.forced else LE, 1)
         self.chosen_terms = chosen
 
-        # Synergies: y_g = 1 exactly when every member is chosen; a saving is booked through
+        # Synergies: y_g = 1 only when every member is chosen; a saving is booked through
         # z_g,b in the planning year b of the group's earliest start.
         saving_terms: dict[str, list] = defaultdict(list)
         self.y: dict[int, pulp.LpVariable] = {}
@@ -638,8 +643,11 @@ class TimingModel:
             y = self.y[group.id] = add_variable(f"y{group.id}", lowBound=0, upBound=1)
             for pid in members:
                 self._row(f"g{group.id}_{pid}", [(y, 1), *[(v, -1) for v, _ in chosen[pid]]], LE, 0)
-            everyone = [(v, -1) for pid in members for v, _ in chosen[pid]]
-            self._row(f"gall{group.id}", [(y, 1), *everyone], GE, 1 - len(members))
+            if group.value_bonus < 0 or self.saving(group) < 0:
+                # A penalty or an extra cost: the solver would leave y_g at 0, so force it up
+                # when every member is chosen (a bonus or saving pushes it up by itself).
+                everyone = [(v, -1) for pid in members for v, _ in chosen[pid]]
+                self._row(f"gall{group.id}", [(y, 1), *everyone], GE, 1 - len(members))
             if group.value_bonus:
                 objective.append((y, group.value_bonus))
             if not self.saving(group):

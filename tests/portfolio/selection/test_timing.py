@@ -4,6 +4,8 @@ hand-worked cases with their answers written out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from portfolio.selection.model import INFEASIBLE, optimise
@@ -166,7 +168,7 @@ def test_a_project_that_only_fits_if_it_moves():
     assert result.gain == 30.0 and result.gain_percent == pytest.approx(60.0)
     assert result.moved == {2: ("2027-01", "2027-03")}
     assert result.greedy.starts == {1: "2027-01", 2: "2027-03"}  # February still clashes
-    assert result.fixed.capacity_used.get((ENGINEER, "2027-03"), 0.0) == 0.0
+    assert result.capacity_before.get((ENGINEER, "2027-03"), 0.0) == 0.0
     assert result.capacity_used[(ENGINEER, "2027-03")] == 60.0
     assert result.capacity_used[(ENGINEER, "2027-02")] == 80.0
     # x for P1's one start and P2's three; P2's one-start row, engineers in January and
@@ -308,3 +310,53 @@ def test_mandatory_projects_that_clash_at_every_start_name_the_month():
     assert result.status == INFEASIBLE
     assert result.infeasibility.constraint == "capacity Engineer 2027-02"
     assert "P1, P2" in result.message and "160 h" in result.message
+
+
+def test_the_total_budget_caps_spend_across_the_years():
+    """Each half-year's budget (100) fits either project; the total of 60 fits one: the more
+    valuable one, whichever year it spends in."""
+    projects = [
+        timed(1, planned="2027-02", costs={0: 50.0}, value=30.0),
+        timed(2, planned="2027-08", costs={0: 50.0}, value=40.0),
+    ]
+    assert solve_timing(timing_input(projects, budget=200.0), gap=0).chosen == {1, 2}
+    result = solve_timing(timing_input(projects, budget=200.0, total_budget=60.0), gap=0)
+    assert result.chosen == {2} and result.value == 40.0
+
+
+def test_a_project_without_timing_data_stays_where_its_candidate_says():
+    """P2 has no TimedCandidate: it uses its Candidate's hours (80 in January), so P1 moves
+    to February."""
+    data = timing_input(
+        [
+            timed(
+                1,
+                planned="2027-01",
+                starts=("2027-01", "2027-02"),
+                demand=engineer(60, 1),
+                value=20.0,
+            )
+        ],
+        capacity=capacity(100),
+    )
+    untimed = timed(2, planned="2027-01", demand=engineer(80, 1), value=50.0).candidate
+    data = TimingInput(
+        base=replace(data.base, candidates=(*data.base.candidates, untimed)),
+        timed=data.timed,
+        fiscal_year_start_month=data.fiscal_year_start_month,
+    )
+    result = solve_timing(data, gap=0)
+    assert result.starts == {1: "2027-02", 2: ""}
+    assert result.value == 70.0
+    assert result.moved == {1: ("2027-01", "2027-02")}
+    assert untimed.id not in result.planned
+
+
+def test_a_negative_synergy_is_a_penalty_when_every_member_is_chosen():
+    """Two projects worth 30 each that cost 40 more in value together (they compete for one
+    market): one of them, 30, beats both, 20."""
+    clash = Synergy(id=1, name="Same market", members=frozenset({1, 2}), value_bonus=-40.0)
+    projects = [timed(1, planned="2027-01", value=30.0), timed(2, planned="2027-01", value=30.0)]
+    result = solve_timing(timing_input(projects, synergies=(clash,)), gap=0)
+    assert len(result.chosen) == 1 and result.value == 30.0
+    assert result.forgone[0].synergy == clash
