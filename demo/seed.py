@@ -672,7 +672,8 @@ PRODUCT = {
          "program": "Intelligent product", "requires": ["PRD-SCALE"],
          "description": "Work offline in the desktop and mobile clients; sync on reconnect.",
          "start": 3, "months": 6, "budget": 450_000, "benefit": 900_000,
-         "window": (2, 8),
+         # Worth most before the mobile clients' spring release: two months late as planned.
+         "window": (1, 8), "market": (6, 20, None),
          "annual": (500_000, 50_000), "scores": (3, 2, 4, 3), "aligns": (2, 1, 0),
          "team": [("role:Full-stack developer", 1.0, "requested")]},
         {"code": "PRD-BILL", "name": "Usage-based billing", "stage": "idea",
