@@ -140,6 +140,11 @@ class RoleCapacity:
         return self._peak(self.after, self.available)
 
     @property
+    def overflows(self) -> bool:
+        """Over 100 % in some month: committed work alone is (the timing plan never is)."""
+        return max(self.peak_before or 0, self.peak_after or 0) > 100 + 1e-6
+
+    @property
     def hours_before(self) -> float:
         return sum(self.before)
 

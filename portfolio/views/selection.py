@@ -112,7 +112,8 @@ def _timing_title(report, currency: str) -> str:
         return "Roadmap: chosen starts against requested ones"
     percent = f" (+{slate_tags.percent(report.gain_percent)})" if report.gain_percent else ""
     return (
-        f"Roadmap: {len(report.moved)} project(s) moved; timing adds "
+        f"Roadmap: {len(report.moved)} project{'' if len(report.moved) == 1 else 's'} moved; "
+        "timing adds "
         f"{currency} {report.gain:,.0f}{percent} over fixed starts"
     )
 
