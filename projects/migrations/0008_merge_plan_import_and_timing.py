@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0007_plan_import_reading'),
-        ('projects', '0007_timing_and_dependency_lag'),
+        ("projects", "0007_plan_import_reading"),
+        ("projects", "0007_timing_and_dependency_lag"),
     ]
 
-    operations = [
-    ]
+    operations = []
