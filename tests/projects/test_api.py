@@ -602,3 +602,50 @@ def test_the_schema_lists_the_plan_paths_with_their_preconditions(project):
     assert "428" not in paths["/api/dependencies/{id}/"]["patch"]["responses"]
     decision = paths["/api/projects/{project_pk}/change-requests/{id}/approve/"]["post"]
     assert "428" not in decision["responses"]
+
+
+# Idempotency-Key on every create --------------------------------------------------------------
+
+CREATES = [
+    (
+        "/api/projects/",
+        lambda ctx: {
+            "portfolio": ctx["portfolio"].code,
+            "code": "NEW-1",
+            "name": "New",
+            "budget": "1000",
+            "start_date": "2027-01-01",
+            "end_date": "2027-06-30",
+        },
+        Project,
+    ),
+    ("/api/projects/{project}/milestones/", lambda ctx: {"name": "Go-live"}, Milestone),
+    (
+        "/api/projects/{project}/change-requests/",
+        lambda ctx: {"budget": "150000", "reason": "Scope"},
+        ChangeRequest,
+    ),
+    (
+        "/api/dependencies/",
+        lambda ctx: {
+            "successor": ctx["predecessor"].pk,
+            "predecessor": ctx["other"].pk,
+            "needed_by": "2026-10-01",
+        },
+        ProjectDependency,
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "data", "model"), CREATES, ids=[url for url, _, _ in CREATES])
+def test_a_retried_create_creates_once(world, predecessor, portfolio, url, data, model):
+    ctx = {**world, "predecessor": predecessor, "other": ProjectFactory(portfolio=portfolio)}
+    api = client_as("pmo", world["project"])
+    url = url.format(**world["ids"])
+    before = model.objects.count()
+    first = send(api, "post", url, data(ctx), {"HTTP_IDEMPOTENCY_KEY": "retry-1"})
+    again = send(api, "post", url, data(ctx), {"HTTP_IDEMPOTENCY_KEY": "retry-1"})
+    assert first.status_code == again.status_code == 201, first.json()
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert model.objects.count() == before + 1
