@@ -146,6 +146,10 @@ def holds(ok: bool) -> str:
     return "holds" if ok else "does not hold"
 
 
+def verdict(ok: bool, comparison: bool) -> str:
+    return f"{holds(ok)} (comparison)" if comparison else holds(ok)
+
+
 def _gap(selection) -> str:
     return "?" if selection.gap is None else f"{selection.gap:.1e}"
 
@@ -154,24 +158,30 @@ class Table:
     """The rows of the run, printed again together at the end."""
 
     def __init__(self):
-        self.rows: list[tuple[str, str, float, float, float, bool]] = []
+        self.rows: list[tuple[str, str, float, float, float, bool, bool]] = []
 
-    def add(self, measure, solver, seconds, cpu, target, ok) -> bool:
-        self.rows.append((measure, solver, seconds, cpu, target, ok))
+    def add(self, measure, solver, seconds, cpu, target, ok, *, comparison=False) -> bool:
+        """A `comparison` row is not how the app runs (CBC, or the frontier on solver
+        threads): printed beside the app's row, it does not decide the bench's verdict."""
+        self.rows.append((measure, solver, seconds, cpu, target, ok, comparison))
         print(
             f"  → {measure:<62} {solver:<6} {seconds:7.2f} s (cpu {cpu:6.2f} s)  "
-            f"target < {target:g} s  {holds(ok)}",
+            f"target < {target:g} s  {verdict(ok, comparison)}",
             flush=True,
         )
         return ok
 
+    @property
+    def all_hold(self) -> bool:
+        return all(row[5] for row in self.rows if not row[6])
+
     def print(self):
         print("\nSummary (wall-clock seconds; a row holds when solved to gap ≤ 1e-4 in time)")
         print(f"  {'measure':<62} {'solver':<6} {'seconds':>9}  {'cpu':>9}  {'target':<10} verdict")
-        for measure, solver, seconds, cpu, target, ok in self.rows:
+        for measure, solver, seconds, cpu, target, ok, comparison in self.rows:
             print(
                 f"  {measure:<62} {solver:<6} {seconds:7.2f} s  {cpu:7.2f} s  < {target:<6g} s  "
-                f"{holds(ok)}"
+                f"{verdict(ok, comparison)}"
             )
 
 
@@ -204,7 +214,9 @@ def solve_once(data, *, label, solver, target, table, load_seconds=None, time_li
         )
     scope = "load + build + solve" if load_seconds is not None else "build + solve"
     ok = optimal.proven_optimal and total < target
-    table.add(f"{label}: {scope}", name, total, cpu, target, ok)
+    table.add(
+        f"{label}: {scope}", name, total, cpu, target, ok, comparison=solver != selection.HIGHS
+    )
     return optimal
 
 
@@ -241,6 +253,7 @@ def frontier_once(data, *, label, solver, mode, table, time_limit=60):
         cpu,
         FRONTIER_TARGET_SECONDS,
         proven and seconds < FRONTIER_TARGET_SECONDS,
+        comparison=(solver, workers) != (selection.HIGHS, selection.FRONTIER_WORKERS),
     )
     return points
 
@@ -417,8 +430,8 @@ def main(argv=None) -> int:
                 time_limit=args.time_limit,
             )
     table.print()
-    ok = all(row[-1] for row in table.rows)
-    print("\nAll targets hold." if ok else "\nSome targets do not hold.")
+    ok = table.all_hold
+    print("\nAll targets hold (HiGHS, as the app runs)." if ok else "\nSome targets do not hold.")
     return 0 if ok else 1
 
 

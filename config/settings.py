@@ -375,3 +375,6 @@ if SLATE_WEBHOOK_MAX_ATTEMPTS < 1:
 SLATE_MIP_SOLVER = env("SLATE_MIP_SOLVER", default="highs").strip().lower()
 if SLATE_MIP_SOLVER not in ("highs", "cbc"):
     raise environ.ImproperlyConfigured("SLATE_MIP_SOLVER must be 'highs' or 'cbc'")
+# Plan files other than MS Project XML are read by MPXJ in a JVM in the Celery worker
+# (projects/imports/jvm.py), one per worker process: the most heap each JVM may take.
+SLATE_MPXJ_MAX_HEAP = env("SLATE_MPXJ_MAX_HEAP", default="512m")
