@@ -35,6 +35,11 @@ urlpatterns = [
         views.StatusReportViewSet.as_view(project_collection),
         name="project-status-reports",
     ),
+    path(
+        "projects/<int:project_pk>/status-reports/<int:pk>/",
+        views.StatusReportViewSet.as_view({"get": "retrieve"}),
+        name="project-status-report",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
