@@ -3,8 +3,9 @@ conditional requests, RFC 6585's 428, the IETF draft's `Idempotency-Key`).
 
 The names below are stable: other apps' `api/` packages build on them.
 
-`ConcurrencyMixin` — for a viewset of a *versioned* model (a `version` field, saved through
-`core.concurrency.save_versioned`):
+`ConcurrencyMixin` — for a viewset of a *versioned* model (a `version` field that is the
+optimistic-lock counter, saved through `core.concurrency.save_versioned`; not for a model whose
+`version` means something else, such as `projects.Baseline`'s baseline number):
   * `ETag`: every 2xx answer that is not a list and whose body has `id` and `version` (a detail
     GET, the answer of a create, an update or an object action) carries the strong entity tag
     `"<model>-<id>-v<version>"` (`etag_for(obj)`, `etag_value(...)`).

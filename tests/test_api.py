@@ -383,6 +383,7 @@ def test_api_root_lists_the_collections_of_both_apps(api, manager):
         "projects",
         "programs",
         "risks",
+        "dependencies",
     ]
 
 

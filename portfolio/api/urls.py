@@ -40,6 +40,11 @@ urlpatterns = [
         views.PortfolioTimingView.as_view(),
         name="portfolio-timing",
     ),
+    path(
+        "projects/<int:project_pk>/status-reports/<int:pk>/",
+        views.StatusReportViewSet.as_view({"get": "retrieve"}),
+        name="project-status-report",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

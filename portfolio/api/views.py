@@ -155,6 +155,7 @@ class CostEntryViewSet(IdempotentCreateMixin, ProjectScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="A project's status reports, newest period first"),
+    retrieve=extend_schema(summary="One of the project's status reports, with its ETag"),
     create=extend_schema(
         summary="Save or submit the status report of the period containing `period`",
         request=api.StatusReportWriteSerializer,
@@ -166,7 +167,9 @@ class CostEntryViewSet(IdempotentCreateMixin, ProjectScopedViewSet):
     ),
 )
 @extend_schema(parameters=[PROJECT_PATH_PARAMETER])
-class StatusReportViewSet(IdempotentCreateMixin, ConcurrencyMixin, ProjectScopedViewSet):
+class StatusReportViewSet(
+    IdempotentCreateMixin, ConcurrencyMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet
+):
     """The upsert POST carries the version read in its body (409 when stale, as the form
     does): it is a POST to the collection, so no If-Match; its answer has the report's ETag."""
 

@@ -174,6 +174,11 @@ def test_the_body_version_upsert_keeps_its_409_and_answers_with_an_etag(api, pro
     stale = api.post(url, {"period": period, "version": 1, "summary": "Late."}, format="json")
     assert stale.status_code == 409
     assert stale.json()["current_version"] == 2
+    detail = api.get(f"{url}{report.pk}/")
+    assert detail.status_code == 200
+    assert detail["ETag"] == f'"statusreport-{report.pk}-v2"'
+    other = ProjectFactory(portfolio=project.portfolio)
+    assert api.get(f"/api/projects/{other.pk}/status-reports/{report.pk}/").status_code == 404
 
 
 # Idempotency-Key ------------------------------------------------------------------------------
@@ -344,9 +349,10 @@ def test_the_schema_documents_the_headers_and_answers(api, manager):
     assert "ETag" in patch["responses"]["200"]["headers"]
     assert {"412", "428"} <= set(paths["/api/risks/{id}/escalate/"]["post"]["responses"])
 
-    read = paths["/api/risks/{id}/"]["get"]
-    assert "ETag" in read["responses"]["200"]["headers"]
-    assert "412" not in read["responses"]
+    for path in ("/api/risks/{id}/", "/api/projects/{project_pk}/status-reports/{id}/"):
+        read = paths[path]["get"]
+        assert "ETag" in read["responses"]["200"]["headers"], path
+        assert "412" not in read["responses"], path
 
     for path in (
         "/api/risks/",
