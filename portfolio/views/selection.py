@@ -373,6 +373,11 @@ def scenario_commit(request, code, pk):
             _report_commit(request, outcome)
             return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
     plan = scenarios.scenario_commit_plan(scenario=scenario, as_of=timezone.localdate())
+    start_moves = [
+        move
+        for move in scenarios.scenario_start_moves(scenario=scenario)
+        if move.project.pk in plan.selection.chosen
+    ]
     return render(
         request,
         "portfolio/scenario_commit.html",
@@ -382,6 +387,7 @@ def scenario_commit(request, code, pk):
             "scenario": scenario,
             "plan": plan,
             "form": form,
+            "start_moves": start_moves,
         },
     )
 

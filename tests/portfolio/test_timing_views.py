@@ -324,3 +324,27 @@ def test_timing_view_queries_do_not_grow_with_candidates(
     with django_assert_max_num_queries(len(small)):
         response = client.get(url)
     assert len(response.context["report"].data.timed) == 29
+
+
+def test_committing_the_saved_timing_plan_moves_the_planned_start(
+    client, portfolio, timed, member_of
+):
+    """Save the timing plan as a scenario, read the commit page (the start it moves), commit:
+    MOVER is approved and now planned to start in the month the optimiser chose."""
+    client.force_login(member_of(portfolio, "pmo"))
+    client.post(_url(portfolio, "selection-timing-save"), {"name": "Later platform"})
+    scenario = Scenario.objects.get()
+    chosen = scenario.start_months[str(timed["MOVER"].pk)]
+    url = reverse("portfolio:scenario-commit", args=[portfolio.code, scenario.pk])
+    page = client.get(url)
+    assert [m.project.code for m in page.context["start_moves"]] == ["MOVER"]
+    assert "Move the planned start" in page.content.decode()
+    response = client.post(url, {}, follow=True)
+    html = response.content.decode()
+    assert "1 moved to the scenario" in html and "MOVER" in html
+    # The factory's projects are baselined: the baseline moves by a change request.
+    assert "Baselined, so their baseline moves by a change request" in html
+    mover = Project.objects.get(code="MOVER")
+    assert f"{mover.start_date:%Y-%m}" == chosen
+    assert mover.stage == "approved"
+    assert Project.objects.get(code="EARLY").stage == "approved"
