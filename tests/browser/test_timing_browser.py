@@ -2,8 +2,8 @@
 (issue 17): from the selection page's tabs to Timing, the roadmap drawn with its moved
 projects and the value gained (the same figure in the chart's title and in the KPI), the
 comparison (select-then-shift falls short of the optimum there), synergies and capacity
-before/after, no console error. Screenshots for the docs: docs/screenshots/17-timing-roadmap.png
-and 17-timing-comparison.png."""
+before/after; no console error, no serious axe finding, no sideways scroll on a phone.
+Screenshots for the docs: docs/screenshots/17-timing-roadmap.png and 17-timing-comparison.png."""
 
 import re
 from pathlib import Path
@@ -13,12 +13,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from demo.seed import DEMO_PASSWORD
+from tests.browser.test_accessibility_browser import Findings, _check_page
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_pmo_reads_the_timing_view(live_server, browser_page, log_in):
+    from axe_playwright_python.sync_playwright import Axe
+
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     page = browser_page
     log_in("pmo", DEMO_PASSWORD)
@@ -71,3 +74,8 @@ def test_the_pmo_reads_the_timing_view(live_server, browser_page, log_in):
         },
     )
     assert page.console_errors == []
+
+    # axe with every chart's data table open, then no sideways scroll at 375 and 768 px.
+    findings = Findings()
+    _check_page(page, Axe(), page.url, "pmo", "timing", findings)
+    assert findings.failures == [], "\n".join(findings.failures)
