@@ -4,9 +4,12 @@ readers as the page (members who see every project of the portfolio)."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from portfolio.models import Scenario
+from tests.factories import ProjectFactory
 from tests.permissions import user_in_role
 from tests.portfolio.test_timing_views import timed  # noqa: F401  (the fixture)
 
@@ -59,3 +62,19 @@ def test_who_may_not_read_it(portfolio, timed):  # noqa: F811
     for method in ("post", "put", "patch", "delete"):
         api.force_login(user_in_role("pmo", timed["LIVE"]))
         assert getattr(api, method)(_url(portfolio), {}).status_code == 405
+
+
+def test_its_queries_do_not_grow_with_candidates(
+    portfolio,
+    timed,  # noqa: F811
+    member_of,
+    django_assert_max_num_queries,
+):
+    api = APIClient()
+    api.force_login(member_of(portfolio, "viewer"))
+    with CaptureQueriesContext(connection) as small:
+        api.get(_url(portfolio))
+    for _ in range(20):
+        ProjectFactory(portfolio=portfolio, stage="candidate")
+    with django_assert_max_num_queries(len(small)):
+        assert api.get(_url(portfolio)).status_code == 200
