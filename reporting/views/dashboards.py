@@ -52,7 +52,13 @@ def _review_choices(trends, as_of):
 @login_required
 def portfolio_list(request):
     overview = dashboard.portfolio_overview(user=request.user, as_of=timezone.localdate())
-    return render(request, "portfolio/portfolio_list.html", {"overview": overview})
+    return render(
+        request,
+        "portfolio/portfolio_list.html",
+        # PMO admins import portfolios from here; portfolio managers import projects from
+        # their portfolio's Candidates page (no membership lookup on this page).
+        {"overview": overview, "can_onboard": access.is_pmo_admin(request.user)},
+    )
 
 
 @login_required
