@@ -111,16 +111,20 @@ def _decode(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel in many locales) or tab: the one the header line uses most."""
+    first_line = text.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def _csv_rows(content: bytes):
     text = _decode(content)
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
     try:
         rows = []
-        for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+        for number, cells in enumerate(reader, start=1):
             if len(rows) > MAX_ROWS + 1:
                 break
             rows.append((number, tuple(cells)))

@@ -559,8 +559,9 @@ def _plan_rows(staged: OnboardingImport, sheet: Sheet, by, *, lock: bool = False
     fields = fields_of(staged.kind)
     header_index = {h: i for i, h in enumerate(sheet.headers)}
     columns = {key: header_index[h] for h, key in staged.mapping.items() if h in header_index}
-    header_of = {key: h for h, key in staged.mapping.items() if h in header_index}
-    header_of.setdefault("portfolio", "Portfolio")
+    # The column each field comes from; a field without one is named "<label> (no column)".
+    header_of = {f.key: f"{f.label} (no column)" for f in fields.values()}
+    header_of.update({key: h for h, key in staged.mapping.items() if h in header_index})
     lookups = _Lookups(staged, sheet, columns, by, lock)
     errors: list[CellError] = []
     plans: list[RowPlan] = []
@@ -596,11 +597,13 @@ def _plan_rows(staged: OnboardingImport, sheet: Sheet, by, *, lock: bool = False
         errors.extend(row_errors)
         if row_errors:
             continue
-        plans.append(_row_plan(staged, row.number, code, portfolio, values, lookups, errors))
+        plans.append(
+            _row_plan(staged, row.number, code, portfolio, values, lookups, errors, header_of)
+        )
     return plans, errors, header_of
 
 
-def _row_plan(staged, number, code, portfolio, values, lookups, errors) -> RowPlan:
+def _row_plan(staged, number, code, portfolio, values, lookups, errors, header_of) -> RowPlan:
     fields = fields_of(staged.kind)
     if staged.kind == OnboardingKind.PORTFOLIOS:
         target = lookups.existing.get(code)
@@ -616,7 +619,7 @@ def _row_plan(staged, number, code, portfolio, values, lookups, errors) -> RowPl
                 errors.append(
                     CellError(
                         number,
-                        _column_name(staged, f.key),
+                        header_of[f.key],
                         f"A new {KIND_NOUN[staged.kind]} needs its {f.label}.",
                     )
                 )
@@ -639,13 +642,6 @@ def _row_plan(staged, number, code, portfolio, values, lookups, errors) -> RowPl
     if not changed:
         plan.action = UNCHANGED
     return plan
-
-
-def _column_name(staged: OnboardingImport, key: str) -> str:
-    for header, mapped in staged.mapping.items():
-        if mapped == key:
-            return header
-    return fields_of(staged.kind)[key].label + " (no column)"
 
 
 # Writing -------------------------------------------------------------------------------------

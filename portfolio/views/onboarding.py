@@ -1,6 +1,6 @@
 """Onboarding from a spreadsheet: upload, column mapping, preview, import, result. Thin: the
 reading, mapping, preview and import are portfolio/onboarding.py. A kept upload is shown only
-to the person who uploaded it (a 404 to everyone else); the PMO and portfolio managers may
+to the person who uploaded it (a 403 to everyone else); the PMO and portfolio managers may
 import projects, PMO admins portfolios too."""
 
 from __future__ import annotations
@@ -61,11 +61,15 @@ def onboarding_upload(request):
 
 
 def _staged(request, pk) -> OnboardingImport:
-    return get_object_or_404(
-        OnboardingImport.objects.select_related("portfolio", "template"),
-        pk=pk,
-        uploaded_by=request.user,
+    """A kept upload: its uploader's alone (403 for everyone else, as a kept plan)."""
+    staged = get_object_or_404(
+        OnboardingImport.objects.select_related("portfolio", "template"), pk=pk
     )
+    access.require(
+        staged.uploaded_by_id == request.user.pk,
+        "Only the person who uploaded this file may map, preview and import it.",
+    )
+    return staged
 
 
 def _samples(sheet) -> list[list[str]]:

@@ -375,11 +375,11 @@ def test_a_staged_file_is_the_uploaders_alone(client, portfolio, manager):
     colleague = MembershipFactory(portfolio=portfolio, role="pmo").user
     client.force_login(colleague)
     for name in ("onboarding-mapping", "onboarding-preview", "onboarding-result"):
-        assert client.get(reverse(f"portfolio:{name}", args=[staged.pk])).status_code == 404
+        assert client.get(reverse(f"portfolio:{name}", args=[staged.pk])).status_code == 403
     response = client.post(
         reverse("portfolio:onboarding-preview", args=[staged.pk]), {"fingerprint": "x"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not Project.objects.exists()
 
 
