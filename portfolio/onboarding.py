@@ -558,7 +558,8 @@ def _plan_rows(staged: OnboardingImport, sheet: Sheet, by, *, lock: bool = False
     """Each row's plan and every problem found in the cells, without writing anything."""
     fields = fields_of(staged.kind)
     header_index = {h: i for i, h in enumerate(sheet.headers)}
-    columns = {key: header_index[h] for h, key in staged.mapping.items() if h in header_index}
+    mapped = {key: header_index[h] for h, key in staged.mapping.items() if h in header_index}
+    columns = {key: mapped[key] for key in fields if key in mapped}  # in the fields' order
     # The column each field comes from; a field without one is named "<label> (no column)".
     header_of = {f.key: f"{f.label} (no column)" for f in fields.values()}
     header_of.update({key: h for h, key in staged.mapping.items() if h in header_index})
