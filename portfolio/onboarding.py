@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from core import access
 from core.bounds import amount_problem, normalise_amount
+from core.people import person_name
 from core.spreadsheets import Sheet, SpreadsheetError, read_sheet
 from portfolio import services as portfolio_services
 from portfolio.models import (
@@ -360,7 +361,7 @@ def _shown(value, kind: str = TEXT) -> str:
     if isinstance(value, Program):
         return value.name
     if isinstance(value, get_user_model()):
-        return value.get_username()
+        return person_name(value)
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     if isinstance(value, date):
