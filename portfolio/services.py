@@ -898,3 +898,46 @@ def record_gate_decision(
         portfolio_id=current.portfolio_id,
     )
     return decision
+
+
+# --- Portfolios -------------------------------------------------------------------------------
+
+PORTFOLIO_FIELDS = (
+    "name",
+    "description",
+    "currency",
+    "budget_envelope",
+    "fiscal_year_start_month",
+    "reporting_period",
+)
+
+
+def _require_pmo_admin(user) -> None:
+    access.require(access.is_pmo_admin(user), "Only PMO admins may create or change portfolios.")
+
+
+@transaction.atomic
+def portfolio_create(*, code: str, data: dict, by) -> Portfolio:
+    """A new portfolio (PMO admins only, as in the admin site)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio(code=(code or "").strip())
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio
+
+
+@transaction.atomic
+def portfolio_update(*, portfolio: Portfolio, data: dict, by) -> Portfolio:
+    """Change a portfolio's name, description, currency, envelope, fiscal year or reporting
+    period (PMO admins only)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio
