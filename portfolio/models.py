@@ -319,6 +319,12 @@ class Scenario(models.Model):
             'Extra (or fewer) hours per role per month, e.g. {"Data engineer": {"2027-01": 160}}.'
         ),
     )
+    start_months = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The month each moved project starts in, by project id, e.g. {"12": "2027-05"}; '
+        "a project not named starts as planned. Committing the scenario moves their plans.",
+    )
     forced_in = models.ManyToManyField("projects.Project", blank=True, related_name="+")
     forced_out = models.ManyToManyField("projects.Project", blank=True, related_name="+")
     # Running projects the scenario stops: committing it records a no-go at their gate.
@@ -342,6 +348,56 @@ class Scenario(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(budget_limit__gte=0), name="scenario_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Synergy(models.Model):
+    """Projects of a portfolio worth more together than apart: a value bonus when every one
+    of them is chosen, and/or a cost saving when they are chosen together (a shared
+    deliverable built once). The selection counts it (portfolio.selection.timing); the
+    candidate pages show it with its reason. Written by portfolio.services."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="synergies")
+    name = models.CharField(max_length=200)
+    reason = models.TextField(help_text="Why these projects are worth more together.")
+    members = models.ManyToManyField("projects.Project", related_name="synergies")
+    value_bonus = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Value added when every member is chosen, in the portfolio's currency.",
+    )
+    cost_saving = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        help_text="Cost saved when every member is chosen (the shared part is built once).",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PortfolioScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["portfolio", "name"]
+        verbose_name_plural = "synergies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "name"], name="synergy_name_per_portfolio"
+            ),
+            models.CheckConstraint(
+                condition=Q(value_bonus__gte=0, cost_saving__gte=0),
+                name="synergy_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_bonus__gt=0) | Q(cost_saving__gt=0),
+                name="synergy_bonus_or_saving",
+                violation_error_message="Give a value bonus, a cost saving, or both.",
             ),
         ]
 

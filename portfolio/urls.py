@@ -55,6 +55,22 @@ urlpatterns = [
         strategy.candidate_edit,
         name="candidate-edit",
     ),
+    path("portfolios/<slug:code>/synergies/", strategy.synergies, name="synergies"),
+    path(
+        "portfolios/<slug:code>/synergies/new/",
+        strategy.synergy_create,
+        name="synergy-create",
+    ),
+    path(
+        "portfolios/<slug:code>/synergies/<int:pk>/edit/",
+        strategy.synergy_edit,
+        name="synergy-edit",
+    ),
+    path(
+        "portfolios/<slug:code>/synergies/<int:pk>/delete/",
+        strategy.synergy_delete,
+        name="synergy-delete",
+    ),
     path("portfolios/<slug:code>/gates/", strategy.pending_gates, name="pending-gates"),
     path(
         "portfolios/<slug:code>/gates/criteria/",

@@ -29,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from portfolio import onboarding, scenarios
-from portfolio.models import OnboardingImport, Portfolio, Program, Scenario
+from portfolio.models import OnboardingImport, Portfolio, Program, Scenario, Synergy
 from projects import services as project_services
 from projects.imports.services import plan_import_apply, plan_import_stage
 from projects.models import (
@@ -120,6 +120,13 @@ def _scenario_samples(name, world):
     ]
 
 
+def _synergy_samples(name, world):
+    return [
+        Sample(reverse(name, args=[s.portfolio.code, s.pk]), s.portfolio)
+        for s in _first_per_portfolio(Synergy.objects.select_related("portfolio").order_by("pk"))
+    ]
+
+
 def _child_samples(name, queryset, child_kwarg, *, project_field="project"):
     return [
         Sample(
@@ -192,6 +199,10 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
             Project.objects.filter(stage__in=["idea", "candidate"]).select_related("portfolio")
         )
     ],
+    "portfolio:synergies": lambda w: _portfolio_samples("portfolio:synergies", w),
+    "portfolio:synergy-create": lambda w: _portfolio_samples("portfolio:synergy-create", w),
+    "portfolio:synergy-edit": lambda w: _synergy_samples("portfolio:synergy-edit", w),
+    "portfolio:synergy-delete": lambda w: _synergy_samples("portfolio:synergy-delete", w),
     "portfolio:pending-gates": lambda w: _portfolio_samples("portfolio:pending-gates", w),
     "portfolio:gate-decision": lambda w: _project_samples("portfolio:gate-decision", w),
     "portfolio:gate-criteria": lambda w: [

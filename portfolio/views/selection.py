@@ -239,6 +239,7 @@ def scenario_detail(request, code, pk):
             "forced_in": forced_in,
             "forced_out": forced_out,
             "stopped": stopped,
+            "start_moves": scenarios.scenario_start_moves(scenario=scenario),
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
@@ -280,6 +281,10 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
         f"{len(outcome.stopped)} stopped (no-go: {', '.join(outcome.stopped)})"
         if outcome.stopped
         else "",
+        f"{len(outcome.moved)} moved to the scenario's start months "
+        f"({', '.join(f'{code} {old} → {new}' for code, old, new in outcome.moved)})"
+        if outcome.moved
+        else "",
     ]
     messages.success(
         request,
@@ -288,6 +293,12 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
     if outcome.skipped:
         skipped = "; ".join(f"{code}: {why}" for code, why in outcome.skipped)
         messages.warning(request, f"In the slate but not approved: {skipped}.")
+    if outcome.change_requests:
+        messages.info(
+            request,
+            "Baselined, so their baseline moves by a change request for the portfolio to "
+            f"decide: {', '.join(outcome.change_requests)}.",
+        )
 
 
 @login_required
