@@ -502,6 +502,33 @@ def portfolio_synergies(*, portfolio: Portfolio) -> QuerySet[Synergy]:
 
 
 @dataclass(frozen=True)
+class SynergyRow:
+    """A synergy as one reader sees it on the synergies page: the members he may see, and
+    how many he may not (counted, never named)."""
+
+    synergy: Synergy
+    members: tuple[Project, ...]
+    hidden: int = 0
+
+
+def synergies_seen_by(*, portfolio: Portfolio, user) -> list[SynergyRow]:
+    """The portfolio's synergies naming only the members `user` may see; a synergy none of
+    whose members he sees is left out. Three queries."""
+    synergies = list(portfolio_synergies(portfolio=portfolio))
+    members = {m.pk for s in synergies for m in s.members.all()}
+    visible = set(
+        Project.objects.visible_to(user).filter(pk__in=members).values_list("pk", flat=True)
+    )
+    rows = []
+    for synergy in synergies:
+        everyone = list(synergy.members.all())
+        seen = tuple(m for m in everyone if m.pk in visible)
+        if seen:
+            rows.append(SynergyRow(synergy, seen, hidden=len(everyone) - len(seen)))
+    return rows
+
+
+@dataclass(frozen=True)
 class SynergyLink:
     """A synergy seen from one of its members: the others the user may see, and how many
     he may not."""
