@@ -310,7 +310,19 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator service (an image from another site).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
-    "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
+    # Choice sets shared by several fields, or fields of one name with different choices
+    # (status, stage, kind), each get one named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "projects.models.Rag",
+        "StageEnum": "projects.querysets.Stage",
+        "CandidateStageEnum": "portfolio.api.candidates.CANDIDATE_STAGES",
+        "GateStageEnum": "portfolio.models.GATE_STAGES",
+        "AllocationStatusEnum": "resources.models.AllocationStatus",
+        "AssessmentStatusEnum": "portfolio.models.CriterionStatus",
+        "ReviewStatusEnum": "reporting.models.ReviewStatus",
+        "ReviewKindEnum": "reporting.models.ReviewKind",
+        "LeaveKindEnum": "resources.models.AdjustmentKind",
+    },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.
     "OAS_VERSION": "3.1.0",

@@ -173,6 +173,11 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
     scenario.description = data.get("description", "")
     scenario.budget_limit = data["budget_limit"]
     scenario.capacity_changes = clean_capacity_changes(data.get("capacity_changes"))
+    named_alike = Scenario.objects.filter(portfolio=portfolio, name=scenario.name)
+    if named_alike.exclude(pk=scenario.pk).exists():
+        raise ValidationError(
+            {"name": f"This portfolio already has a scenario named “{scenario.name}”."}
+        )
     scenario.full_clean()
     scenario.save()
     scenario.forced_in.set(forced_in)
