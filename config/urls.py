@@ -7,6 +7,7 @@ from access_tokens import urls as access_tokens_urls
 from portfolio import urls as portfolio_urls
 from portfolio.api import urls as portfolio_api
 from projects import urls as projects_urls
+from projects.api import urls as projects_api
 from reporting import urls as reporting_urls
 from reporting.api import urls as reporting_api
 from resources.api import urls as resources_api
@@ -20,6 +21,7 @@ for app_router in (
     reporting_api.router,
     webhooks_api.router,
     portfolio_api.router,
+    projects_api.router,
     resources_api.router,
 ):
     api_router.registry.extend(app_router.registry)

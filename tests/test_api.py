@@ -387,6 +387,7 @@ def test_api_root_lists_the_collections_of_every_app(api, manager):
         # webhooks.api
         "webhook-subscriptions",
         # portfolio.api
+        "programs",
         "risks",
         "objectives",
         "contributions",
@@ -396,6 +397,8 @@ def test_api_root_lists_the_collections_of_every_app(api, manager):
         "candidates",
         "gate-decisions",
         "scenarios",
+        # projects.api
+        "dependencies",
         # resources.api
         "people",
         "roles",

@@ -19,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 from portfolio.api import candidates, scenarios, strategy, views
 
 router = SimpleRouter()
+router.register("programs", views.ProgramViewSet, basename="program")
 router.register("risks", views.RiskViewSet, basename="risk")
 # Strategy, pipeline and selection (i16: every object the pages edit)
 router.register("objectives", strategy.ObjectiveViewSet, basename="objective")
@@ -43,6 +44,11 @@ urlpatterns = [
         "projects/<int:project_pk>/status-reports/",
         views.StatusReportViewSet.as_view(project_collection),
         name="project-status-reports",
+    ),
+    path(
+        "projects/<int:project_pk>/status-reports/<int:pk>/",
+        views.StatusReportViewSet.as_view({"get": "retrieve"}),
+        name="project-status-report",
     ),
     # A portfolio's sets, edited together as on their pages (portfolio.api.strategy)
     path(
