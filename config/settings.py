@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "reporting.models.ReviewStatus",
         "ReviewKindEnum": "reporting.models.ReviewKind",
         "LeaveKindEnum": "resources.models.AdjustmentKind",
+        "DependencyKindEnum": "projects.models.DependencyKind",
     },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.

@@ -56,14 +56,15 @@ def check_api_access(
     snapshot: Callable[[], object] | None = None,
     success: int | None = None,
     refused_status: dict[str, int] | None = None,
+    headers: dict[str, str] | None = None,
 ):
-    """Send `data` (JSON) to `url` as `role`; return the response. The `allowed` roles get
-    `success` (200 for a read, 201 for a POST, 204 for a DELETE, else 200) and, for a write,
-    the snapshot changes; the others get 401 / 404 / 403 (as overridden by `refused_status`)
-    and the snapshot does not change."""
+    """Send `data` (JSON, with `headers`) to `url` as `role`; return the response. The
+    `allowed` roles get `success` (200 for a read, 201 for a POST, 204 for a DELETE, else 200)
+    and, for a write, the snapshot changes; the others get 401 / 404 / 403 (as overridden by
+    `refused_status`) and the snapshot does not change."""
     client, _ = api_as(role, project)
     before = snapshot() if snapshot else None
-    response = getattr(client, method)(url, data, format="json")
+    response = getattr(client, method)(url, data, format="json", headers=headers)
     after = snapshot() if snapshot else None
     if role in allowed:
         expected = success or {"post": 201, "delete": 204}.get(method, 200)

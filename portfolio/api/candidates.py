@@ -3,7 +3,9 @@ candidate pages show them) and stage-gate decisions with their criteria assessme
 
 Writes go through `portfolio.services` (`candidate_propose`, `candidate_update`,
 `record_gate_decision`): the same rules as the pages (PermissionDenied → 403,
-ValidationError → 400 naming the field, an edit conflict → 409)."""
+ValidationError → 400 naming the field). A candidate is a versioned project: its ETag is sent
+back in If-Match to change it (428 without, 412 when stale: `core.http_concurrency`); creates
+take an Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -15,12 +17,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
 from core.bounds import ID_MAX, validate_date_in_window
-from core.concurrency import ConcurrentEditError
+from core.http_concurrency import ConcurrencyMixin, IdempotentCreateMixin, service_errors
 from portfolio import services, strategy
-from portfolio.api.serializers import EditConflictSerializer
-from portfolio.api.views import _conflict_response
 from portfolio.models import (
     GATE_STAGES,
     CriterionStatus,
@@ -134,10 +134,8 @@ class CandidateCreateSerializer(_CandidateInput):
 
 
 class CandidateUpdateSerializer(_CandidateInput):
-    version = serializers.IntegerField(min_value=1, help_text="The version you read.")
-
-    class Meta(_CandidateInput.Meta):
-        fields = (*_CandidateInput.Meta.fields, "version")
+    """The fields sent change; `requires` / `excludes`, when sent, replace the links you can
+    see (those to projects you cannot see stay). The version is the request's If-Match."""
 
 
 class CandidateFilter(django_filters.FilterSet):
@@ -168,14 +166,12 @@ def _business_case(data: dict) -> dict:
     partial_update=extend_schema(
         summary="Edit an idea's or candidate's business case and links",
         request=CandidateUpdateSerializer,
-        responses={
-            200: CandidateSerializer,
-            400: REFUSED,
-            409: OpenApiResponse(EditConflictSerializer, "A newer version was saved."),
-        },
+        responses={200: CandidateSerializer, 400: REFUSED},
     ),
 )
 class CandidateViewSet(
+    ConcurrencyMixin,
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -222,27 +218,26 @@ class CandidateViewSet(
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    def partial_update(self, request, *args, **kwargs):
-        project = self.get_object()
+    def check_write_permission(self, project):
         access.require(
-            access.can_edit_project(request.user, project),
+            access.can_edit_project(self.request.user, project),
             "Only the project's manager, its portfolio's PMO or portfolio managers may change it.",
         )
+
+    def partial_update(self, request, *args, **kwargs):
+        project = self.get_object()  # 403 for a reader, then If-Match: 428 / 412
         payload = CandidateUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            with service_errors():
-                services.candidate_update(
-                    project=copy.copy(project),
-                    data=_business_case(data),
-                    requires=data.get("requires", project.visible_requires),
-                    excludes=data.get("excludes", project.visible_excludes),
-                    expected_version=data["version"],
-                    by=request.user,
-                )
-        except ConcurrentEditError as conflict:
-            return _conflict_response(conflict)
+        with service_errors():
+            services.candidate_update(
+                project=copy.copy(project),
+                data=_business_case(data),
+                requires=data.get("requires", project.visible_requires),
+                excludes=data.get("excludes", project.visible_excludes),
+                expected_version=self.expected_version,
+                by=request.user,
+            )
         return self._read(project)
 
 
@@ -346,6 +341,7 @@ class GateDecisionFilter(django_filters.FilterSet):
     ),
 )
 class GateDecisionViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

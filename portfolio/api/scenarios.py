@@ -15,7 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
+from core.http_concurrency import IdempotentCreateMixin, service_errors
 from portfolio import scenarios
 from portfolio.models import Portfolio, Scenario
 from projects.models import Project
@@ -140,6 +141,7 @@ class ScenarioFilter(django_filters.FilterSet):
     ),
 )
 class ScenarioViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -28,8 +28,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
 from core.bounds import ID_MAX
+from core.http_concurrency import service_errors
 from portfolio import services
 from portfolio.models import (
     GATE_STAGES,

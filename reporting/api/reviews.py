@@ -23,7 +23,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
+from core.http_concurrency import IdempotentCreateMixin, service_errors
 from portfolio.api.serializers import money_field
 from portfolio.models import Portfolio
 from reporting import selectors, services
@@ -242,6 +243,7 @@ class SubscriptionFilter(django_filters.FilterSet):
     destroy=extend_schema(summary="Unsubscribe"),
 )
 class DigestSubscriptionViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -20,8 +20,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
 from core.bounds import ID_MAX
+from core.http_concurrency import IdempotentCreateMixin, service_errors
 from projects.models import Project
 from resources import conflicts, selectors, services
 from resources.api import serializers as api
@@ -79,6 +80,7 @@ class PersonFilter(PeopleFilter):
     partial_update=extend_schema(summary="Change some of a person's fields"),
 )
 class PersonViewSet(
+    IdempotentCreateMixin,
     _ResourceKeeping,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -133,6 +135,7 @@ class RoleFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Change some of a role's fields"),
 )
 class RoleViewSet(
+    IdempotentCreateMixin,
     _ResourceKeeping,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -198,6 +201,7 @@ class LeaveFilter(django_filters.FilterSet):
     destroy=extend_schema(summary="Delete leave"),
 )
 class LeaveViewSet(
+    IdempotentCreateMixin,
     _ResourceKeeping,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -293,6 +297,7 @@ DECISION_RESPONSES = {
     destroy=extend_schema(summary="Withdraw a request nobody has decided yet (its editors)"),
 )
 class AllocationViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -356,37 +356,62 @@ def test_candidate_refusals_name_the_field_and_row(portfolio, candidate, member_
     assert response.status_code == 400 and "portfolio" in response.json()
 
 
+def _etag(project):
+    project.refresh_from_db()
+    return f'"project-{project.pk}-v{project.version}"'
+
+
 @each_role
 def test_candidate_edit_matrix(role, project, candidate):
-    check_api_access(
+    response = check_api_access(
         role,
         project=project,
         method="patch",
         url=f"/api/candidates/{candidate.pk}/",
-        data={"name": "Renamed", "version": candidate.version},
+        data={"name": "Renamed"},
+        headers={"If-Match": _etag(candidate)},
         allowed=EDITORS,
         snapshot=rows(Project),
     )
+    if role in EDITORS:
+        assert response.json()["name"] == "Renamed"
+        assert response["ETag"] == _etag(candidate) == f'"project-{candidate.pk}-v2"'
 
 
-def test_candidate_edit_conflict_and_links(portfolio, candidate, project, member_of):
+def test_candidate_edit_needs_the_version_read(portfolio, candidate, project, member_of):
     api = _as(member_of(portfolio, "portfolio_manager"))
     url = f"/api/candidates/{candidate.pk}/"
+    read = api.get(url)
+    assert read["ETag"] == f'"project-{candidate.pk}-v1"'
+    before = rows(Project)()
+    response = api.patch(url, {"name": "No tag"}, format="json")
+    assert response.status_code == 428
+    assert rows(Project)() == before
     other = ProjectFactory(portfolio=portfolio, code="OTHER", stage="idea")
-    response = api.patch(url, {"requires": [other.pk], "version": candidate.version}, format="json")
+    response = api.patch(
+        url, {"requires": [other.pk]}, format="json", headers={"If-Match": read["ETag"]}
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["requires"] == [other.pk]
-    response = api.patch(url, {"name": "Stale", "version": candidate.version}, format="json")
-    assert response.status_code == 409
-    assert response.json()["current_version"] == candidate.version + 1
+    stale = api.patch(url, {"name": "Stale"}, format="json", headers={"If-Match": read["ETag"]})
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+    assert stale["ETag"] == f'"project-{candidate.pk}-v2"'
     response = api.patch(
         f"/api/candidates/{other.pk}/",
-        {"requires": [candidate.pk], "version": other.version},
+        {"requires": [candidate.pk]},
         format="json",
+        headers={"If-Match": "*"},
     )
     assert response.status_code == 400 and "cycle" in response.json()["requires"][0]
+    # A reader is refused for who they are, not for a missing If-Match.
+    reader = _as(member_of(portfolio, "executive"))
+    assert reader.patch(url, {"name": "X"}, format="json").status_code == 403
     # An approved project is not a candidate any more: not found here.
-    assert api.patch(f"/api/candidates/{project.pk}/", {"version": 1}).status_code == 404
+    assert (
+        api.patch(f"/api/candidates/{project.pk}/", {}, headers={"If-Match": "*"}).status_code
+        == 404
+    )
 
 
 # Gate decisions -------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core import access
-from core.api import LIST_FILTER_BACKENDS, service_errors
+from core.api import LIST_FILTER_BACKENDS
 from core.events import EVENTS
+from core.http_concurrency import IdempotentCreateMixin, service_errors
 from portfolio.models import Portfolio
 from webhooks import services
 from webhooks.models import WebhookSubscription
@@ -116,6 +117,7 @@ class WebhookSubscriptionFilter(django_filters.FilterSet):
     destroy=extend_schema(summary="Delete a webhook subscription and its delivery log"),
 )
 class WebhookSubscriptionViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
