@@ -16,8 +16,13 @@ from access_tokens import services as token_services
 from access_tokens.models import AccessToken, Scope
 from portfolio.models import GateDecision, Scenario
 from projects.models import Project
-from tests.api_access import MANAGERS, MEMBERS, check_api_access, each_role
-from tests.permissions import rows
+from tests.api_permissions import (
+    MANAGERS,
+    PORTFOLIO_MEMBERS,
+    check_api_read,
+    check_api_write,
+)
+from tests.permissions import each_role, rows
 from tests.portfolio.test_selection_views import slate  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -38,14 +43,13 @@ def _as(user):
 # so they are refused to them (403), as on the pages.
 @each_role
 def test_scenarios_are_read_by_the_portfolio_s_members(role, slate, scenario):
-    response = check_api_access(
+    response = check_api_read(
         role,
         project=slate["LIVE"],
-        method="get",
         url=f"/api/scenarios/{scenario.pk}/",
-        allowed=MEMBERS,
+        readers=PORTFOLIO_MEMBERS,
     )
-    if role in MEMBERS:
+    if role in PORTFOLIO_MEMBERS:
         body = response.json()
         assert (body["name"], body["is_committed"], body["portfolio"]) == (
             "Go",
@@ -61,7 +65,7 @@ def test_the_list_leaves_out_portfolios_seen_in_part(slate, scenario):
 
 @each_role
 def test_scenario_create_matrix(role, portfolio, slate):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=slate["LIVE"],
         method="post",
@@ -85,7 +89,7 @@ def test_scenario_create_matrix(role, portfolio, slate):
 
 @each_role
 def test_scenario_edit_matrix(role, slate, scenario):
-    check_api_access(
+    check_api_write(
         role,
         project=slate["LIVE"],
         method="patch",
@@ -118,14 +122,13 @@ def test_scenario_refusals_name_the_field(portfolio, slate, scenario, member_of)
 
 @each_role
 def test_scenario_commit_matrix(role, slate, scenario):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=slate["LIVE"],
         method="post",
         url=f"/api/scenarios/{scenario.pk}/commit/",
         data={},
         allowed=MANAGERS,
-        success=200,
         snapshot=rows(Scenario, Project, GateDecision),
     )
     if role in MANAGERS:

@@ -1,6 +1,6 @@
 """The API of strategy and the pipeline (portfolio/api/strategy.py, candidates.py):
 objectives, scoring criteria and gate checklists edited as sets, contributions and scores,
-candidates and gate decisions. The role × endpoint matrix (tests/api_access.py), refusals as
+candidates and gate decisions. The role × endpoint matrix (tests/api_permissions.py), refusals as
 400 naming the field (by row for sets), an edit conflict as 409, token scopes, and query
 counts that do not grow with the rows."""
 
@@ -26,16 +26,16 @@ from portfolio.models import (
 )
 from projects.models import Project
 from resources.models import Allocation
-from tests.api_access import (
+from tests.api_permissions import (
     EDITORS,
     GATE_DECIDERS,
     MANAGERS,
-    SEERS,
-    check_api_access,
-    each_role,
+    MEMBERS,
+    check_api_read,
+    check_api_write,
 )
 from tests.factories import ObjectiveFactory, ProjectFactory, RoleFactory, UserFactory
-from tests.permissions import rows
+from tests.permissions import each_role, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -81,18 +81,18 @@ def _as(user):
 
 @each_role
 def test_objectives_are_read_by_whoever_sees_the_portfolio(role, project, objectives):
-    response = check_api_access(
-        role, project=project, method="get", url=f"/api/objectives/{objectives[0].pk}/",
-        allowed=SEERS,
+    response = check_api_read(
+        role, project=project, url=f"/api/objectives/{objectives[0].pk}/",
+        readers=MEMBERS,
     )  # fmt: skip
-    if role in SEERS:
+    if role in MEMBERS:
         assert response.json()["is_active"] is True
 
 
 @each_role
 def test_objectives_set_matrix(role, portfolio, project, objectives):
     grow, save = objectives
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
@@ -140,7 +140,7 @@ def test_objectives_set_refusals_name_the_field_and_row(portfolio, objectives, m
 
 @each_role
 def test_criteria_set_matrix(role, portfolio, project):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="patch",
@@ -173,7 +173,7 @@ def test_criteria_set_weights_and_deletes(portfolio, criterion, member_of):
 
 @each_role
 def test_project_scores_matrix(role, project, criterion):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
@@ -208,7 +208,7 @@ def test_scores_refusals_and_clearing(portfolio, project, criterion, other_portf
 
 @each_role
 def test_contributions_matrix(role, portfolio, project, objectives):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
@@ -252,7 +252,7 @@ def test_contributions_refuse_projects_of_another_portfolio(
 
 @each_role
 def test_gate_criteria_set_matrix(role, portfolio, project):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
@@ -286,18 +286,18 @@ def test_gate_criteria_names_stay_unique_per_gate(portfolio, member_of):
 
 @each_role
 def test_candidates_are_read_by_whoever_sees_them(role, project, candidate):
-    response = check_api_access(
-        role, project=project, method="get", url=f"/api/candidates/{candidate.pk}/",
-        allowed=SEERS,
+    response = check_api_read(
+        role, project=project, url=f"/api/candidates/{candidate.pk}/",
+        readers=MEMBERS,
     )  # fmt: skip
-    if role in SEERS:
+    if role in MEMBERS:
         assert (response.json()["code"], response.json()["stage"]) == ("CAND", "candidate")
 
 
 @each_role
 def test_candidate_propose_matrix(role, portfolio, project):
     engineer = RoleFactory(name="Engineer")
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="post",
@@ -363,13 +363,13 @@ def _etag(project):
 
 @each_role
 def test_candidate_edit_matrix(role, project, candidate):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
         url=f"/api/candidates/{candidate.pk}/",
         data={"name": "Renamed"},
-        headers={"If-Match": _etag(candidate)},
+        headers={"HTTP_IF_MATCH": _etag(candidate)},
         allowed=EDITORS,
         snapshot=rows(Project),
     )
@@ -430,7 +430,7 @@ def _decision(project, **changes):
 
 @each_role
 def test_gate_decision_matrix(role, project, candidate):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="post",
@@ -457,9 +457,9 @@ def test_gate_decisions_are_read_by_whoever_sees_the_project(role, project, cand
         decided_on=date(2026, 10, 1),
         rationale="Later",
     )
-    check_api_access(
-        role, project=project, method="get", url=f"/api/gate-decisions/{decision.pk}/",
-        allowed=SEERS,
+    check_api_read(
+        role, project=project, url=f"/api/gate-decisions/{decision.pk}/",
+        readers=MEMBERS,
     )  # fmt: skip
 
 

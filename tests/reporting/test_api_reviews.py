@@ -1,5 +1,5 @@
 """The API of stored reviews, their snapshots (read-only) and digest subscriptions
-(reporting/api/reviews.py): the role × endpoint matrix (tests/api_access.py), findings and
+(reporting/api/reviews.py): the role × endpoint matrix (tests/api_permissions.py), findings and
 snapshots limited to the projects the reader sees, subscriptions through the service, tokens
 and constant query counts."""
 
@@ -21,9 +21,14 @@ from reporting.models import (
     ReviewKind,
     ReviewStatus,
 )
-from tests.api_access import MANAGERS, SEERS, check_api_access, each_role
+from tests.api_permissions import (
+    MANAGERS,
+    MEMBERS,
+    check_api_read,
+    check_api_write,
+)
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.permissions import rows
+from tests.permissions import each_role, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -86,10 +91,10 @@ def _as(user):
 
 @each_role
 def test_reviews_are_read_by_whoever_sees_the_portfolio(role, project, review):
-    response = check_api_access(
-        role, project=project, method="get", url=f"/api/reviews/{review.pk}/", allowed=SEERS
+    response = check_api_read(
+        role, project=project, url=f"/api/reviews/{review.pk}/", readers=MEMBERS
     )
-    if role in SEERS:
+    if role in MEMBERS:
         body = response.json()
         assert (body["period_label"], body["kpis"]["budget"]) == ("October 2026", "2000.00")
         shown = {item["code"] for item in body["findings"]["red_projects"]}
@@ -99,28 +104,27 @@ def test_reviews_are_read_by_whoever_sees_the_portfolio(role, project, review):
 
 @each_role
 def test_snapshots_are_those_of_the_projects_the_reader_sees(role, project, review):
-    response = check_api_access(
+    response = check_api_read(
         role,
         project=project,
-        method="get",
         url=f"/api/reviews/{review.pk}/snapshots/",
-        allowed=SEERS,
+        readers=MEMBERS,
     )
-    if role in SEERS:
+    if role in MEMBERS:
         codes = [row["project_code"] for row in response.json()["results"]]
         assert codes == (["SHOWN"] if role == "manager" else ["HIDDEN", "SHOWN"])
 
 
 @each_role
 def test_reviews_are_read_only(role, project, review):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="delete",
         url=f"/api/reviews/{review.pk}/",
         allowed=(),
         snapshot=rows(PortfolioReview, ProjectSnapshot),
-        refused_status=dict.fromkeys((*SEERS, "outsider"), 405),
+        refused_status=dict.fromkeys((*MEMBERS, "outsider"), 405),
     )
 
 
@@ -158,13 +162,13 @@ def test_review_filters_and_snapshot_filters(portfolio, review, member_of, other
 
 @each_role
 def test_subscribing_oneself(role, portfolio, project):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
         url="/api/digest-subscriptions/",
         data={"portfolio": portfolio.code, "kind": "monthly"},
-        allowed=SEERS,
+        allowed=MEMBERS,
         snapshot=rows(DigestSubscription),
         refused_status={"outsider": 400},
     )
@@ -173,7 +177,7 @@ def test_subscribing_oneself(role, portfolio, project):
 @each_role
 def test_subscribing_someone_else(role, portfolio, project):
     viewer = MembershipFactory(portfolio=portfolio, role="viewer").user
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
@@ -191,7 +195,7 @@ def test_unsubscribing_someone(role, portfolio, project):
     subscription = DigestSubscription.objects.create(
         user=viewer, portfolio=portfolio, kind="annual"
     )
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="delete",

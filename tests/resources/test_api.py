@@ -1,5 +1,5 @@
 """The API of people, roles, leave and allocations (resources/api): the role × endpoint matrix
-(tests/api_access.py), bad input as a 400 naming the field, token scopes, and query counts
+(tests/api_permissions.py), bad input as a 400 naming the field, token scopes, and query counts
 that do not grow with the rows."""
 
 from datetime import date, timedelta
@@ -14,12 +14,12 @@ from rest_framework.test import APIClient
 from access_tokens import services as token_services
 from access_tokens.models import AccessToken, Scope
 from resources.models import Allocation, CapacityAdjustment, ConflictResolution, Resource, Role
-from tests.api_access import (
+from tests.api_permissions import (
     EDITORS,
+    MEMBERS,
     RESOURCE_KEEPERS,
-    SEERS,
-    check_api_access,
-    each_role,
+    check_api_read,
+    check_api_write,
 )
 from tests.factories import (
     AllocationFactory,
@@ -29,13 +29,13 @@ from tests.factories import (
     RoleFactory,
     UserFactory,
 )
-from tests.permissions import rows
+from tests.permissions import each_role, rows
 from tests.resources.test_conflicts import FEB, build_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 # People, roles and leave are organisation-wide: a member of another portfolio reads them.
-PEOPLE_READERS = (*SEERS, "outsider")
+PEOPLE_READERS = (*MEMBERS, "outsider")
 # A member elsewhere is refused a write like a reader (403), not a 404.
 KEEPER_REFUSALS = {"outsider": 403}
 
@@ -83,9 +83,7 @@ def _as(user):
 def test_people_are_read_by_anyone_with_a_role_and_cost_rates_by_their_keepers(
     role, project, priya
 ):
-    response = check_api_access(
-        role, project=project, method="get", url="/api/people/", allowed=PEOPLE_READERS
-    )
+    response = check_api_read(role, project=project, url="/api/people/", readers=PEOPLE_READERS)
     if role in PEOPLE_READERS:
         (row,) = response.json()["results"]
         assert (row["name"], row["role"], row["fte"]) == ("Priya Nair", priya.role_id, "1.00")
@@ -94,7 +92,7 @@ def test_people_are_read_by_anyone_with_a_role_and_cost_rates_by_their_keepers(
 
 @each_role
 def test_person_create_matrix(role, project, engineer):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
@@ -108,7 +106,7 @@ def test_person_create_matrix(role, project, engineer):
 
 @each_role
 def test_person_update_matrix(role, project, priya):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="patch",
@@ -158,7 +156,7 @@ def test_people_filters_and_ordering(portfolio, engineer, member_of):
 
 @each_role
 def test_role_create_matrix(role, project):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
@@ -172,7 +170,7 @@ def test_role_create_matrix(role, project):
 
 @each_role
 def test_role_update_matrix(role, project, engineer):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="patch",
@@ -201,7 +199,7 @@ LEAVE = {"kind": "leave", "start_date": "2027-03-01", "end_date": "2027-03-05"}
 
 @each_role
 def test_leave_create_matrix(role, project, priya):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
@@ -218,7 +216,7 @@ def test_leave_delete_matrix(role, project, priya):
     leave = CapacityAdjustment.objects.create(
         resource=priya, start_date=date(2027, 3, 1), end_date=date(2027, 3, 5)
     )
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="delete",
@@ -247,14 +245,13 @@ def test_leave_bad_input_and_filters(portfolio, priya, member_of):
 
 @each_role
 def test_allocations_are_read_by_whoever_sees_the_project(role, project, pending):
-    response = check_api_access(
+    response = check_api_read(
         role,
         project=project,
-        method="get",
         url=f"/api/allocations/{pending.pk}/",
-        allowed=SEERS,
+        readers=MEMBERS,
     )
-    if role in SEERS:
+    if role in MEMBERS:
         body = response.json()
         assert (body["project_code"], body["status"], body["amount"]) == (
             "EPR",
@@ -265,7 +262,7 @@ def test_allocations_are_read_by_whoever_sees_the_project(role, project, pending
 
 @each_role
 def test_allocation_request_matrix(role, project, priya):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
@@ -287,7 +284,7 @@ def test_allocation_request_matrix(role, project, priya):
 
 @each_role
 def test_allocation_withdraw_matrix(role, project, pending):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="delete",
@@ -299,14 +296,13 @@ def test_allocation_withdraw_matrix(role, project, pending):
 
 @each_role
 def test_allocation_confirm_matrix(role, project, pending):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="post",
         url=f"/api/allocations/{pending.pk}/confirm/",
         data={},
         allowed=RESOURCE_KEEPERS,
-        success=200,
         snapshot=rows(Allocation),
     )
     if role in RESOURCE_KEEPERS:
@@ -315,14 +311,13 @@ def test_allocation_confirm_matrix(role, project, pending):
 
 @each_role
 def test_allocation_reject_matrix(role, project, pending):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="post",
         url=f"/api/allocations/{pending.pk}/reject/",
         data={"reason": "No budget for her"},
         allowed=RESOURCE_KEEPERS,
-        success=200,
         snapshot=rows(Allocation),
     )
 
@@ -330,14 +325,13 @@ def test_allocation_reject_matrix(role, project, pending):
 @each_role
 def test_allocation_undo_matrix(role, project, pending):
     Allocation.objects.filter(pk=pending.pk).update(status="confirmed")
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="post",
         url=f"/api/allocations/{pending.pk}/undo/",
         data={"reason": "The project slipped"},
         allowed=RESOURCE_KEEPERS,
-        success=200,
         snapshot=rows(Allocation),
     )
     if role in RESOURCE_KEEPERS:
@@ -428,7 +422,7 @@ def test_allocation_filters_and_the_queue(portfolio, project, pending, member_of
 @each_role
 def test_resolve_matrix(role, portfolio):
     case = build_case(portfolio)
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=case.pilot,
         method="post",
@@ -440,12 +434,11 @@ def test_resolve_matrix(role, portfolio):
     if role in RESOURCE_KEEPERS:
         assert response.json()["action"] == "shift"
         assert response.json()["months_shifted"] == 2
-        listed = check_api_access(
+        listed = check_api_read(
             role,
             project=case.pilot,
-            method="get",
             url="/api/conflict-resolutions/",
-            allowed=(role,),
+            readers=(role,),
         )
         assert listed.json()["count"] == 1
 

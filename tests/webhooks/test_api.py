@@ -1,5 +1,5 @@
 """The API of webhook subscriptions (webhooks/api): the role × endpoint matrix
-(tests/api_access.py), the secret shown once, refusals naming the field, tokens and a
+(tests/api_permissions.py), the secret shown once, refusals naming the field, tokens and a
 constant query count."""
 
 from datetime import timedelta
@@ -13,9 +13,13 @@ from rest_framework.test import APIClient
 from access_tokens import services as token_services
 from access_tokens.models import AccessToken, Scope
 from core import events
-from tests.api_access import MANAGERS, check_api_access, each_role
+from tests.api_permissions import (
+    MANAGERS,
+    check_api_read,
+    check_api_write,
+)
 from tests.factories import ProjectFactory, UserFactory
-from tests.permissions import rows
+from tests.permissions import each_role, rows
 from webhooks.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -46,12 +50,11 @@ def _as(user):
 
 @each_role
 def test_read_matrix(role, project, subscription):
-    response = check_api_access(
+    response = check_api_read(
         role,
         project=project,
-        method="get",
         url=f"/api/webhook-subscriptions/{subscription.pk}/",
-        allowed=MANAGERS,
+        readers=MANAGERS,
     )
     if role in MANAGERS:
         body = response.json()
@@ -61,7 +64,7 @@ def test_read_matrix(role, project, subscription):
 
 @each_role
 def test_create_matrix(role, portfolio, project):
-    response = check_api_access(
+    response = check_api_write(
         role,
         project=project,
         method="post",
@@ -84,7 +87,7 @@ def test_create_matrix(role, portfolio, project):
 
 @each_role
 def test_change_matrix(role, project, subscription):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="patch",
@@ -97,7 +100,7 @@ def test_change_matrix(role, project, subscription):
 
 @each_role
 def test_delete_matrix(role, project, subscription):
-    check_api_access(
+    check_api_write(
         role,
         project=project,
         method="delete",
