@@ -312,12 +312,21 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator service (an image from another site).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
-    # The stages and the risk and milestone statuses are each one enum, named for what they are.
+    # Choice sets shared by several fields, or fields of one name with different choices
+    # (status, stage, kind), each get one enum, named for what they are.
     "ENUM_NAME_OVERRIDES": {
         "RagEnum": "projects.models.Rag",
         "StageEnum": "projects.querysets.Stage",
         "RiskStatusEnum": "risks.models.RiskStatus",
         "MilestoneStatusEnum": "projects.models.MilestoneStatus",
+        "CandidateStageEnum": "portfolio.api.candidates.CANDIDATE_STAGES",
+        "GateStageEnum": "portfolio.models.GATE_STAGES",
+        "AllocationStatusEnum": "resources.models.AllocationStatus",
+        "AssessmentStatusEnum": "portfolio.models.CriterionStatus",
+        "ReviewStatusEnum": "reporting.models.ReviewStatus",
+        "ReviewKindEnum": "reporting.models.ReviewKind",
+        "LeaveKindEnum": "resources.models.AdjustmentKind",
+        "DependencyKindEnum": "projects.models.DependencyKind",
     },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.

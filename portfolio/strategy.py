@@ -457,15 +457,18 @@ def ranked_projects(
 # --- Candidates --------------------------------------------------------------------------------
 
 
-def candidate_projects(*, portfolio: Portfolio, user) -> QuerySet[Project]:
-    """Ideas and candidates of the portfolio with their business case, links and requested
-    roles (prefetched: a page of them is a fixed number of queries). The links are the ones
-    to projects `user` may see (`visible_requires`, `visible_excludes`); `requires_count` and
-    `excludes_count` count them all, so a page can say how many it does not name."""
+def candidate_projects(*, portfolio: Portfolio | None, user) -> QuerySet[Project]:
+    """Ideas and candidates of the portfolio (of every portfolio the user sees, for None; the
+    API's list) with their business case, links and requested roles (prefetched: a page of
+    them is a fixed number of queries). The links are the ones to projects `user` may see
+    (`visible_requires`, `visible_excludes`); `requires_count` and `excludes_count` count them
+    all, so a page can say how many it does not name."""
     linked = Project.objects.visible_to(user).only("pk", "code").order_by("code")
+    projects = Project.objects.visible_to(user)
+    if portfolio is not None:
+        projects = projects.filter(portfolio=portfolio)
     return (
-        Project.objects.visible_to(user)
-        .filter(portfolio=portfolio, stage__in=(Stage.IDEA, Stage.CANDIDATE))
+        projects.filter(stage__in=(Stage.IDEA, Stage.CANDIDATE))
         .select_related("manager", "program")
         .annotate(
             requires_count=Count("requires", distinct=True),
