@@ -179,7 +179,8 @@ def main(argv=None) -> int:
                     page.fill("#id_username", USERNAME)
                     page.fill("#id_password", PASSWORD)
                     page.click("button[type=submit]")
-                    page.wait_for_url(f"{base}/", timeout=120_000)
+                    # each role lands on its own page: wait to leave the login page
+                    page.wait_for_url(lambda url: "/login/" not in url, timeout=120_000)
                     state = login.storage_state()
                     login.close()
                     results = [

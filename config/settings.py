@@ -295,8 +295,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # drf-spectacular's, plus the error responses every operation can answer (core/openapi.py).
-    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses every operation can answer (core/openapi.py)
+    # and the If-Match / Idempotency-Key headers and 412 / 428 / 422 answers of the viewsets
+    # using core.http_concurrency's mixins.
+    "DEFAULT_SCHEMA_CLASS": "core.http_concurrency.HttpConcurrencyAutoSchema",
 }
 # The schema is served as JSON/YAML from /api/schema/, and read in Swagger UI (/api/docs/) and
 # Redoc (/api/redoc/), whose files drf-spectacular-sidecar ships: nothing from a CDN.
@@ -315,7 +317,13 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator service (an image from another site).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
-    "ENUM_NAME_OVERRIDES": {"RagEnum": "projects.models.Rag"},
+    # The stages and the risk and milestone statuses are each one enum, named for what they are.
+    "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "projects.models.Rag",
+        "StageEnum": "projects.querysets.Stage",
+        "RiskStatusEnum": "risks.models.RiskStatus",
+        "MilestoneStatusEnum": "projects.models.MilestoneStatus",
+    },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.
     "OAS_VERSION": "3.1.0",
@@ -356,6 +364,9 @@ SLATE_PAGE_SIZE = env.int("SLATE_PAGE_SIZE", default=25)
 # Every date or month that enters Slate must fall in this window (core/bounds.py).
 SLATE_DATE_MIN = date.fromisoformat(env("SLATE_DATE_MIN", default="1990-01-01"))
 SLATE_DATE_MAX = date.fromisoformat(env("SLATE_DATE_MAX", default="2100-12-31"))
+# How long the API remembers a create's Idempotency-Key (core.http_concurrency): a retry
+# with the same key within this many hours returns the first response and creates nothing.
+SLATE_IDEMPOTENCY_KEY_HOURS = env.int("SLATE_IDEMPOTENCY_KEY_HOURS", default=24)
 # Outbound webhooks (webhooks/, docs/webhooks.md): each POST waits at most this long to
 # connect and for each read; a failed delivery is retried after BACKOFF × 2^(attempt − 1)
 # seconds and is dead after MAX_ATTEMPTS attempts.
@@ -374,3 +385,6 @@ if SLATE_WEBHOOK_MAX_ATTEMPTS < 1:
 SLATE_MIP_SOLVER = env("SLATE_MIP_SOLVER", default="highs").strip().lower()
 if SLATE_MIP_SOLVER not in ("highs", "cbc"):
     raise environ.ImproperlyConfigured("SLATE_MIP_SOLVER must be 'highs' or 'cbc'")
+# Plan files other than MS Project XML are read by MPXJ in a JVM in the Celery worker
+# (projects/imports/jvm.py), one per worker process: the most heap each JVM may take.
+SLATE_MPXJ_MAX_HEAP = env("SLATE_MPXJ_MAX_HEAP", default="512m")

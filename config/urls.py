@@ -7,6 +7,7 @@ from access_tokens import urls as access_tokens_urls
 from portfolio import urls as portfolio_urls
 from portfolio.api import urls as portfolio_api
 from projects import urls as projects_urls
+from projects.api import urls as projects_api
 from reporting import urls as reporting_urls
 from reporting.api import urls as reporting_api
 from risks import urls as risks_urls
@@ -14,7 +15,7 @@ from risks import urls as risks_urls
 # One router for the API of both apps (reporting's KPI endpoints sit above portfolio, which
 # must not import them), so /api/ lists every collection in the order it always has.
 api_router = DefaultRouter()
-for app_router in (reporting_api.router, portfolio_api.router):
+for app_router in (reporting_api.router, portfolio_api.router, projects_api.router):
     api_router.registry.extend(app_router.registry)
 api_urls = [path("", include(api_router.urls)), *portfolio_api.urlpatterns]
 

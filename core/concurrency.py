@@ -57,6 +57,11 @@ def _changes_since(current, base_version: int):
     return changes, latest.history_user, latest.history_date
 
 
+def changes_since(current, base_version: int):
+    """(changes, changed_by, changed_at) between `base_version` and the row as it is now."""
+    return _changes_since(current, base_version)
+
+
 def save_versioned(instance: models.Model, *, expected_version: int) -> None:
     """Validate and save `instance` if its row is still at `expected_version`; bump it.
 

@@ -95,12 +95,14 @@ class CostUploadForm(forms.Form):
 
 
 class PlanUploadForm(forms.Form):
-    """A project plan file (Microsoft Project XML) to preview before it is imported."""
+    """A project plan file to preview before it is imported: Microsoft Project (XML or .mpp),
+    Primavera P6 (XER or PMXML) or another format MPXJ reads."""
 
     file = forms.FileField(
         label="Project plan",
-        help_text="Microsoft Project XML (in Project: File › Save As › XML Format), at most 5 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+        help_text="Microsoft Project (.mpp, or XML: File › Save As › XML Format), Primavera P6 "
+        "(.xer or PMXML) or another plan file MPXJ reads (.mpx, Planner, GanttProject…), at "
+        "most 5 MB.",
     )
 
     def clean_file(self):

@@ -22,6 +22,25 @@ class PlanSource(models.TextChoices):
     """The tools whose plan files Slate imports (projects/imports/)."""
 
     MSPDI = "mspdi", "Microsoft Project XML"
+    # Read by MPXJ in the Celery worker (projects/imports/mpxj_reader.py):
+    MPP = "mpp", "Microsoft Project (.mpp)"
+    PRIMAVERA = "p6", "Primavera P6"
+    MPXJ = "mpxj", "Another planning tool"
+
+
+# Files whose plan id is the same id space: an .mpp and the XML Project saves from it carry
+# the same project GUID, so either finds the project the other was imported as.
+MS_PROJECT_SOURCES = (PlanSource.MSPDI, PlanSource.MPP)
+
+
+def same_plan_id_sources(source: str) -> tuple[str, ...]:
+    return MS_PROJECT_SOURCES if source in MS_PROJECT_SOURCES else (source,)
+
+
+class PlanImportState(models.TextChoices):
+    READING = "reading", "Reading the file"
+    READY = "ready", "Ready for preview"
+    FAILED = "failed", "Cannot be imported"
 
 
 class Project(models.Model):
@@ -499,9 +518,13 @@ class ChangeRequest(models.Model):
 
 
 class PlanImport(models.Model):
-    """A project plan file someone uploaded, kept between its preview and its import. Only a
-    file that could be read and previewed is kept; the import itself re-reads it, so the
-    preview and the import see the same file."""
+    """A project plan file someone uploaded, kept between its preview and its import.
+
+    Microsoft Project XML is read in the request: only a file that could be read and
+    previewed is kept, and the preview and the import re-read it. Every other format is read
+    by MPXJ in a Celery worker (a JVM, never in a web request): the upload is kept `reading`,
+    the worker keeps the plan it read (`plan`) and makes it `ready`, or `failed` with what is
+    wrong (`problems`); the preview and the import then use the kept plan."""
 
     portfolio = models.ForeignKey(
         "portfolio.Portfolio", on_delete=models.CASCADE, related_name="plan_imports"
@@ -531,6 +554,19 @@ class PlanImport(models.Model):
     applied_project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    state = models.CharField(
+        max_length=10, choices=PlanImportState.choices, default=PlanImportState.READY
+    )
+    plan = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The plan as the worker read it (projects.imports.plan.plan_to_json); blank "
+        "for Microsoft Project XML, which is re-read from the file.",
+    )
+    problems = models.JSONField(
+        default=list, blank=True, help_text="Why the file cannot be imported (state failed)."
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -541,3 +577,7 @@ class PlanImport(models.Model):
     @property
     def is_applied(self) -> bool:
         return self.applied_at is not None
+
+    @property
+    def is_reading(self) -> bool:
+        return self.state == PlanImportState.READING

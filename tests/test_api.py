@@ -378,7 +378,13 @@ def test_schema_lists_the_paths(api, manager):
 
 def test_api_root_lists_the_collections_of_both_apps(api, manager):
     api.force_login(manager)
-    assert list(api.get("/api/").json()) == ["portfolios", "projects", "risks"]
+    assert list(api.get("/api/").json()) == [
+        "portfolios",
+        "projects",
+        "programs",
+        "risks",
+        "dependencies",
+    ]
 
 
 # Query counts ---------------------------------------------------------------------------------

@@ -5,15 +5,32 @@ decide. (The KPI serializers are in `reporting.api.serializers`.)"""
 from rest_framework import serializers
 
 from core.bounds import validate_date_in_window
-from projects.models import CostEntry, StatusReport
+from core.http_concurrency import FieldChangeSerializer
+from core.people import active_people
+from portfolio.models import Program
+from projects.models import CostEntry, Project, StatusReport
 from projects.services import COST_FIELDS, STATUS_REPORT_FIELDS
-from risks.models import Risk
+from risks import selectors as risk_selectors
+from risks.models import Risk, RiskStatus
 from risks.scoring import BANDS
+from risks.services import RISK_FIELDS
 
 
 def money_field(**kwargs):
     """A read-only amount: 16 digits, cents."""
     return serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, **kwargs)
+
+
+# Programs -------------------------------------------------------------------------------------
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    portfolio = serializers.CharField(source="portfolio.code", read_only=True)
+
+    class Meta:
+        model = Program
+        fields = ("id", "portfolio", "name", "description", "manager")
+        read_only_fields = fields
 
 
 # Cost entries ---------------------------------------------------------------------------------
@@ -65,13 +82,6 @@ class StatusReportWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = dict.fromkeys(STATUS_REPORT_FIELDS, {"required": False})
 
 
-class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    label = serializers.CharField()
-    before = serializers.CharField(allow_null=True)
-    after = serializers.CharField(allow_null=True)
-
-
 class EditConflictSerializer(serializers.Serializer):
     """The 409 body: someone saved a newer version; nothing was saved."""
 
@@ -113,6 +123,65 @@ class RiskSerializer(serializers.ModelSerializer):
             "owner",
             "due_date",
             "escalated_to",
+            "escalated_at",
+            "escalation_reason",
             "version",
         )
         read_only_fields = fields
+
+
+class RiskUpdateSerializer(serializers.ModelSerializer):
+    """A project risk's fields as the risk form has them; the service validates and saves."""
+
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_people(), allow_null=True, required=False, help_text="A user's id."
+    )
+
+    class Meta:
+        model = Risk
+        fields = RISK_FIELDS
+
+
+class RiskCreateSerializer(RiskUpdateSerializer):
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.none(), help_text="The project's id."
+    )
+    status = serializers.ChoiceField(
+        choices=[RiskStatus.OPEN, RiskStatus.MONITORING], default=RiskStatus.OPEN
+    )
+
+    class Meta(RiskUpdateSerializer.Meta):
+        fields = ("project", *RISK_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["project"].queryset = Project.objects.visible_to(request.user)
+
+
+class RiskEscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the portfolio should own this risk.")
+    portfolio_risk = serializers.PrimaryKeyRelatedField(
+        queryset=Risk.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="An open portfolio risk of the same portfolio to link to (else a new one).",
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_people().none(),
+        required=False,
+        allow_null=True,
+        help_text="The new portfolio risk's owner: someone who sees the portfolio's risks.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        risk = self.context.get("risk")
+        if risk is not None:
+            self.fields["portfolio_risk"].queryset = Risk.objects.filter(
+                portfolio_id=risk.portfolio_id, project__isnull=True
+            ).exclude(status=RiskStatus.CLOSED)
+            self.fields["owner"].queryset = risk_selectors.portfolio_risk_owners(
+                portfolio=risk.project.portfolio, project=risk.project
+            )

@@ -19,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 from portfolio.api import views
 
 router = SimpleRouter()
+router.register("programs", views.ProgramViewSet, basename="program")
 router.register("risks", views.RiskViewSet, basename="risk")
 
 project_collection = {"get": "list", "post": "create"}
@@ -33,6 +34,11 @@ urlpatterns = [
         "projects/<int:project_pk>/status-reports/",
         views.StatusReportViewSet.as_view(project_collection),
         name="project-status-reports",
+    ),
+    path(
+        "projects/<int:project_pk>/status-reports/<int:pk>/",
+        views.StatusReportViewSet.as_view({"get": "retrieve"}),
+        name="project-status-report",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -1,15 +1,16 @@
 """The API's viewsets: each starts from `Model.objects.visible_to(user)`, so an object the
 user may not see is a 404; writes go through `projects.services`, so a refusal is the same
 as in the browser (PermissionDenied → 403, ValidationError → 400 with its field errors,
-ConcurrentEditError → 409). The endpoints that serve KPIs (portfolios, projects) are in
-`reporting.api.views`."""
+a stale body `version` → 409). Versioned objects carry an ETag and need If-Match to change
+(412 stale, 428 missing), creates take an Idempotency-Key (`core.http_concurrency`). The
+endpoints that serve KPIs (portfolios, projects) are in `reporting.api.views`."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
 import django_filters
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,15 +19,23 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from core import access
 from core.concurrency import ConcurrentEditError
+from core.http_concurrency import (
+    ConcurrencyMixin,
+    IdempotentCreateMixin,
+    error_detail,
+    service_errors,
+)
 from portfolio.api import serializers as api
+from portfolio.models import Program
 from projects import selectors, services
 from projects.models import CostEntry, Project, StatusReport
+from risks import services as risk_services
 from risks.models import Risk
 from risks.selectors import PortfolioRiskFilter
 
@@ -35,14 +44,7 @@ PROJECT_PATH_PARAMETER = OpenApiParameter(
 )
 
 
-def _error_detail(error: ValidationError) -> dict:
-    """A service's ValidationError as DRF's 400 body: field → messages."""
-    if not hasattr(error, "error_dict"):
-        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
-    return {
-        api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
-        for field, messages in error.message_dict.items()
-    }
+_error_detail = error_detail
 
 
 def _conflict_response(conflict: ConcurrentEditError) -> Response:
@@ -56,6 +58,38 @@ def _conflict_response(conflict: ConcurrentEditError) -> Response:
         }
     ).data
     return Response(body, status=status.HTTP_409_CONFLICT)
+
+
+# Programs -------------------------------------------------------------------------------------
+
+
+class ProgramFilter(django_filters.FilterSet):
+    portfolio = django_filters.CharFilter(
+        field_name="portfolio__code", help_text="The portfolio's code."
+    )
+    manager = django_filters.NumberFilter(field_name="manager_id", help_text="A user's id.")
+
+    class Meta:
+        model = Program
+        fields = ("portfolio", "manager")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Programs of the portfolios the user may see"),
+    retrieve=extend_schema(summary="A program"),
+)
+class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+    """Read-only, as on the pages (programs are kept in the admin); a project joins one
+    through its `program`."""
+
+    serializer_class = api.ProgramSerializer
+    filterset_class = ProgramFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields = ("name",)
+    ordering = ("portfolio__code", "name", "pk")
+
+    def get_queryset(self):
+        return Program.objects.visible_to(self.request.user).select_related("portfolio")
 
 
 # Projects' cost entries and status reports ------------------------------------------------
@@ -91,7 +125,7 @@ class ProjectScopedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ),
 )
 @extend_schema(parameters=[PROJECT_PATH_PARAMETER])
-class CostEntryViewSet(ProjectScopedViewSet):
+class CostEntryViewSet(IdempotentCreateMixin, ProjectScopedViewSet):
     serializer_class = api.CostEntrySerializer
 
     def get_queryset(self):
@@ -118,6 +152,7 @@ class CostEntryViewSet(ProjectScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="A project's status reports, newest period first"),
+    retrieve=extend_schema(summary="One of the project's status reports, with its ETag"),
     create=extend_schema(
         summary="Save or submit the status report of the period containing `period`",
         request=api.StatusReportWriteSerializer,
@@ -129,7 +164,12 @@ class CostEntryViewSet(ProjectScopedViewSet):
     ),
 )
 @extend_schema(parameters=[PROJECT_PATH_PARAMETER])
-class StatusReportViewSet(ProjectScopedViewSet):
+class StatusReportViewSet(
+    IdempotentCreateMixin, ConcurrencyMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet
+):
+    """The upsert POST carries the version read in its body (409 when stale, as the form
+    does): it is a POST to the collection, so no If-Match; its answer has the report's ETag."""
+
     serializer_class = api.StatusReportSerializer
 
     def get_queryset(self):
@@ -177,14 +217,105 @@ class RiskFilter(PortfolioRiskFilter):
         fields = ("portfolio", *PortfolioRiskFilter.Meta.fields)
 
 
-@extend_schema_view(list=extend_schema(summary="Risks the user may see, with score and exposure"))
-class RiskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Risks the user may see, with score and exposure"),
+    retrieve=extend_schema(summary="A risk, with score and exposure"),
+    create=extend_schema(
+        summary="Log a risk on a project",
+        request=api.RiskCreateSerializer,
+        responses={201: api.RiskSerializer},
+    ),
+    update=extend_schema(
+        summary="Replace a project risk's fields",
+        request=api.RiskUpdateSerializer,
+        responses={200: api.RiskSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a project risk's fields (status `closed` closes it)",
+        request=api.RiskUpdateSerializer,
+        responses={200: api.RiskSerializer},
+    ),
+)
+class RiskViewSet(
+    ConcurrencyMixin,
+    IdempotentCreateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Project and portfolio risks. Project risks are logged, changed and escalated here
+    through `risks.services` (the project's editors only); portfolio risks are read-only here."""
+
     serializer_class = api.RiskSerializer
     filterset_class = RiskFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields = ("created_at", "title", "probability", "impact", "cost_impact", "due_date")
 
     def get_queryset(self):
         return (
             Risk.objects.visible_to(self.request.user)
-            .select_related("portfolio")
+            .select_related("portfolio", "project__portfolio")
             .order_by("portfolio__code", "-created_at", "-pk")
         )
+
+    def check_write_permission(self, risk):
+        access.require(
+            not risk.is_portfolio_level,
+            "Portfolio risks are changed on the portfolio's risk register, not here.",
+        )
+        access.require(
+            access.can_edit_project(self.request.user, risk.project),
+            "Only the project's manager, its PMO or portfolio managers may change its risks.",
+        )
+
+    def create(self, request, *args, **kwargs):
+        payload = api.RiskCreateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        project = data.pop("project")
+        with service_errors():
+            risk = risk_services.risk_create(project=project, data=data, by=request.user)
+        return Response(self.get_serializer(risk).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        risk = self.get_object()
+        payload = api.RiskUpdateSerializer(risk, data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            risk = risk_services.risk_update(
+                risk=risk,
+                data=payload.validated_data,
+                expected_version=self.expected_version,
+                by=request.user,
+            )
+        return Response(self.get_serializer(risk).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        summary="Escalate a project risk to its portfolio",
+        description=(
+            "Links the project risk to an existing portfolio risk (`portfolio_risk`), or "
+            "creates one from it owned by `owner` (default: the portfolio's manager). The "
+            "portfolio risk then stands for it in every exposure total (counted once). Answers "
+            "the escalated project risk; its `escalated_to` is the portfolio risk."
+        ),
+        request=api.RiskEscalateSerializer,
+        responses={200: api.RiskSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, *args, **kwargs):
+        risk = self.get_object()
+        payload = api.RiskEscalateSerializer(data=request.data, context={"risk": risk})
+        payload.is_valid(raise_exception=True)
+        with service_errors():
+            risk_services.risk_escalate(
+                risk=risk,
+                by=request.user,
+                reason=payload.validated_data["reason"],
+                portfolio_risk=payload.validated_data.get("portfolio_risk"),
+                owner=payload.validated_data.get("owner"),
+                expected_version=self.expected_version,
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=risk.pk)).data)

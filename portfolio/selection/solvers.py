@@ -130,24 +130,28 @@ def solve(
     time_limit: float,
     start: Mapping[str, float] | None = None,
     log_path: str | None = None,
+    highs_options: Mapping[str, object] | None = None,
 ) -> Outcome:
     """Solve the maximisation `problem` with `solver`, to the relative `gap` or the time
-    limit, from the `start` slate (variable name → value) when given. Raises
-    `pulp.PulpSolverError` when the solver cannot run."""
+    limit, from the `start` slate (variable name → value) when given; `highs_options` over
+    HIGHS_OPTIONS for HiGHS (the timing model's own). Raises `pulp.PulpSolverError` when the
+    solver cannot run."""
     check_solver(solver)
     if solver == HIGHS:
-        return _solve_highs(problem, gap=gap, time_limit=time_limit, start=start)
+        return _solve_highs(
+            problem, gap=gap, time_limit=time_limit, start=start, options=highs_options
+        )
     return _solve_cbc(problem, gap=gap, time_limit=time_limit, start=start, log_path=log_path)
 
 
-def _solve_highs(problem, *, gap, time_limit, start) -> Outcome:
+def _solve_highs(problem, *, gap, time_limit, start, options=None) -> Outcome:
     engine = WarmHiGHS(
         msg=False,
         gapRel=gap,
         timeLimit=time_limit,
         threads=HIGHS_THREADS,
         start=start,
-        **HIGHS_OPTIONS,
+        **{**HIGHS_OPTIONS, **(options or {})},
     )
     started = time.perf_counter()
     problem.solve(engine)

@@ -38,7 +38,11 @@ from projects.imports.plan import (
     PlanResource,
     PlanTask,
     ResourceKind,
+    rolled_up_baseline,
+    rolled_up_percent,
+    task_days,
     task_label,
+    total,
 )
 
 SOURCE = "mspdi"
@@ -71,6 +75,28 @@ XER_MESSAGE = "This is a Primavera P6 export (XER). Slate reads Microsoft Projec
 def read_mspdi(data: bytes) -> ParsedPlan:
     """The plan in `data` (the file's bytes, any encoding its XML declaration names)."""
     return _Reader(_parse(data)).plan()
+
+
+def is_ms_project_xml(data: bytes) -> bool:
+    """Whether `data` is for this reader: an empty file, anything that starts like XML whose
+    root is Microsoft Project's <Project>, and a file too broken to tell (this reader names
+    what is wrong). False for other files (binary .mpp, XER) and for well-formed XML of
+    another tool (Primavera PMXML, Planner, GanttProject…), which MPXJ reads. XML that
+    declares a document type or entities is refused here (PlanFileError), before any reader
+    sees it."""
+    text = data.removeprefix(UTF8_BOM).lstrip()
+    if not text:
+        return True
+    if not text.startswith((b"<", *UTF16_BOMS)):
+        return False
+    try:
+        root = _parse(data)
+    except PlanFileError as error:
+        if error.problems[0] in (DOCTYPE_MESSAGE, ENTITY_MESSAGE):
+            raise
+        return True
+    namespace, local = _split(root.tag)
+    return local == "Project" and namespace in (NAMESPACE, "")
 
 
 def _parse(data: bytes) -> ElementTree.Element:
@@ -195,8 +221,10 @@ class _Reader:
                 "summary row."
             )
         dated = [task for task in tasks if not task.is_summary]
-        start = start or (summary and summary.start) or min(_days(dated, "start"), default=None)
-        finish = finish or (summary and summary.finish) or max(_days(dated, "finish"), default=None)
+        start = start or (summary and summary.start) or min(task_days(dated, "start"), default=None)
+        finish = (
+            finish or (summary and summary.finish) or max(task_days(dated, "finish"), default=None)
+        )
         if tasks and (start is None or finish is None):
             self.problems.append(
                 "The plan has no start or finish date (<StartDate>, <FinishDate>)."
@@ -216,10 +244,10 @@ class _Reader:
             status_date=status_date,
             status_date_from=status_from,
             currency=self.text(root, "CurrencyCode").upper()[:3],
-            percent_complete=summary.percent_complete if summary else _rolled_up_percent(dated),
-            cost=summary.cost if summary else _sum(dated, "cost"),
-            actual_cost=summary.actual_cost if summary else _sum(dated, "actual_cost"),
-            baseline=summary.baseline if summary else _rolled_up_baseline(dated),
+            percent_complete=summary.percent_complete if summary else rolled_up_percent(dated),
+            cost=summary.cost if summary else total(dated, "cost"),
+            actual_cost=summary.actual_cost if summary else total(dated, "actual_cost"),
+            baseline=summary.baseline if summary else rolled_up_baseline(dated),
             tasks=tuple(tasks),
             resources=tuple(resources),
             assignments=tuple(assignments),
@@ -367,43 +395,6 @@ class _Reader:
         if skipped:
             notes.append(f"{skipped} inactive task{'s were' if skipped != 1 else ' was'} skipped.")
         return notes
-
-
-def _days(tasks, field):
-    return [getattr(task, field) for task in tasks if getattr(task, field)]
-
-
-def _sum(tasks, field) -> Decimal | None:
-    values = [getattr(task, field) for task in tasks if getattr(task, field) is not None]
-    return sum(values, Decimal("0")) if values else None
-
-
-def _rolled_up_percent(tasks: list[PlanTask]) -> Decimal | None:
-    """Without a summary row: % complete weighted by each task's length in days (as MS
-    Project weights by duration), over the tasks that are not summaries."""
-    weighted = [
-        (task.percent_complete, Decimal((task.finish - task.start).days + 1))
-        for task in tasks
-        if task.start and task.finish
-    ]
-    total = sum((days for _, days in weighted), Decimal("0"))
-    if not total:
-        return None
-    return (sum((percent * days for percent, days in weighted), Decimal("0")) / total).quantize(
-        CENT
-    )
-
-
-def _rolled_up_baseline(tasks: list[PlanTask]) -> PlanBaseline | None:
-    baselines = [task.baseline for task in tasks if task.baseline]
-    if not baselines:
-        return None
-    costs = [baseline.cost for baseline in baselines if baseline.cost is not None]
-    return PlanBaseline(
-        start=min((b.start for b in baselines if b.start), default=None),
-        finish=max((b.finish for b in baselines if b.finish), default=None),
-        cost=sum(costs, Decimal("0")) if costs else None,
-    )
 
 
 def _hours(text: str) -> Decimal | None:

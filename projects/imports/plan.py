@@ -4,9 +4,11 @@ currency units as Decimal, and ids as the source tool keeps them (strings)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+
+CENT = Decimal("0.01")
 
 
 class PlanFileError(Exception):
@@ -113,3 +115,96 @@ class ParsedPlan:
     @property
     def summary_task_count(self) -> int:
         return sum(1 for task in self.tasks if task.is_summary)
+
+
+# Roll-ups for a plan without a project summary row ----------------------------------------
+
+
+def task_days(tasks, field) -> list[date]:
+    return [getattr(task, field) for task in tasks if getattr(task, field)]
+
+
+def total(tasks, field) -> Decimal | None:
+    values = [getattr(task, field) for task in tasks if getattr(task, field) is not None]
+    return sum(values, Decimal("0")) if values else None
+
+
+def rolled_up_percent(tasks) -> Decimal | None:
+    """Without a summary row: % complete weighted by each task's length in days (as MS
+    Project weights by duration), over the tasks that are not summaries."""
+    weighted = [
+        (task.percent_complete, Decimal((task.finish - task.start).days + 1))
+        for task in tasks
+        if task.start and task.finish
+    ]
+    days = sum((length for _, length in weighted), Decimal("0"))
+    if not days:
+        return None
+    return (sum((percent * length for percent, length in weighted), Decimal("0")) / days).quantize(
+        CENT
+    )
+
+
+def rolled_up_baseline(tasks) -> PlanBaseline | None:
+    baselines = [task.baseline for task in tasks if task.baseline]
+    if not baselines:
+        return None
+    costs = [baseline.cost for baseline in baselines if baseline.cost is not None]
+    return PlanBaseline(
+        start=min((b.start for b in baselines if b.start), default=None),
+        finish=max((b.finish for b in baselines if b.finish), default=None),
+        cost=sum(costs, Decimal("0")) if costs else None,
+    )
+
+
+# Kept as JSON -------------------------------------------------------------------------------
+# A plan read in the Celery worker (projects/imports/mpxj_reader.py) is kept on its PlanImport
+# as JSON, so that the preview and the import, in web requests, never start a JVM.
+
+_NESTED = {"baseline": PlanBaseline}
+_SEQUENCES = {"tasks": PlanTask, "resources": PlanResource, "assignments": PlanAssignment}
+
+
+def plan_to_json(plan: ParsedPlan) -> dict:
+    return _encode(plan)
+
+
+def _encode(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def plan_from_json(data: dict) -> ParsedPlan:
+    """The ParsedPlan `plan_to_json` kept (raises KeyError or ValueError on anything else)."""
+    return _decode(ParsedPlan, data)
+
+
+def _decode(cls, data: dict):
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue  # a field with a default, kept before it existed
+        raw, kind = data[f.name], str(f.type)
+        if raw is None:
+            value = None
+        elif f.name in _NESTED:
+            value = _decode(_NESTED[f.name], raw)
+        elif f.name in _SEQUENCES:
+            value = tuple(_decode(_SEQUENCES[f.name], item) for item in raw)
+        elif f.name == "notes":
+            value = tuple(raw)
+        elif kind.startswith("date"):
+            value = date.fromisoformat(raw)
+        elif kind.startswith("Decimal"):
+            value = Decimal(raw)
+        else:
+            value = raw
+        values[f.name] = value
+    return cls(**values)

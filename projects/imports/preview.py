@@ -36,6 +36,7 @@ from projects.models import (
     PlanSource,
     Project,
     StatusReport,
+    same_plan_id_sources,
 )
 from projects.periods import period_containing, period_label
 from projects.querysets import Stage
@@ -218,7 +219,9 @@ def _projects(lock: bool):
 def _match_project(plan_import, plan, problems, warnings, *, lock):
     portfolio_projects = _projects(lock).filter(portfolio_id=plan_import.portfolio_id)
     same_plan = (
-        portfolio_projects.filter(external_source=plan.source, external_id=plan.external_id).first()
+        portfolio_projects.filter(
+            external_source__in=same_plan_id_sources(plan.source), external_id=plan.external_id
+        ).first()
         if plan.external_id
         else None
     )
@@ -258,7 +261,10 @@ def _check_same_plan(project, plan, problems, warnings):
             f"{project.code} was imported from a plan with an id; this file carries none, so "
             "Slate cannot check that it is the same plan."
         )
-    elif (project.external_source, project.external_id) != (plan.source, plan.external_id):
+    elif (
+        project.external_source not in same_plan_id_sources(plan.source)
+        or project.external_id != plan.external_id
+    ):
         problems.append(
             f"{project.code} was imported from another plan (id {project.external_id}); this "
             f"file is the plan with id {plan.external_id}."

@@ -1,18 +1,23 @@
-"""Writes of a plan import: keep an upload for its preview (`plan_import_stage`) and import
-it (`plan_import_apply`), all of it or nothing, through the project services every page
-uses, so the same rules hold (who may edit, baseline fields only through change requests,
-milestone weights, no actual dates in the future)."""
+"""Writes of a plan import: keep an upload for its preview (`plan_import_upload`: MS Project
+XML is read at once by `plan_import_stage`, any other file is read by MPXJ in the Celery
+worker, `plan_import_read`) and import it (`plan_import_apply`), all of it or nothing, through
+the project services every page uses, so the same rules hold (who may edit, baseline fields
+only through change requests, milestone weights, no actual dates in the future)."""
 
 from __future__ import annotations
 
+import logging
+
+from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core import access
 from projects import services
-from projects.imports.mspdi import read_mspdi
-from projects.imports.plan import ParsedPlan, PlanFileError
+from projects.imports.mpxj_reader import read_plan_file
+from projects.imports.mspdi import is_ms_project_xml, read_mspdi
+from projects.imports.plan import ParsedPlan, PlanFileError, plan_from_json, plan_to_json
 from projects.imports.preview import (
     CODE_NEEDED,
     CREATE,
@@ -23,19 +28,32 @@ from projects.imports.preview import (
     plan_import_preview,
     source_label,
 )
-from projects.models import CostCategory, PlanImport, PlanSource, Project
+from projects.models import CostCategory, PlanImport, PlanImportState, PlanSource, Project
 from projects.selectors import status_report_for_period
 
-READERS = {PlanSource.MSPDI: read_mspdi}
+logger = logging.getLogger(__name__)
+
 MAX_PLAN_BYTES = 5 * 1024 * 1024
 STALE_PREVIEW = (
     "The project changed since you saw the preview (someone edited it, or imported a plan): "
     "review the preview again, then import."
 )
+NOT_READ_YET = "The file is still being read: wait for its preview, then import it."
+READER_FAILED = (
+    "Slate could not read the file: its reader stopped with an error ({error}). The file may "
+    "be damaged, or of a version the reader does not know; save it again from your planning "
+    "tool, or save it as Microsoft Project XML, and upload that file."
+)
 
 
 def read_plan(plan_import: PlanImport) -> ParsedPlan:
-    return READERS[plan_import.source](bytes(plan_import.content))
+    """The plan of a kept upload: MS Project XML is read again from the file; a file the
+    worker read is the plan it kept (no JVM in a web request)."""
+    if plan_import.source == PlanSource.MSPDI:
+        return read_mspdi(bytes(plan_import.content))
+    if plan_import.state != PlanImportState.READY or plan_import.plan is None:
+        raise PlanFileError(NOT_READ_YET)
+    return plan_from_json(plan_import.plan)
 
 
 def _require_importer(user, plan_import: PlanImport) -> None:
@@ -92,6 +110,96 @@ def plan_import_stage(
     return plan_import, preview
 
 
+def plan_import_upload(
+    *,
+    portfolio,
+    project: Project | None = None,
+    file_name: str,
+    content: bytes,
+    code: str = "",
+    name: str = "",
+    manager=None,
+    by,
+) -> PlanImport:
+    """Keep an uploaded plan for its preview. MS Project XML is read now (`plan_import_stage`:
+    refused at once, nothing kept, when it cannot be imported). Any other file is kept
+    `reading` and read by MPXJ in the Celery worker (`read_uploaded_plan`, queued once this
+    commits), which makes it ready for its preview or failed with what is wrong."""
+    if is_ms_project_xml(content):
+        plan_import, _ = plan_import_stage(
+            portfolio=portfolio,
+            project=project,
+            file_name=file_name,
+            content=content,
+            code=code,
+            name=name,
+            manager=manager,
+            by=by,
+        )
+        return plan_import
+    plan_import = PlanImport(
+        portfolio=portfolio,
+        project=project,
+        code=(code or "").strip(),
+        name=(name or "").strip(),
+        manager=manager,
+        source=PlanSource.MPXJ,  # until the worker knows which tool wrote it
+        state=PlanImportState.READING,
+        file_name=(file_name or "plan")[:255],
+        content=content,
+        uploaded_by=by,
+    )
+    _require_importer(by, plan_import)
+    if len(content) > MAX_PLAN_BYTES:
+        raise PlanFileError("The file is larger than 5 MB.")
+    with transaction.atomic():
+        plan_import.save()
+        transaction.on_commit(lambda: read_uploaded_plan.delay(plan_import.pk))
+    return plan_import
+
+
+def plan_import_read(*, plan_import_id: int) -> str:
+    """Read a kept upload in this worker (MPXJ, in this process's JVM) and keep the plan: the
+    upload is then ready for its preview, or failed with every reason it cannot be imported
+    (the reader's, or the preview's, as the upload of MS Project XML is refused), its file
+    dropped. An upload no longer being read is left alone (a task delivered twice). Returns
+    the state."""
+    plan_import = (
+        PlanImport.objects.select_related("portfolio", "project").filter(pk=plan_import_id).first()
+    )
+    if plan_import is None or plan_import.state != PlanImportState.READING:
+        return plan_import.state if plan_import else ""
+    plan = None
+    try:
+        plan = read_plan_file(bytes(plan_import.content), file_name=plan_import.file_name)
+    except PlanFileError as error:
+        problems = error.problems
+    except Exception as error:  # noqa: BLE001 - the reader's own failure: shown, not stuck
+        logger.exception("reading plan import %s failed", plan_import_id)
+        problems = [READER_FAILED.format(error=str(error)[:200] or type(error).__name__)]
+    else:
+        plan_import.source = plan.source
+        problems = list(plan_import_preview(plan_import=plan_import, plan=plan).problems)
+    with transaction.atomic():
+        locked = PlanImport.objects.select_for_update().get(pk=plan_import_id)
+        if locked.state != PlanImportState.READING:
+            return locked.state
+        locked.read_at = timezone.now()
+        if problems:
+            locked.state, locked.problems, locked.content = PlanImportState.FAILED, problems, b""
+        else:
+            locked.state, locked.source = PlanImportState.READY, plan.source
+            locked.plan = plan_to_json(plan)
+        locked.save(update_fields=["state", "problems", "content", "plan", "source", "read_at"])
+    return locked.state
+
+
+@shared_task(name="projects.read_uploaded_plan")
+def read_uploaded_plan(plan_import_id: int) -> str:
+    """Celery entry point, queued by `plan_import_upload` (registered through projects.tasks)."""
+    return plan_import_read(plan_import_id=plan_import_id)
+
+
 def _uploader_only(plan_import: PlanImport, user) -> None:
     if plan_import.uploaded_by_id != getattr(user, "pk", None):
         raise PermissionDenied("Only the person who uploaded this plan may import it.")
@@ -118,6 +226,10 @@ def plan_import_apply(*, plan_import: PlanImport, fingerprint: str, by) -> Impor
     if plan_import.is_applied:
         applied = timezone.localtime(plan_import.applied_at)
         raise ValidationError(f"This file was already imported, on {applied:%Y-%m-%d %H:%M}.")
+    if plan_import.state == PlanImportState.READING:
+        raise ValidationError(NOT_READ_YET)
+    if plan_import.state == PlanImportState.FAILED:
+        raise ValidationError(list(plan_import.problems) or "This file cannot be imported.")
     preview = plan_import_preview(plan_import=plan_import, plan=read_plan(plan_import), lock=True)
     if preview.problems:
         raise ValidationError(list(preview.problems))

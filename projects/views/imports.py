@@ -1,14 +1,18 @@
 """Importing a project plan: upload (to a project, or to a portfolio for a new project or the
 one the plan was imported as), preview, import. Thin: the reader, the preview and the import
 are projects/imports/. A kept upload is shown only to the person who uploaded it (404 to
-those who cannot see its portfolio, 403 to the others)."""
+those who cannot see its portfolio, 403 to the others). A file the Celery worker reads (all
+but MS Project XML) shows its progress on the preview's page until it is ready or failed."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from core import access
 from core.views import run_service
@@ -16,8 +20,11 @@ from portfolio.models import Portfolio
 from projects.forms import PlanUploadForm, PortfolioPlanUploadForm
 from projects.imports import services as imports
 from projects.imports.plan import PlanFileError
-from projects.models import PlanImport
+from projects.models import PlanImport, PlanImportState
 from projects.shortcuts import editable_project
+
+READ_STATUS_REFRESH_SECONDS = 2
+READ_WAIT_WARNING = timedelta(minutes=2)  # longer than any plan file takes to read
 
 
 @login_required
@@ -37,17 +44,18 @@ def plan_import_to_portfolio(request, code):
 
 
 def _upload(request, form_class, *, portfolio, project):
-    """The upload form; a file that can be imported is kept and its preview shown, one that
-    cannot is listed with what is wrong (nothing is kept)."""
+    """The upload form; a file that can be imported is kept and its preview shown (once the
+    worker read it, for a file MPXJ reads), one that cannot is listed with what is wrong
+    (nothing is kept)."""
     posting = request.method == "POST"
     form = form_class(request.POST, request.FILES) if posting else form_class()
     file_problems = []
     if posting and form.is_valid():
         data, upload = form.cleaned_data, form.cleaned_data["file"]
         try:
-            staged = run_service(
+            plan_import = run_service(
                 form,
-                lambda: imports.plan_import_stage(
+                lambda: imports.plan_import_upload(
                     portfolio=portfolio,
                     project=project,
                     file_name=upload.name,
@@ -61,8 +69,7 @@ def _upload(request, form_class, *, portfolio, project):
         except PlanFileError as error:
             file_problems = error.problems
         else:
-            if staged:
-                plan_import, _ = staged
+            if plan_import:
                 return redirect("projects:plan-import-preview", import_pk=plan_import.pk)
     return render(
         request,
@@ -95,6 +102,8 @@ def plan_import_preview(request, import_pk):
     if plan_import.is_applied:
         messages.info(request, f"{plan_import.file_name} is already imported.")
         return redirect("projects:detail", pk=plan_import.applied_project_id)
+    if plan_import.state != PlanImportState.READY:
+        return _read_status(request, plan_import)
     errors = []
     if request.method == "POST":
         try:
@@ -123,6 +132,24 @@ def plan_import_preview(request, import_pk):
             "project": preview.project.project,
             "errors": errors,
         },
+    )
+
+
+def _read_status(request, plan_import: PlanImport):
+    """A file the worker reads: waiting or reading (the page checks every few seconds and
+    shows the preview once it is ready), or failed with every reason."""
+    reading = plan_import.state == PlanImportState.READING
+    return render(
+        request,
+        "projects/plan_import_status.html",
+        {
+            "plan_import": plan_import,
+            "portfolio": plan_import.portfolio,
+            "project": plan_import.project,
+            "refresh_seconds": READ_STATUS_REFRESH_SECONDS if reading else None,
+            "waited_long": reading and timezone.now() - plan_import.uploaded_at > READ_WAIT_WARNING,
+        },
+        status=409 if request.method == "POST" else 200,
     )
 
 

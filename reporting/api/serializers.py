@@ -4,8 +4,12 @@ views as `kpis`."""
 
 from rest_framework import serializers
 
+from core.people import active_people
 from portfolio.api.serializers import money_field
+from portfolio.models import Portfolio, Program
+from portfolio.services import CANDIDATE_FIELDS, INTAKE_STAGES
 from projects.models import Project
+from projects.services import PLANNING_FIELDS, PROJECT_EDITABLE_FIELDS
 
 
 def _index(**kwargs):
@@ -138,3 +142,56 @@ class ProjectSerializer(serializers.ModelSerializer):
             "report_missing",
         )
         read_only_fields = fields
+
+
+def _visible_to_requester(serializer, field: str, queryset) -> None:
+    request = serializer.context.get("request")
+    if request is not None:
+        serializer.fields[field].queryset = queryset.visible_to(request.user)
+
+
+class ProjectCreateSerializer(serializers.ModelSerializer):
+    """A proposal (an idea or a candidate) with its business case, as on the "Propose a
+    project" page; the proposer becomes its manager. It then passes the gates to start."""
+
+    portfolio = serializers.SlugRelatedField(
+        slug_field="code", queryset=Portfolio.objects.none(), help_text="The portfolio's code."
+    )
+    program = serializers.PrimaryKeyRelatedField(
+        queryset=Program.objects.none(), required=False, allow_null=True
+    )
+    stage = serializers.ChoiceField(choices=list(INTAKE_STAGES), default=INTAKE_STAGES[0])
+
+    class Meta:
+        model = Project
+        fields = ("portfolio", "code", *CANDIDATE_FIELDS)
+        validators = []  # the service names a code already taken
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _visible_to_requester(self, "portfolio", Portfolio.objects)
+        _visible_to_requester(self, "program", Program.objects)
+
+
+class ProjectUpdateSerializer(serializers.ModelSerializer):
+    """The plan form's fields. `budget` (BAC) only while the project has no baseline: then it
+    changes through a change request (the service refuses it, naming the field)."""
+
+    program = serializers.PrimaryKeyRelatedField(
+        queryset=Program.objects.none(), required=False, allow_null=True
+    )
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=active_people(), required=False, allow_null=True, help_text="A user's id."
+    )
+    sponsor = serializers.PrimaryKeyRelatedField(
+        queryset=active_people(), required=False, allow_null=True, help_text="A user's id."
+    )
+
+    class Meta:
+        model = Project
+        fields = (*PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
+        extra_kwargs = {"budget": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _visible_to_requester(self, "program", Program.objects)
