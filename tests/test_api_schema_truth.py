@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from access_tokens import services as token_services
 from access_tokens.models import Scope
-from projects.models import CostEntry, StatusReport
+from projects.models import ChangeRequest, CostEntry, StatusReport
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,22 @@ def test_strings_of_the_declared_types_are_still_read(api, project):
     )
     assert response.status_code == 201, response.json()
     assert response.json()["amount"] == "10.25"
+
+
+@pytest.mark.parametrize("key", ["true", "-1", "1.5", ""])
+def test_a_milestone_key_that_is_no_id_is_refused_not_a_500(api, project, key):
+    """Schemathesis found a 500: `milestone_dates` keyed by anything but an id."""
+    response = api.post(
+        f"/api/projects/{project.pk}/change-requests/",
+        {"reason": "Later", "milestone_dates": {key: "2026-05-01"}},
+    )
+    assert response.status_code == 400, response.content
+    assert "milestone_dates" in response.json()
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["page=", "page=1&page=2", "page=abc", "page=0"])
+def test_a_page_that_is_no_single_number_is_a_404(api, project, query):
+    response = api.get(f"/api/projects/{project.pk}/cost-entries/?{query}")
+    assert response.status_code == 404
+    assert api.get(f"/api/projects/{project.pk}/cost-entries/?page=1").status_code == 200
