@@ -28,8 +28,10 @@ from __future__ import annotations
 import re
 
 from django.core import validators
+from django_filters import NumberFilter
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import has_override
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
@@ -203,14 +205,19 @@ class BoundedDjangoFilterExtension(DjangoFilterExtension):
             limit = getattr(validator, "limit_value", None)
             if callable(limit) or not isinstance(limit, (int, float)):
                 continue
+            if isinstance(limit, float) and limit.is_integer():
+                limit = int(limit)  # 1e50 as the float the filter compares with, exactly
             if isinstance(validator, validators.MinValueValidator):
                 bounds["minimum"] = max(limit, bounds.get("minimum", limit))
             elif isinstance(validator, validators.MaxValueValidator):
                 bounds["maximum"] = min(limit, bounds.get("maximum", limit))
             elif isinstance(validator, validators.MaxLengthValidator):
                 bounds["maxLength"] = min(limit, bounds.get("maxLength", limit))
+        number = isinstance(filter_field, NumberFilter) and not has_override(filter_field, "field")
         for parameter in parameters:
             schema = parameter["schema"]
+            if number and schema.get("type") == "integer":
+                schema["type"] = "number"  # the filter reads any number (0.5 rounds)
             if schema.get("type") in ("integer", "number"):
                 schema.update({key: value for key, value in bounds.items() if key != "maxLength"})
             elif schema.get("type") == "string" and "maxLength" in bounds:

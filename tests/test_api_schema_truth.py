@@ -102,7 +102,7 @@ def test_filter_parameters_carry_the_bounds_the_filter_checks(schema):
         parameter["name"]: parameter["schema"]
         for parameter in schema["paths"]["/api/projects/"]["get"]["parameters"]
     }
-    assert parameters["program"]["maximum"] == 1e50
+    assert parameters["program"]["maximum"] == int(1e50)
     risk_parameters = {
         parameter["name"]: parameter["schema"]
         for parameter in schema["paths"]["/api/risks/"]["get"]["parameters"]

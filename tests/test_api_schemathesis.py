@@ -42,7 +42,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 16
 # Generated cases per operation and phase: the run's length grows with it and with the
 # number of operations (about 2 minutes for the API as of issue 16 on a CI machine).
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 TIMEOUT_SECONDS = 600
 
 
