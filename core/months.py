@@ -26,3 +26,20 @@ def month_count(first: date, last: date) -> int:
 def months_between(first: date, last: date) -> list[date]:
     """First days of every month from `first`'s month to `last`'s month, inclusive."""
     return [add_months(first, offset) for offset in range(max(month_count(first, last), 0))]
+
+
+def shift_months(day: date, months: int) -> date:
+    """`day` moved by whole months, its day of the month kept, and a month's last day kept
+    the last: 15 Jan 2027 + 1 → 15 Feb 2027, 31 Jan 2027 + 1 → 28 Feb 2027, 28 Feb 2027 + 2 →
+    30 Apr 2027. How a plan moves with its start."""
+    first = add_months(day, months)
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    if day == month_end(day):
+        return first.replace(day=last_day)
+    return first.replace(day=min(day.day, last_day))
+
+
+def month_key_offset(day: date, month_key: str) -> int:
+    """Months from `day`'s month to the month "YYYY-MM" (negative: earlier)."""
+    year, month = int(month_key[:4]), int(month_key[5:7])
+    return (year - day.year) * 12 + month - day.month

@@ -43,6 +43,7 @@ from portfolio.models import (
     Scenario,
     ScoringCriterion,
     StrategicObjective,
+    Synergy,
 )
 from projects import evm, selectors
 from projects.events import status_report_data
@@ -234,12 +235,14 @@ RETAIL = {
          "program": "E-commerce platform launch",
          "description": "Responsive storefront, catalogue, search and checkout pages.",
          "start": -5, "months": 6, "slip": 40, "budget": 800_000, "benefit": 3_000_000,
+         "market": (1, 20, 2),
          "perf": (0.90, 0.92), "rag": "AAAGGA", "scores": (5, 4, 3, 4), "aligns": (3, 3, 1),
          "team": [("Marcus Reid", 0.8), ("Ben Carter", 0.5), ("Zara Ahmed", 0.5)]},
         {"code": "RET-PAY", "name": "Payment gateway integration", "manager": "project_manager",
          "program": "E-commerce platform launch",
          "description": "Card, wallet and buy-now-pay-later payments; PCI DSS compliance.",
          "start": -5, "months": 6, "budget": 450_000, "benefit": 1_200_000,
+         "market": (1, 20, 2),
          "perf": (1.0, 1.03), "rag": "GGGGGG", "scores": (5, 4, 2, 4), "aligns": (3, 2, 1),
          "team": [("Chloe Dubois", 1.0)]},
         {"code": "RET-INV", "name": "Inventory system integration", "manager": "raj.patel",
@@ -274,11 +277,15 @@ RETAIL = {
          "program": "Digital growth",
          "description": "Native iOS and Android shopping app with wish lists and offers.",
          "start": 3, "months": 9, "budget": 900_000, "benefit": 2_400_000,
+         # Its mobile developers are busy until the patient and banking apps ship: it fits
+         # only if it starts later, and should launch by next year's holiday season.
+         "window": (1, 8), "market": (12, 10, 16),
          "annual": (1_200_000, 150_000), "scores": (4, 4, 4, 2), "aligns": (3, 3, 0),
          "team": [("role:Mobile developer", 1.0, "requested")]},
         {"code": "RET-LOY", "name": "Loyalty programme relaunch", "stage": "idea",
          "description": "Points across store and online, with partner offers.",
          "start": 4, "months": 6, "budget": 300_000, "benefit": 800_000,
+         "window": (2, 10), "market": (12, 5, None),
          "annual": (400_000, 60_000), "scores": (3, 3, 2, 3), "aligns": (2, 3, 0)},
     ],
     "dependencies": [
@@ -287,6 +294,15 @@ RETAIL = {
         # description
         ("RET-INV", "RET-CNC", "finish_to_start", "Real-time stock API", 21,
          "Click and collect promises stock only once the real-time feed is live."),
+    ],
+    "synergies": [
+        # name, members, value bonus, cost saving, reason
+        ("Holiday launch", ["RET-WEB", "RET-PAY"], 400_000, 0,
+         "One launch campaign: the storefront and its payments go live together, before the "
+         "holiday season's code freeze."),
+        ("Loyalty in the app", ["RET-MOB", "RET-LOY"], 350_000, 60_000,
+         "Points and offers live in the app, each bringing the other's customers; one "
+         "customer-identity integration serves both."),
     ],
     "risks": [
         # portfolio risks: title, category, probability, impact, cost impact, response,
@@ -398,12 +414,17 @@ HEALTH = {
          "program": "Patient experience",
          "description": "Symptom checker routing patients to the right service.",
          "start": 3, "months": 8, "budget": 500_000, "benefit": 1_000_000,
+         # The integration engineers are free once telemedicine and billing are done.
+         "window": (2, 9), "market": (14, 5, None),
          "annual": (450_000, 80_000), "scores": (4, 1, 3, 4), "aligns": (3, 2, 0, 1),
          "team": [("role:Integration engineer (HL7/FHIR)", 0.5, "requested")]},
     ],
     "dependencies": [
         ("HC-EPR", "HC-APP", "finish_to_start", "FHIR patient API", -35,
-         "The app reads appointments and results through the EPR's FHIR API."),
+         "The app reads appointments and results through the EPR's FHIR API.", 1),
+        ("HC-EPR", "HC-AIT", "finish_to_start", "FHIR patient API", 60,
+         "Triage books appointments and reads the record through the patient API: the pilot "
+         "starts a month after the API is live.", 1),
         ("HC-EPR", "HC-TEL", "shared_deliverable", "Pilot ward live", 30,
          "Telemedicine writes consultation notes to the new record from the pilot ward."),
     ],
@@ -429,6 +450,11 @@ HEALTH = {
         ("HC-EPR", "Integration engineer is a single point of failure",
          "Scarce HL7/FHIR integration skills", "grace.kim", 20,
          "The same engineer is planned at 120% across EPR and telemedicine next quarter."),
+    ],
+    "synergies": [
+        ("Patient front door", ["HC-APP", "HC-AIT"], 250_000, 0,
+         "Triage in the patient app: patients check symptoms where they book, and the app "
+         "gains a reason to open it."),
     ],
     "gates": [
         ("HC-ROS", "in_progress", "on_hold", "hold", "portfolio_manager", 60,
@@ -511,12 +537,14 @@ FINANCE = {
          "program": "Digital-first banking", "requires": ["FIN-DATA"],
          "description": "Partner APIs for account information and payment initiation.",
          "start": 2, "months": 9, "budget": 1_100_000, "benefit": 2_500_000,
+         "window": (1, 8), "market": (12, 4, None),
          "annual": (900_000, 120_000), "scores": (4, 4, 3, 3), "aligns": (3, 1, 2, 1),
          "team": [("role:Solution architect", 0.5, "requested")]},
         {"code": "FIN-ROBO", "name": "Robo-advice service", "stage": "idea",
          "program": "Digital-first banking",
          "description": "Automated investment advice in the app.",
          "start": 6, "months": 12, "budget": 800_000, "benefit": 1_800_000,
+         "window": (3, 12),
          "annual": (600_000, 140_000), "scores": (4, 1, 3, 4), "aligns": (3, 0, 2, 0)},
     ],
     "dependencies": [
@@ -524,6 +552,18 @@ FINANCE = {
          "Core migration waves map accounts to the v2 data model."),
         ("FIN-DATA", "FIN-MOB", "shared_deliverable", "Data architecture v2", 45,
          "The app's spending insights read from the v2 customer model."),
+        ("FIN-DATA", "FIN-OPEN", "finish_to_start", "Data architecture v2", 30,
+         "Partner APIs expose accounts in the v2 data model, so they are built on it."),
+        ("FIN-DATA", "FIN-ROBO", "finish_to_start", "Customer 360 and regulatory reporting",
+         60, "Advice needs the customer 360 view: it starts two months after it is live.", 2),
+    ],
+    "synergies": [
+        ("Data architecture v2 feeds security", ["FIN-DATA", "FIN-SEC"], 300_000, 0,
+         "The v2 data classification drives the zero-trust access policies: each is worth "
+         "more with the other."),
+        ("One consent and API gateway", ["FIN-OPEN", "FIN-ROBO"], 0, 180_000,
+         "A shared deliverable: the customer-consent service and API gateway on the v2 data "
+         "architecture are built once for partner APIs and robo-advice."),
     ],
     "risks": [
         ("Data architecture v2 delay", "technical", 4, 4, 600_000, "mitigate", "open",
@@ -632,17 +672,27 @@ PRODUCT = {
          "program": "Intelligent product", "requires": ["PRD-SCALE"],
          "description": "Work offline in the desktop and mobile clients; sync on reconnect.",
          "start": 3, "months": 6, "budget": 450_000, "benefit": 900_000,
+         # Worth most before the mobile clients' spring release: two months late as planned.
+         "window": (1, 8), "market": (6, 20, None),
          "annual": (500_000, 50_000), "scores": (3, 2, 4, 3), "aligns": (2, 1, 0),
          "team": [("role:Full-stack developer", 1.0, "requested")]},
         {"code": "PRD-BILL", "name": "Usage-based billing", "stage": "idea",
          "program": "Platform",
          "description": "Meter API calls and AI usage; bill per use.",
          "start": 5, "months": 6, "budget": 600_000, "benefit": 1_600_000,
+         "window": (2, 12), "market": (12, 5, 18),
          "annual": (800_000, 90_000), "scores": (3, 4, 3, 4), "aligns": (1, 2, 2)},
     ],
     "dependencies": [
         ("PRD-UI", "PRD-AI", "shared_deliverable", "Design system v3 components", 20,
          "The assistant panel uses the new design system."),
+    ],
+    "synergies": [
+        ("One platform", ["PRD-AI", "PRD-SCALE"], 0, 250_000,
+         "The assistant's inference runs on the multi-region platform: one GPU pool and one "
+         "deployment pipeline serve both."),
+        ("Metered AI", ["PRD-AI", "PRD-BILL"], 400_000, 0,
+         "Usage-based billing charges for assistant usage, which pays for its inference."),
     ],
     "risks": [
         ("Cloud cost inflation", "financial", 3, 3, 300_000, "mitigate", "open",
@@ -960,6 +1010,7 @@ class DemoBuilder:
             project.requires.set([self.projects[c] for c in project_spec.get("requires", [])])
             project.excludes.set([self.projects[c] for c in project_spec.get("excludes", [])])
         self.build_dependencies(spec)
+        self.build_synergies(portfolio, spec)
         self.build_risks(portfolio, spec)
         self.build_allocations(spec)
         checklist = self.build_gate_criteria(portfolio, spec)
@@ -991,6 +1042,40 @@ class DemoBuilder:
         baseline_end = month_end(add_months(self.today, spec["start"] + spec["months"] - 1))
         return start, baseline_end, baseline_end + timedelta(days=spec.get("slip", 0))
 
+    def project_timing(self, spec) -> dict:
+        """The start window (months from this month) of a pipeline project, and its market
+        window: target launch month, % of value lost per month late, deadline month."""
+        earliest, latest = spec.get("window", (None, None))
+        target, decay, deadline = spec.get("market", (None, 0, None))
+
+        def month(offset):
+            return None if offset is None else add_months(self.today, offset)
+
+        return {
+            "earliest_start": month(earliest),
+            "latest_start": month(latest),
+            "target_launch": month(target),
+            "value_decay_percent": dec(decay),
+            "value_deadline": month(deadline),
+        }
+
+    def build_synergies(self, portfolio, spec):
+        kept = []
+        for name, codes, bonus, saving, reason in spec.get("synergies", []):
+            synergy = upsert(
+                Synergy,
+                {"portfolio": portfolio, "name": name},
+                {
+                    "reason": reason,
+                    "value_bonus": dec(bonus),
+                    "cost_saving": dec(saving),
+                    "created_by": self.users["portfolio_manager"],
+                },
+            )
+            synergy.members.set([self.projects[code] for code in codes])
+            kept.append(synergy.pk)
+        Synergy.objects.filter(portfolio=portfolio).exclude(pk__in=kept).delete()
+
     def build_project(self, portfolio, programs, spec):
         stage = spec.get("stage", "in_progress")
         start, baseline_end, end = self.project_dates(spec)
@@ -1018,6 +1103,7 @@ class DemoBuilder:
                 "annual_benefit": dec(annual_benefit),
                 "annual_cost": dec(annual_cost),
                 "is_mandatory": spec.get("mandatory", False),
+                **self.project_timing(spec),
             },
         )
         self.projects[spec["code"]] = project
@@ -1284,7 +1370,7 @@ class DemoBuilder:
                 self.build_assessments(decision, project_spec["code"], checklist)
 
     def build_dependencies(self, spec):
-        for pred, succ, kind, deliverable, needed_delta, description in spec["dependencies"]:
+        for pred, succ, kind, deliverable, needed_delta, description, *lag in spec["dependencies"]:
             predecessor = self.projects[pred]
             milestone = predecessor.milestones.filter(name=deliverable).first()
             arrives = milestone.forecast_date if milestone else predecessor.end_date
@@ -1300,6 +1386,7 @@ class DemoBuilder:
                     "description": description,
                     "predecessor_milestone": milestone,
                     "needed_by": arrives + timedelta(days=needed_delta),
+                    "lag_months": lag[0] if lag else 0,
                 },
             )
 

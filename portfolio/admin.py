@@ -11,6 +11,7 @@ from portfolio.models import (
     Scenario,
     ScoringCriterion,
     StrategicObjective,
+    Synergy,
 )
 
 
@@ -106,6 +107,14 @@ class ScenarioAdmin(admin.ModelAdmin):
     list_filter = ["portfolio"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["forced_in", "forced_out", "stopped"]
+
+
+@admin.register(Synergy)
+class SynergyAdmin(admin.ModelAdmin):
+    list_display = ["name", "portfolio", "value_bonus", "cost_saving", "updated_at"]
+    list_filter = ["portfolio"]
+    search_fields = ["name", "reason"]
+    autocomplete_fields = ["members"]
 
 
 @admin.register(GateDecision)

@@ -17,11 +17,15 @@ from core.bounds import (
     BoundedModelMultipleChoiceField,
     validate_date_in_window,
 )
+from core.spreadsheets import MAX_BYTES as MAX_SPREADSHEET_BYTES
+from portfolio import onboarding
 from portfolio.models import (
     Contribution,
     CriterionDirection,
     CriterionStatus,
     GateOutcome,
+    OnboardingKind,
+    Portfolio,
     Program,
     ScoringCriterion,
     StrategicObjective,
@@ -41,6 +45,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 WEIGHT_WIDGET = forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"})
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+TIMING_MONTH_FIELDS = ("earliest_start", "latest_start", "target_launch", "value_deadline")
 
 
 class MonthField(forms.DateField):
@@ -306,12 +311,20 @@ class CandidateForm(forms.ModelForm):
             "start_date",
             "end_date",
             "is_mandatory",
+            "earliest_start",
+            "latest_start",
+            "target_launch",
+            "value_decay_percent",
+            "value_deadline",
             "requires",
             "excludes",
         ]
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
+            "value_decay_percent": forms.NumberInput(
+                attrs={"step": "0.5", "min": "0", "max": "100"}
+            ),
             "description": forms.Textarea(attrs={"rows": 3}),
             "requires": forms.SelectMultiple(attrs={"size": 6}),
             "excludes": forms.SelectMultiple(attrs={"size": 6}),
@@ -319,6 +332,7 @@ class CandidateForm(forms.ModelForm):
         field_classes = {
             "requires": BoundedModelMultipleChoiceField,
             "excludes": BoundedModelMultipleChoiceField,
+            **dict.fromkeys(TIMING_MONTH_FIELDS, MonthField),
         }
         labels = {
             "annual_benefit": "Expected benefit per year",
@@ -326,6 +340,7 @@ class CandidateForm(forms.ModelForm):
             "budget": "Budget (total cost)",
             "expected_benefit": "Expected benefit over the project's life",
             "is_mandatory": "Mandatory (regulatory or contractual)",
+            "value_decay_percent": "Value lost per month late (%)",
         }
         help_texts = {
             "expected_benefit": "",
@@ -333,7 +348,16 @@ class CandidateForm(forms.ModelForm):
             "requires": "Projects this one cannot go ahead without.",
             "excludes": "Projects that cannot go ahead together with this one (both ways).",
             "code": "Unique in the portfolio, e.g. ABC-NEW.",
+            "earliest_start": "The first month the selection may start it in; blank: its "
+            "planned start. Its role requests and spend move with the start.",
+            "latest_start": "The last month it may start in; blank: its planned start.",
+            "target_launch": "Optional market window: finishing after this month loses value.",
+            "value_deadline": "Optional: finishing after this month makes it worth nothing.",
         }
+
+    # The fieldsets the template shows the timing fields in, after the business case.
+    timing_fields = ("earliest_start", "latest_start")
+    market_fields = ("target_launch", "value_decay_percent", "value_deadline")
 
     def __init__(self, *args, portfolio, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -354,17 +378,33 @@ class CandidateForm(forms.ModelForm):
         for name in ("annual_benefit", "annual_cost", "budget", "expected_benefit"):
             self.fields[name].min_value = 0
             self.fields[name].widget.attrs["min"] = "0"
+        # Blank means no decay, so a proposal without a market window needs no number here.
+        self.fields["value_decay_percent"].required = False
 
     def _post_clean(self):
         # The service validates the project (and its links) as a whole; the form only parses.
         pass
 
+    def case_fields(self):
+        """The business case's fields, without the timing ones (shown in their fieldsets)."""
+        timing = {*self.timing_fields, *self.market_fields}
+        return [field for field in self.visible_fields() if field.name not in timing]
+
+    def start_window_fields(self):
+        return [self[name] for name in self.timing_fields]
+
+    def market_window_fields(self):
+        return [self[name] for name in self.market_fields]
+
     def business_case(self) -> dict:
-        return {
+        case = {
             name: value
             for name, value in self.cleaned_data.items()
             if name not in ("code", "requires", "excludes", "version")
         }
+        if "value_decay_percent" in case and case["value_decay_percent"] is None:
+            case["value_decay_percent"] = Decimal("0")
+        return case
 
 
 class RoleRequestForm(forms.Form):
@@ -393,6 +433,63 @@ class RoleRequestFormSetBase(SetFormSet):
 
 
 RoleRequestFormSet = forms.formset_factory(RoleRequestForm, formset=RoleRequestFormSetBase, extra=3)
+
+
+# --- Synergies --------------------------------------------------------------------------------
+
+
+class SynergyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    members = BoundedModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Projects",
+        help_text="At least two projects of the portfolio.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why they are worth more together, e.g. “one launch campaign”.",
+    )
+    value_bonus = forms.DecimalField(
+        label="Value bonus",
+        required=False,
+        help_text="Value added when every one of them is chosen.",
+        **MONEY_FIELD,
+    )
+    cost_saving = forms.DecimalField(
+        label="Cost saving",
+        required=False,
+        help_text="Cost saved when they are chosen together (a shared deliverable built once).",
+        **MONEY_FIELD,
+    )
+
+    def __init__(self, *args, portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = (
+            Project.objects.filter(portfolio=portfolio)
+            .exclude(stage__in=(Stage.CLOSED, Stage.CANCELLED))
+            .order_by("code")
+        )
+        self.fields["members"].label_from_instance = _project_label
+
+    def data_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "reason": data["reason"],
+            "value_bonus": data.get("value_bonus") or Decimal("0"),
+            "cost_saving": data.get("cost_saving") or Decimal("0"),
+        }
+
+
+def synergy_initial(synergy) -> dict:
+    return {
+        "name": synergy.name,
+        "reason": synergy.reason,
+        "value_bonus": synergy.value_bonus,
+        "cost_saving": synergy.cost_saving,
+        "members": [member.pk for member in synergy.members.all()],
+    }
 
 
 # --- Gate decisions ------------------------------------------------------------------------
@@ -636,3 +733,101 @@ class CapacityChangeForm(forms.Form):
 
 
 CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
+
+
+# --- Onboarding from a spreadsheet -------------------------------------------------------------
+
+
+class OnboardingUploadForm(forms.Form):
+    """What the file holds, where its projects go, and the file."""
+
+    kind = forms.ChoiceField(
+        label="The file lists",
+        choices=OnboardingKind.choices,
+        initial=OnboardingKind.PROJECTS,
+        widget=forms.RadioSelect,
+    )
+    portfolio = forms.ModelChoiceField(
+        queryset=Portfolio.objects.none(),
+        required=False,
+        empty_label="The file says, in a column",
+        help_text="Projects: the portfolio every row goes to, or a column of portfolio codes.",
+    )
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="Excel (.xlsx) or CSV, the first row naming the columns; at most 5 MB and "
+        "5,000 rows.",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument."
+                "spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, portfolios, can_import_portfolios: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].queryset = portfolios
+        if not can_import_portfolios:
+            self.fields["kind"].choices = [(OnboardingKind.PROJECTS, OnboardingKind.PROJECTS.label)]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_SPREADSHEET_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == OnboardingKind.PORTFOLIOS:
+            data["portfolio"] = None
+        return data
+
+
+NOT_IMPORTED = ""
+
+
+def mapping_field_name(index: int) -> str:
+    return f"column_{index}"
+
+
+class OnboardingMappingForm(forms.Form):
+    """One choice per column of the file: the Slate field it fills, or not imported; and the
+    name under which to remember the mapping."""
+
+    template_name = forms.CharField(
+        label="Remember as",
+        max_length=100,
+        required=False,
+        help_text="A name to find this mapping under next time; blank: not remembered.",
+    )
+    share = forms.BooleanField(
+        label="Share with the portfolio's PMO and portfolio managers",
+        required=False,
+    )
+
+    def __init__(self, *args, headers, kind, mapping, can_share: bool, samples=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = list(headers)
+        choices = [(NOT_IMPORTED, "Not imported")] + [
+            (f.key, f"{f.label}{' *' if f.required else ''}") for f in onboarding.FIELDS[kind]
+        ]
+        self.columns = []
+        for index, header in enumerate(self.headers):
+            name = mapping_field_name(index)
+            self.fields[name] = forms.ChoiceField(
+                label=header, choices=choices, required=False, initial=mapping.get(header, "")
+            )
+            self.columns.append((index, header, name, samples[index] if samples else ()))
+        if not can_share:
+            del self.fields["share"]
+
+    def mapping(self) -> dict:
+        return {
+            header: self.cleaned_data.get(mapping_field_name(index), "")
+            for index, header in enumerate(self.headers)
+        }
+
+    def bound_columns(self):
+        """(header, bound field, sample values) for the template's table."""
+        return [(header, self[name], sample) for _index, header, name, sample in self.columns]

@@ -30,6 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core import access, events
+from core.months import month_key_offset
 from portfolio import services
 from portfolio.models import GateOutcome, ObjectiveContribution, Scenario
 from portfolio.selection.loader import selection_input
@@ -55,8 +56,10 @@ from portfolio.selection.report import (
     role_loads,
 )
 from portfolio.strategy import active_objectives, gate_targets, strategic_alignment
+from projects import services as project_services
 from projects.models import Project
 from projects.querysets import Stage
+from resources import services as resource_services
 from resources.models import Role
 
 MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -150,10 +153,71 @@ def _check_forced(portfolio, forced_in, forced_out, stopped):
         raise ValidationError(errors)
 
 
+def clean_start_months(portfolio, start_months) -> dict[str, str]:
+    """{project id: "YYYY-MM"} (keys and months as strings, dates accepted) naming projects of
+    the portfolio the selection may move (ideas, candidates, on hold: an approved or running
+    project's start is fixed) and months inside each one's start window. A month equal to
+    the planned start is dropped: the project does not move."""
+    if not start_months:
+        return {}
+    if not isinstance(start_months, Mapping):
+        raise ValidationError({"start_months": "Give a start month per project."})
+    months: dict[int, str] = {}
+    errors = []
+    for key, month in start_months.items():
+        try:
+            pid = int(key)
+        except (TypeError, ValueError):
+            errors.append(f"“{key}” is not a project.")
+            continue
+        text = f"{month:%Y-%m}" if isinstance(month, date) else str(month or "")
+        if not MONTH_KEY.match(text):
+            errors.append(f"Project {pid}: “{month}” is not a month (YYYY-MM).")
+            continue
+        months[pid] = text
+    projects = Project.objects.filter(portfolio=portfolio, pk__in=list(months)).only(
+        "pk", "code", "stage", "start_date", "earliest_start", "latest_start", "portfolio_id"
+    )
+    found = {project.pk: project for project in projects}
+    cleaned = {}
+    for pid, text in sorted(months.items()):
+        project = found.get(pid)
+        if project is None or project.stage not in MODEL_STAGES:
+            errors.append(
+                f"Project {pid} is not one of this portfolio's ideas, candidates or on-hold "
+                "projects: only they move."
+            )
+            continue
+        if project.stage in COMMITTED_STAGES:
+            errors.append(
+                f"{project.code} is {project.get_stage_display().lower()}: its start is fixed "
+                f"at its plan ({project.start_date:%b %Y})."
+            )
+            continue
+        first, last = project.start_window
+        if not (f"{first:%Y-%m}" <= text <= f"{last:%Y-%m}"):
+            window = f"{first:%b %Y}" if first == last else f"{first:%b %Y} – {last:%b %Y}"
+            errors.append(
+                f"{project.code} may start only in {window}, not {_month_label(text)}: "
+                "widen its start window on its business case first."
+            )
+            continue
+        if text != f"{project.start_date:%Y-%m}":
+            cleaned[str(pid)] = text
+    if errors:
+        raise ValidationError({"start_months": errors})
+    return cleaned
+
+
+def _month_label(key: str) -> str:
+    return f"{date(int(key[:4]), int(key[5:7]), 1):%b %Y}"
+
+
 @transaction.atomic
 def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None) -> Scenario:
     """Create (`scenario` None) or update a scenario from `data`: name, description,
-    budget_limit, forced_in, forced_out, stopped (projects) and capacity_changes."""
+    budget_limit, forced_in, forced_out, stopped (projects), capacity_changes and
+    start_months (`clean_start_months`; left as they are when `data` has none)."""
     _require_manager(by, portfolio)
     if scenario is not None and (
         scenario.committed_at
@@ -173,6 +237,8 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
     scenario.description = data.get("description", "")
     scenario.budget_limit = data["budget_limit"]
     scenario.capacity_changes = clean_capacity_changes(data.get("capacity_changes"))
+    if "start_months" in data:
+        scenario.start_months = clean_start_months(portfolio, data["start_months"])
     scenario.full_clean()
     scenario.save()
     scenario.forced_in.set(forced_in)
@@ -261,6 +327,10 @@ class CommitOutcome:
     to_candidate: tuple[str, ...] = ()
     stopped: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (code, why it was not approved)
+    # (code, planned start, new start "YYYY-MM") of each chosen project the scenario moved
+    moved: tuple[tuple[str, str, str], ...] = ()
+    # codes of the moved projects whose baseline moves by a (proposed) change request
+    change_requests: tuple[str, ...] = ()
 
 
 def _codes(candidates: Iterable[Candidate]) -> tuple[str, ...]:
@@ -286,6 +356,33 @@ def _gate(plan: CommitPlan, candidate: Candidate, scenario: Scenario) -> tuple[s
     return to_stage, GateOutcome.NO_GO, rationale + stop
 
 
+def _move_starts(plan: CommitPlan, scenario: Scenario, by):
+    """Move the plan of every chosen project the scenario starts in another month, through
+    the projects' and resources' services (dates, milestones, allocations; a change request
+    for a baselined one). The start months are checked again first: a plan or window that
+    changed since the scenario was saved refuses the commit, naming the project."""
+    starts = clean_start_months(scenario.portfolio, scenario.start_months)
+    chosen = [int(pid) for pid in starts if int(pid) in plan.selection.chosen]
+    projects = Project.objects.select_related("portfolio").in_bulk(chosen)
+    moved, change_requests = [], []
+    for pid in sorted(chosen, key=lambda p: projects[p].code):
+        project = projects[pid]
+        months = month_key_offset(project.start_date, starts[str(pid)])
+        before = f"{project.start_date:%Y-%m}"
+        change = project_services.project_move_start(
+            project=project,
+            months=months,
+            by=by,
+            reason=f"Committed scenario {scenario.name} starts it in "
+            f"{_month_label(starts[str(pid)])} instead of {_month_label(before)}.",
+        )
+        resource_services.allocations_move(project=project, months=months, by=by)
+        moved.append((project.code, before, starts[str(pid)]))
+        if change is not None:
+            change_requests.append(project.code)
+    return tuple(moved), tuple(change_requests)
+
+
 def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> CommitOutcome:
     """Commit the scenario's optimal slate (see the module docstring). Refused, with nothing
     changed, when the scenario is already committed or has no feasible slate."""
@@ -304,6 +401,7 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
             raise ValidationError(
                 f"Scenario “{locked.name}” has no slate to commit: {plan.selection.message}"
             )
+        moved, change_requests = _move_starts(plan, locked, by)
         moving = plan.moving
         projects = Project.objects.in_bulk([c.id for c in moving])
         for candidate in moving:
@@ -333,6 +431,8 @@ def scenario_commit(*, scenario: Scenario, by, as_of: date | None = None) -> Com
             to_candidate=_codes(plan.to_candidate),
             stopped=_codes(plan.stop),
             skipped=tuple(sorted((c.code, note) for c, note in plan.skipped)),
+            moved=moved,
+            change_requests=change_requests,
         )
         events.publish(
             events.SCENARIO_COMMITTED,
@@ -368,6 +468,27 @@ def portfolio_scenarios(*, portfolio):
         )
         .order_by("-created_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class StartMove:
+    project: Project
+    planned: date  # its plan's start month
+    month: date  # the scenario's
+
+
+def scenario_start_moves(*, scenario: Scenario) -> list[StartMove]:
+    """The projects the scenario starts in another month than planned, by code (one query)."""
+    months = {int(pid): key for pid, key in (scenario.start_months or {}).items()}
+    projects = Project.objects.filter(portfolio_id=scenario.portfolio_id, pk__in=list(months))
+    return [
+        StartMove(
+            project=project,
+            planned=project.start_date.replace(day=1),
+            month=date(int(months[project.pk][:4]), int(months[project.pk][5:7]), 1),
+        )
+        for project in projects.order_by("code")
+    ]
 
 
 def capacity_change_ranges(changes: Mapping[str, Mapping[str, float]]) -> list[dict]:

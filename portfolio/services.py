@@ -34,6 +34,7 @@ from portfolio.models import (
     RankingSnapshot,
     ScoringCriterion,
     StrategicObjective,
+    Synergy,
 )
 from portfolio.selectors import active_on
 from projects.events import project_ref
@@ -347,6 +348,14 @@ def project_scores_save(*, project: Project, scores: dict[int, int | None], by) 
 
 # --- Candidate intake -----------------------------------------------------------------------
 
+# A candidate's timing: the months it may start in and its market window (projects.models).
+TIMING_FIELDS = (
+    "earliest_start",
+    "latest_start",
+    "target_launch",
+    "value_decay_percent",
+    "value_deadline",
+)
 CANDIDATE_FIELDS = (
     "name",
     "description",
@@ -359,6 +368,7 @@ CANDIDATE_FIELDS = (
     "start_date",
     "end_date",
     "is_mandatory",
+    *TIMING_FIELDS,
 )
 
 
@@ -660,6 +670,94 @@ def candidate_update(
     return project
 
 
+# --- Synergies ----------------------------------------------------------------------------------
+
+SYNERGY_FIELDS = ("name", "reason", "value_bonus", "cost_saving")
+# A synergy joins projects the selection may still fund or keeps funding.
+SYNERGY_STAGES_REFUSED = (Stage.CLOSED, Stage.CANCELLED)
+
+
+def _synergy_problems(synergy: Synergy, members: list[Project]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    foreign = [p for p in members if p.portfolio_id != synergy.portfolio_id]
+    if foreign:
+        add("members", f"{_codes(foreign)} belong to another portfolio.")
+    if len({p.pk for p in members}) < 2:
+        add("members", "Choose at least two projects: a synergy is between projects.")
+    finished = [p for p in members if p.stage in SYNERGY_STAGES_REFUSED]
+    if finished:
+        add("members", f"{_codes(finished)} are closed or cancelled: no selection chooses them.")
+    if not synergy.name:
+        add("name", "Give the synergy a name.")
+    elif (
+        Synergy.objects.filter(portfolio_id=synergy.portfolio_id, name__iexact=synergy.name)
+        .exclude(pk=synergy.pk)
+        .exists()
+    ):
+        add("name", f"The portfolio already has a synergy named “{synergy.name}”.")
+    if not synergy.reason:
+        add("reason", "Say why these projects are worth more together.")
+    for field in ("value_bonus", "cost_saving"):
+        value = getattr(synergy, field)
+        if value is None:
+            setattr(synergy, field, Decimal("0"))
+        elif value < 0:
+            add(field, "Must not be negative.")
+    amounts_given = not errors.get("value_bonus") and not errors.get("cost_saving")
+    if amounts_given and not synergy.value_bonus and not synergy.cost_saving:
+        add("value_bonus", "Give a value bonus, a cost saving, or both.")
+    try:
+        synergy.full_clean(exclude=["portfolio", *errors], validate_constraints=False)
+    except ValidationError as error:
+        for field, messages in _row_errors(error).items():
+            errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+@transaction.atomic
+def synergy_save(
+    *,
+    portfolio: Portfolio,
+    data: dict,
+    members: Iterable[Project],
+    by,
+    synergy: Synergy | None = None,
+) -> Synergy:
+    """Create (`synergy` None) or change a synergy group of the portfolio: its name, reason,
+    value bonus and cost saving (`data`) and its member projects, at least two, all of this
+    portfolio and not closed or cancelled. Only the portfolio's PMO and portfolio managers.
+    Every problem is reported at once, and nothing is written then."""
+    _require_manager(by, portfolio, "its synergies")
+    if synergy is None:
+        synergy = Synergy(portfolio=portfolio, created_by=by)
+    elif synergy.portfolio_id != portfolio.pk:
+        raise ValidationError("This synergy belongs to another portfolio.")
+    for field in SYNERGY_FIELDS:
+        if field in data:
+            setattr(synergy, field, data[field])
+    synergy.name = (synergy.name or "").strip()
+    synergy.reason = (synergy.reason or "").strip()
+    members = list(members)
+    errors = _synergy_problems(synergy, members)
+    if errors:
+        raise ValidationError(errors)
+    synergy._history_user = by
+    synergy.save()
+    synergy.members.set(members)
+    return synergy
+
+
+@transaction.atomic
+def synergy_delete(*, synergy: Synergy, by) -> None:
+    _require_manager(by, synergy.portfolio_id, "its synergies")
+    synergy._history_user = by
+    synergy.delete()
+
+
 # --- Stage gates ------------------------------------------------------------------------------
 
 
@@ -872,7 +970,13 @@ def record_gate_decision(
         current.stage = result
         current.version += 1
         current._history_user = by
-        current.save(update_fields=["stage", "version", "updated_at"])
+        fields = ["stage", "version", "updated_at"]
+        if current.start_is_fixed and (current.earliest_start or current.latest_start):
+            # Approved (or past it): its start is decided, so its start window goes.
+            current.earliest_start = current.latest_start = None
+            project.earliest_start = project.latest_start = None
+            fields += ["earliest_start", "latest_start"]
+        current.save(update_fields=fields)
         project.stage, project.version = current.stage, current.version
     events.publish(
         events.GATE_DECIDED,
@@ -898,3 +1002,46 @@ def record_gate_decision(
         portfolio_id=current.portfolio_id,
     )
     return decision
+
+
+# --- Portfolios -------------------------------------------------------------------------------
+
+PORTFOLIO_FIELDS = (
+    "name",
+    "description",
+    "currency",
+    "budget_envelope",
+    "fiscal_year_start_month",
+    "reporting_period",
+)
+
+
+def _require_pmo_admin(user) -> None:
+    access.require(access.is_pmo_admin(user), "Only PMO admins may create or change portfolios.")
+
+
+@transaction.atomic
+def portfolio_create(*, code: str, data: dict, by) -> Portfolio:
+    """A new portfolio (PMO admins only, as in the admin site)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio(code=(code or "").strip())
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio
+
+
+@transaction.atomic
+def portfolio_update(*, portfolio: Portfolio, data: dict, by) -> Portfolio:
+    """Change a portfolio's name, description, currency, envelope, fiscal year or reporting
+    period (PMO admins only)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio

@@ -44,10 +44,11 @@ from portfolio.models import (
     Portfolio,
     RankingSnapshot,
     StrategicObjective,
+    Synergy,
 )
 from portfolio.priority import priority_scores
 from portfolio.selectors import active_on
-from projects.models import Project
+from projects.models import DependencyKind, Project, ProjectDependency
 from projects.querysets import ACTIVE_STAGES, Stage
 from resources.models import Allocation
 
@@ -480,6 +481,119 @@ def candidate_projects(*, portfolio: Portfolio, user) -> QuerySet[Project]:
         )
         .order_by("stage", "code", "pk")
     )
+
+
+# --- Synergies and sequences ------------------------------------------------------------------
+
+
+def portfolio_synergies(*, portfolio: Portfolio) -> QuerySet[Synergy]:
+    """The portfolio's synergy groups with their members, by name (two queries). Its
+    managers, who edit them, see every project of it."""
+    return (
+        Synergy.objects.filter(portfolio=portfolio)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Project.objects.only("pk", "code", "name", "stage").order_by("code"),
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class SynergyLink:
+    """A synergy seen from one of its members: the others the user may see, and how many
+    he may not."""
+
+    synergy: Synergy
+    partners: tuple[Project, ...]
+    hidden: int = 0
+
+
+@dataclass(frozen=True)
+class SequenceLink:
+    """A finish-to-start dependency seen from one end: the project at the other end, the lag
+    in months and why (the dependency's deliverable and description)."""
+
+    other: Project
+    lag_months: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CandidateRelations:
+    synergies: tuple[SynergyLink, ...] = ()
+    after: tuple[SequenceLink, ...] = ()  # must finish before this project starts
+    before: tuple[SequenceLink, ...] = ()  # start only after this project finishes
+
+    def __bool__(self):
+        return bool(self.synergies or self.after or self.before)
+
+
+def _sequence_reason(dependency: ProjectDependency) -> str:
+    parts = [dependency.deliverable, dependency.description]
+    return " — ".join(part.strip() for part in parts if part and part.strip())
+
+
+def candidate_relations(*, project_ids: Iterable[int], user) -> dict[int, CandidateRelations]:
+    """Each project's synergies and sequences (finish-to-start dependencies), naming only the
+    projects `user` may see. Four queries, however many projects."""
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    synergy_ids = set(
+        Synergy.members.through.objects.filter(project_id__in=ids).values_list(
+            "synergy_id", flat=True
+        )
+    )
+    synergies = list(
+        Synergy.objects.filter(pk__in=synergy_ids)
+        .prefetch_related(
+            Prefetch(
+                "members", queryset=Project.objects.only("pk", "code", "name").order_by("code")
+            )
+        )
+        .order_by("name", "pk")
+    )
+    dependencies = list(
+        ProjectDependency.objects.filter(kind=DependencyKind.FINISH_TO_START)
+        .filter(Q(successor_id__in=ids) | Q(predecessor_id__in=ids))
+        .select_related("predecessor", "successor")
+        .order_by("needed_by", "pk")
+    )
+    others = {m.pk for s in synergies for m in s.members.all()}
+    others |= {d.predecessor_id for d in dependencies} | {d.successor_id for d in dependencies}
+    visible = set(
+        Project.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
+    found: dict[int, dict[str, list]] = {pid: {"s": [], "a": [], "b": []} for pid in ids}
+    for synergy in synergies:
+        members = list(synergy.members.all())
+        for member in members:
+            if member.pk not in found:
+                continue
+            partners = [m for m in members if m.pk != member.pk]
+            seen = tuple(m for m in partners if m.pk in visible)
+            found[member.pk]["s"].append(
+                SynergyLink(synergy=synergy, partners=seen, hidden=len(partners) - len(seen))
+            )
+    for dependency in dependencies:
+        reason = _sequence_reason(dependency)
+        if dependency.successor_id in found and dependency.predecessor_id in visible:
+            found[dependency.successor_id]["a"].append(
+                SequenceLink(dependency.predecessor, dependency.lag_months, reason)
+            )
+        if dependency.predecessor_id in found and dependency.successor_id in visible:
+            found[dependency.predecessor_id]["b"].append(
+                SequenceLink(dependency.successor, dependency.lag_months, reason)
+            )
+    return {
+        pid: CandidateRelations(
+            synergies=tuple(links["s"]), after=tuple(links["a"]), before=tuple(links["b"])
+        )
+        for pid, links in found.items()
+    }
 
 
 # --- Stage gates -----------------------------------------------------------------------------

@@ -3,10 +3,15 @@
 
 from django.urls import path
 
-from portfolio.views import oversight, selection, strategy
+from portfolio.views import onboarding, oversight, selection, strategy
 
 app_name = "portfolio"
 urlpatterns = [
+    # Onboarding from a spreadsheet: upload, column mapping, preview, result
+    path("onboarding/", onboarding.onboarding_upload, name="onboarding"),
+    path("onboarding/<int:pk>/mapping/", onboarding.onboarding_mapping, name="onboarding-mapping"),
+    path("onboarding/<int:pk>/preview/", onboarding.onboarding_preview, name="onboarding-preview"),
+    path("onboarding/<int:pk>/", onboarding.onboarding_result, name="onboarding-result"),
     path(
         "portfolios/<slug:code>/missing-reports/",
         oversight.missing_reports,
@@ -49,6 +54,22 @@ urlpatterns = [
         "portfolios/<slug:code>/candidates/<int:pk>/edit/",
         strategy.candidate_edit,
         name="candidate-edit",
+    ),
+    path("portfolios/<slug:code>/synergies/", strategy.synergies, name="synergies"),
+    path(
+        "portfolios/<slug:code>/synergies/new/",
+        strategy.synergy_create,
+        name="synergy-create",
+    ),
+    path(
+        "portfolios/<slug:code>/synergies/<int:pk>/edit/",
+        strategy.synergy_edit,
+        name="synergy-edit",
+    ),
+    path(
+        "portfolios/<slug:code>/synergies/<int:pk>/delete/",
+        strategy.synergy_delete,
+        name="synergy-delete",
     ),
     path("portfolios/<slug:code>/gates/", strategy.pending_gates, name="pending-gates"),
     path(

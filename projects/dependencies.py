@@ -29,6 +29,7 @@ DEPENDENCY_FIELDS = (
     "deliverable",
     "needed_by",
     "description",
+    "lag_months",
 )
 
 

@@ -7,6 +7,7 @@ from core.bounds import BoundedDateField
 from core.people import PersonChoiceField, active_people
 from projects.dependencies import DEPENDENCY_FIELDS
 from projects.models import (
+    MAX_LAG_MONTHS,
     CostEntry,
     DependencyKind,
     Milestone,
@@ -287,6 +288,15 @@ class DependencyForm(forms.Form):
         "deliverable.",
     )
     needed_by = BoundedDateField(widget=DATE, help_text="When this project needs it.")
+    lag_months = forms.IntegerField(
+        label="Lag (months)",
+        min_value=0,
+        max_value=MAX_LAG_MONTHS,
+        initial=0,
+        required=False,
+        help_text="Finish to start: months this project waits after the other finishes before "
+        "it may start; the optimised selection keeps starts that far apart.",
+    )
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Why it is needed"
     )
@@ -302,6 +312,7 @@ class DependencyForm(forms.Form):
                 "kind": instance.kind,
                 "deliverable": instance.deliverable,
                 "needed_by": instance.needed_by,
+                "lag_months": instance.lag_months,
                 "description": instance.description,
             }
         super().__init__(data, initial=initial)
@@ -341,7 +352,9 @@ class DependencyForm(forms.Form):
         return cleaned
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in DEPENDENCY_FIELDS}
+        data = {name: self.cleaned_data[name] for name in DEPENDENCY_FIELDS}
+        data["lag_months"] = data["lag_months"] or 0
+        return data
 
 
 def _choice_value(project: Project, milestone: Milestone | None) -> str:

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -10,6 +10,15 @@ from simple_history.models import HistoricalRecords
 from core.bounds import validate_date_in_window
 from core.money import MONEY, PERCENT_VALIDATORS
 from projects.querysets import DependencyQuerySet, ProjectQuerySet, ProjectScopedQuerySet, Stage
+
+# Stages whose start month is decided: the selection keeps it where the plan has it.
+FIXED_START_STAGES = (
+    Stage.APPROVED,
+    Stage.IN_PROGRESS,
+    Stage.CLOSING,
+    Stage.CLOSED,
+    Stage.CANCELLED,
+)
 
 
 class Rag(models.TextChoices):
@@ -98,6 +107,46 @@ class Project(models.Model):
     is_mandatory = models.BooleanField(
         default=False, help_text="Regulatory or contractual: selection must include it."
     )
+    # Timing (docs/formulas.md, "Optimised selection with timing"): the months the selection
+    # may start the project in, and the market window its value depends on. The start of an
+    # approved or running project is fixed at its plan.
+    earliest_start = models.DateField(
+        "earliest start month",
+        validators=[validate_date_in_window],
+        null=True,
+        blank=True,
+        help_text="The first month it could start in; blank: its planned start.",
+    )
+    latest_start = models.DateField(
+        "latest start month",
+        validators=[validate_date_in_window],
+        null=True,
+        blank=True,
+        help_text="The last month it could start in; blank: its planned start.",
+    )
+    target_launch = models.DateField(
+        "target launch month",
+        validators=[validate_date_in_window],
+        null=True,
+        blank=True,
+        help_text="The month its market window opens best: finishing later loses value.",
+    )
+    value_decay_percent = models.DecimalField(
+        "value lost per month late",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=PERCENT_VALIDATORS,
+        help_text="Per cent of its value lost for each month it finishes after the target "
+        "launch month.",
+    )
+    value_deadline = models.DateField(
+        "deadline month",
+        validators=[validate_date_in_window],
+        null=True,
+        blank=True,
+        help_text="Finishing after this month makes it worth nothing.",
+    )
     requires = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="required_by"
     )
@@ -149,6 +198,23 @@ class Project(models.Model):
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="project_budget_not_negative"),
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="project_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(earliest_start__isnull=True)
+                | Q(latest_start__isnull=True)
+                | Q(latest_start__gte=F("earliest_start")),
+                name="project_start_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_decay_percent__gte=0, value_decay_percent__lte=100),
+                name="project_value_decay_0_100",
+            ),
+            models.CheckConstraint(
+                condition=(Q(earliest_start__isnull=True) | Q(earliest_start__day=1))
+                & (Q(latest_start__isnull=True) | Q(latest_start__day=1))
+                & (Q(target_launch__isnull=True) | Q(target_launch__day=1))
+                & (Q(value_deadline__isnull=True) | Q(value_deadline__day=1)),
+                name="project_timing_months_first_day",
+            ),
         ]
         indexes = [models.Index(fields=["portfolio", "stage"]), models.Index(fields=["manager"])]
 
@@ -163,8 +229,82 @@ class Project(models.Model):
             errors["baseline_end"] = "The baseline end must be on or after the baseline start."
         if self.program_id and self.portfolio_id and self.program.portfolio_id != self.portfolio_id:
             errors["program"] = "The program belongs to another portfolio."
+        errors.update(self.timing_errors())
         if errors:
             raise ValidationError(errors)
+
+    # --- Timing -----------------------------------------------------------------------------
+
+    @property
+    def start_month(self):
+        return self.start_date.replace(day=1) if self.start_date else None
+
+    @property
+    def duration_months(self) -> int | None:
+        """Calendar months from its planned start month to its planned end month, both
+        counted: the duration the selection moves it with (docs/decisions.md)."""
+        if not (self.start_date and self.end_date) or self.end_date < self.start_date:
+            return None
+        return (
+            (self.end_date.year - self.start_date.year) * 12
+            + self.end_date.month
+            - self.start_date.month
+            + 1
+        )
+
+    @property
+    def start_is_fixed(self) -> bool:
+        """Approved, running and finished projects keep the start of their plan."""
+        return self.stage in FIXED_START_STAGES
+
+    @property
+    def start_window(self):
+        """(first, last) month it may start in: its window, each end defaulting to the
+        planned start month; just the planned start when its start is fixed."""
+        start = self.start_month
+        if self.start_is_fixed:
+            return start, start
+        return self.earliest_start or start, self.latest_start or start
+
+    @property
+    def has_timing(self) -> bool:
+        first, last = self.start_window
+        return bool(
+            first != last or self.target_launch or self.value_deadline or self.value_decay_percent
+        )
+
+    def timing_errors(self) -> dict[str, str]:
+        """The start window and market window's problems, by field."""
+        errors: dict[str, str] = {}
+        start = self.start_month
+        earliest, latest = self.earliest_start, self.latest_start
+        if self.start_is_fixed:
+            if any(day and day.replace(day=1) != start for day in (earliest, latest)):
+                errors["earliest_start"] = (
+                    f"{self.get_stage_display()}: its start is fixed at its plan "
+                    f"({start:%b %Y}); clear the start window."
+                )
+        else:
+            if earliest and latest and latest < earliest:
+                errors["latest_start"] = "The latest start month must not be before the earliest."
+            elif start and earliest and earliest.replace(day=1) > start:
+                errors["earliest_start"] = (
+                    f"The planned start ({start:%b %Y}) must lie in the window: the earliest "
+                    "start month is after it."
+                )
+            elif start and latest and latest.replace(day=1) < start:
+                errors["latest_start"] = (
+                    f"The planned start ({start:%b %Y}) must lie in the window: the latest "
+                    "start month is before it."
+                )
+        decay = self.value_decay_percent or 0
+        if decay and not self.target_launch:
+            errors["target_launch"] = (
+                "Give the target launch month the value decays from, or set the decay to 0."
+            )
+        if self.target_launch and self.value_deadline and self.value_deadline < self.target_launch:
+            errors["value_deadline"] = "The deadline must not be before the target launch month."
+        return errors
 
 
 class MilestoneStatus(models.TextChoices):
@@ -355,6 +495,9 @@ class StatusReport(models.Model):
         return self.state == ReportState.SUBMITTED
 
 
+MAX_LAG_MONTHS = 36
+
+
 class DependencyKind(models.TextChoices):
     FINISH_TO_START = "finish_to_start", "Finish to start"
     SHARED_DELIVERABLE = "shared_deliverable", "Shared deliverable"
@@ -382,6 +525,13 @@ class ProjectDependency(models.Model):
     needed_by = models.DateField(
         validators=[validate_date_in_window], help_text="When the successor needs it."
     )
+    lag_months = models.PositiveSmallIntegerField(
+        "lag (months)",
+        default=0,
+        validators=[MaxValueValidator(MAX_LAG_MONTHS)],
+        help_text="Finish to start: whole months the successor waits after the predecessor "
+        "finishes before it may start (0: the month after).",
+    )
     description = models.TextField(blank=True)
 
     objects = DependencyQuerySet.as_manager()
@@ -395,6 +545,9 @@ class ProjectDependency(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["predecessor", "successor", "deliverable"], name="dependency_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(lag_months__lte=MAX_LAG_MONTHS), name="dependency_lag_max"
             ),
         ]
 

@@ -18,6 +18,7 @@ from core import access
 from core.bounds import amount_problem, in_window, normalise_amount, outside_window_message
 from core.concurrency import save_versioned
 from core.csv_export import csv_writer
+from core.months import shift_months
 from projects.events import health_watch, status_report_submitted
 from projects.models import (
     Baseline,
@@ -112,6 +113,29 @@ def _refuse_baseline_fields(project: Project, data: dict, fields=BASELINE_FIELDS
                 for name in refused
             }
         )
+
+
+# A new project's fields: the plan form's, its code and its budget (no baseline yet).
+PROJECT_CREATE_FIELDS = ("code", *PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
+
+
+@transaction.atomic
+def project_create(*, portfolio, data: dict, by) -> Project:
+    """Record a project that already exists outside Slate (the onboarding import): at the
+    stage it has reached, with its BAC and no baseline yet (its manager sets one on the plan
+    page). Only the portfolio's PMO and portfolio managers (and PMO admins) may; an idea or
+    candidate proposed by anyone else goes through `candidate_propose`."""
+    access.require(
+        access.can_manage_portfolio(by, portfolio),
+        "Only the portfolio's PMO and portfolio managers may add projects to it.",
+    )
+    project = Project(portfolio=portfolio)
+    _apply(project, data, PROJECT_CREATE_FIELDS)
+    project.code = (project.code or "").strip()
+    project.full_clean(exclude=["version"])
+    project._history_user = by
+    project.save()
+    return project
 
 
 def project_update(*, project: Project, data: dict, expected_version: int, by) -> Project:
@@ -348,6 +372,64 @@ def change_request_reject(*, change_request: ChangeRequest, by, note: str) -> Ch
     change.decided_by, change.decided_at = by, timezone.now()
     change.decision_note = note.strip()
     change.save()
+    return change
+
+
+# Moving a plan ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_move_start(*, project: Project, months: int, by, reason: str) -> ChangeRequest | None:
+    """Move the project's plan by whole `months` (later when positive), as when a committed
+    scenario starts it in another month: its start and end dates and its milestones' forecast
+    dates (and their baseline dates while it has no baseline) move through `project_update`
+    and `milestone_update`; done milestones stay. A baselined project's baseline moves by a
+    change request with the same shift and `reason`, for the portfolio to decide (returned).
+    Its allocations are moved by `resources.services.allocations_move` (resources is above
+    projects)."""
+    if not months:
+        return None
+    _require_editor(by, project)
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    baselined = has_baseline(current)
+    project_update(
+        project=current,
+        data={
+            "start_date": shift_months(current.start_date, months),
+            "end_date": shift_months(current.end_date, months),
+        },
+        expected_version=current.version,
+        by=by,
+    )
+    baseline_dates = {}
+    for milestone in current.milestones.all():
+        if milestone.baseline_date:
+            baseline_dates[milestone.pk] = shift_months(milestone.baseline_date, months)
+        if milestone.actual_date:
+            continue
+        data = {}
+        if milestone.forecast_date:
+            data["forecast_date"] = shift_months(milestone.forecast_date, months)
+        if milestone.baseline_date and not baselined:
+            data["baseline_date"] = baseline_dates[milestone.pk]
+        if data:
+            milestone_update(
+                milestone=milestone, data=data, expected_version=milestone.version, by=by
+            )
+    change = None
+    if baselined:
+        change = change_request_propose(
+            project=current,
+            data={
+                "baseline_start": shift_months(current.baseline_start, months),
+                "baseline_end": shift_months(current.baseline_end, months),
+                "milestone_dates": baseline_dates,
+                "reason": reason,
+            },
+            by=by,
+        )
+    for name in ("start_date", "end_date", "version"):
+        setattr(project, name, getattr(current, name))
     return change
 
 

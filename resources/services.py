@@ -348,6 +348,35 @@ def allocations_request_from_plan(
     return saved
 
 
+@transaction.atomic
+def allocations_move(*, project, months: int, by) -> list[Allocation]:
+    """Move the project's requested and confirmed allocations by whole `months`, with its
+    start (a committed scenario's start month). A confirmed one goes back to requested: its
+    person was confirmed for the old months, so the resource manager confirms it again."""
+    _require_project_editor(by, project)
+    if not months:
+        return []
+    moved = []
+    for allocation in (
+        Allocation.objects.select_for_update(of=("self",))
+        .filter(project=project)
+        .exclude(status=AllocationStatus.REJECTED)
+        .select_related("project", "resource", "role")
+        .order_by("pk")
+    ):
+        allocation.start_month = add_months(allocation.start_month, months)
+        allocation.end_month = add_months(allocation.end_month, months)
+        if allocation.status == AllocationStatus.CONFIRMED:
+            allocation.status = AllocationStatus.REQUESTED
+            allocation.decided_by, allocation.decided_at = None, None
+            allocation.override_reason = ""
+        _validate_allocation(allocation)
+        allocation._history_user = by
+        allocation.save()
+        moved.append(allocation)
+    return moved
+
+
 _name = person_name
 
 

@@ -22,7 +22,9 @@ year, and the hours left per role and month.
 - A project that requires one outside the model (cancelled, or not yet a choice here) cannot
   be chosen; one that excludes a funded project outside it cannot either.
 - The scenario forces in or out only projects that are not committed; it stops committed
-  ones (`stopped`).
+  ones (`stopped`). Its start months (`Scenario.start_months`) move pipeline projects: their
+  dates, spend and role demand shift by the months moved, as committing the scenario would
+  shift their plans (portfolio.scenarios).
 """
 
 from __future__ import annotations
@@ -33,9 +35,16 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from core.months import add_months, month_count, month_end, month_start
+from core.months import (
+    add_months,
+    month_count,
+    month_end,
+    month_key_offset,
+    month_start,
+    shift_months,
+)
 from portfolio.models import GateDecision
 from portfolio.priority import priority_scores
 from portfolio.selection.model import (
@@ -78,6 +87,17 @@ def _calendar_standard_hours(months: list[date]) -> dict[int | None, list[Decima
     return {pk: [rule.standard_hours(month) for month in months] for pk, rule in rules.items()}
 
 
+def _shift_allocations(rows, shift: Mapping[int, int]):
+    """Allocation rows (project id first, start and end month fifth and sixth) with the moved
+    projects' months moved with them."""
+    for row in rows:
+        months_moved = shift.get(row[0])
+        if months_moved:
+            start, end = add_months(row[4], months_moved), add_months(row[5], months_moved)
+            row = (*row[:4], start, end, *row[6:])
+        yield row
+
+
 def _spread_allocations(rows, months, month_index, standard_hours, add) -> None:
     """Call add(owner, role, month index, hours) for every month of every allocation row
     (owner, role, unit, amount, start month, end month, calendar id) inside the horizon."""
@@ -105,7 +125,9 @@ def selection_input(
     """The selection input of one portfolio: its envelope (or `budget`, or the scenario's
     budget limit), and the scenario's forced and stopped projects and capacity changes."""
     forced_in, forced_out, stopped, capacity_changes = frozenset(), frozenset(), frozenset(), {}
+    start_months: dict[int, str] = {}
     if scenario is not None:
+        start_months = {int(pid): month for pid, month in (scenario.start_months or {}).items()}
         budget = scenario.budget_limit if budget is None else budget
         forced_in = frozenset(scenario.forced_in.values_list("pk", flat=True))
         forced_out = frozenset(scenario.forced_out.values_list("pk", flat=True))
@@ -121,6 +143,7 @@ def selection_input(
         stopped=stopped,
         capacity_changes=capacity_changes,
         horizon_months=horizon_months,
+        start_months=start_months,
     )
 
 
@@ -135,9 +158,11 @@ def load_selection_input(
     stopped: frozenset[int] = frozenset(),
     capacity_changes: Mapping[str, Mapping[str, float]] | None = None,
     horizon_months: int = HORIZON_MONTHS,
+    start_months: Mapping[int, str] | None = None,
 ) -> SelectionInput:
     """Build the input from `projects` (a Project queryset: one portfolio, or several for the
-    benchmark) in a fixed number of queries, however many projects, roles and allocations."""
+    benchmark) in a fixed number of queries, however many projects, roles and allocations.
+    `start_months` ({project id: "YYYY-MM"}) moves pipeline projects to start there."""
     first_month = month_start(as_of)
     months = [add_months(first_month, n) for n in range(horizon_months)]
     month_index = {month: n for n, month in enumerate(months)}
@@ -146,10 +171,10 @@ def load_selection_input(
     horizon_end = month_end(months[-1])
 
     # 1. The projects: the model's and those closing (committed spend outside the model).
+    moved_ids = list(start_months or {})
+    in_horizon = Q(start_date__lte=horizon_end) | Q(pk__in=moved_ids)
     rows = list(
-        projects.filter(
-            stage__in=(*MODEL_STAGES, Stage.CLOSING), start_date__lte=horizon_end
-        ).values_list(
+        projects.filter(in_horizon, stage__in=(*MODEL_STAGES, Stage.CLOSING)).values_list(
             "pk",
             "code",
             "name",
@@ -162,10 +187,24 @@ def load_selection_input(
             "end_date",
         )
     )
+    # A moved project starts (and ends) that many months later; committed ones never move.
+    shift: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        pid, stage, start, end = row[0], row[3], row[8], row[9]
+        if pid in (start_months or {}) and stage not in (*COMMITTED_STAGES, Stage.CLOSING):
+            months_moved = month_key_offset(start, start_months[pid])
+            if months_moved:
+                shift[pid] = months_moved
+                rows[index] = (
+                    *row[:8],
+                    shift_months(start, months_moved),
+                    shift_months(end, months_moved),
+                )
+    rows = [row for row in rows if row[8] <= horizon_end]
     model_rows = [row for row in rows if row[3] in MODEL_STAGES]
     model_ids = [row[0] for row in model_rows]
     committed_ids = frozenset(row[0] for row in model_rows if row[3] in COMMITTED_STAGES)
-    model_projects = projects.filter(stage__in=MODEL_STAGES, start_date__lte=horizon_end)
+    model_projects = projects.filter(in_horizon, stage__in=MODEL_STAGES)
 
     def spend(amount, start, end) -> dict[str, float]:
         """`amount` spread evenly over the months from `start` to `end`, per planning year."""
@@ -235,9 +274,14 @@ def load_selection_input(
         demand[pid][(role, month_keys[index])] += float(hours)
 
     _spread_allocations(
-        Allocation.objects.filter(project__in=model_projects, **window)
-        .exclude(status=AllocationStatus.REJECTED)
-        .values_list(*fields, "resource__calendar_id"),
+        _shift_allocations(
+            Allocation.objects.filter(
+                Q(**window) | Q(project_id__in=list(shift)), project__in=model_projects
+            )
+            .exclude(status=AllocationStatus.REJECTED)
+            .values_list(*fields, "resource__calendar_id"),
+            shift,
+        ),
         months,
         month_index,
         standard_hours,

@@ -19,10 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charts.selection import frontier_chart
-from core import access
+from core import access, exports
 from core.bounds import parse_id_param
 from core.views import posted, run_service
 from portfolio import scenarios, selection, selectors
+from portfolio.exports import comparison_table, selection_table
 from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm, scenario_initial
 from portfolio.models import Scenario
 from portfolio.shortcuts import visible_portfolio
@@ -75,6 +76,10 @@ def selection_page(request, code):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), budget=budget
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = selection_table(report, filename=f"selection-{portfolio.code}", title="Selection")
+        return exports.table_response(table, fmt)
     return render(
         request,
         "portfolio/selection.html",
@@ -214,6 +219,12 @@ def scenario_detail(request, code, pk):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = selection_table(
+            report, filename=f"scenario-{portfolio.code}-{scenario.pk}", title="Scenario"
+        )
+        return exports.table_response(table, fmt)
     forced_in, forced_out = selectors.forced_projects(scenario=scenario)
     stopped = selectors.stopped_projects(scenario=scenario)
     return render(
@@ -228,6 +239,7 @@ def scenario_detail(request, code, pk):
             "forced_in": forced_in,
             "forced_out": forced_out,
             "stopped": stopped,
+            "start_moves": scenarios.scenario_start_moves(scenario=scenario),
             "can_manage": access.can_manage_portfolio(request.user, portfolio),
         },
     )
@@ -269,6 +281,10 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
         f"{len(outcome.stopped)} stopped (no-go: {', '.join(outcome.stopped)})"
         if outcome.stopped
         else "",
+        f"{len(outcome.moved)} moved to the scenario's start months "
+        f"({', '.join(f'{code} {old} → {new}' for code, old, new in outcome.moved)})"
+        if outcome.moved
+        else "",
     ]
     messages.success(
         request,
@@ -277,6 +293,12 @@ def _report_commit(request, outcome: scenarios.CommitOutcome) -> None:
     if outcome.skipped:
         skipped = "; ".join(f"{code}: {why}" for code, why in outcome.skipped)
         messages.warning(request, f"In the slate but not approved: {skipped}.")
+    if outcome.change_requests:
+        messages.info(
+            request,
+            "Baselined, so their baseline moves by a change request for the portfolio to "
+            f"decide: {', '.join(outcome.change_requests)}.",
+        )
 
 
 @login_required
@@ -295,6 +317,10 @@ def scenario_compare(request, code):
     comparison = scenarios.scenario_comparison(
         portfolio=portfolio, scenarios=chosen, as_of=timezone.localdate()
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = comparison_table(comparison, filename=f"scenarios-{portfolio.code}-compared")
+        return exports.table_response(table, fmt)
     return render(
         request,
         "portfolio/scenario_compare.html",

@@ -31,11 +31,13 @@ from portfolio.forms import (
     ObjectiveFormSet,
     ProjectScoresForm,
     RoleRequestFormSet,
+    SynergyForm,
     apply_row_errors,
     apply_set_error,
     criterion_initial,
     gate_criterion_initial,
     objective_initial,
+    synergy_initial,
 )
 from portfolio.models import GATE_STAGES, Portfolio
 from portfolio.priority import priority_scores
@@ -277,6 +279,11 @@ def candidates(request, code):
         strategy.candidate_projects(portfolio=portfolio, user=request.user),
         settings.SLATE_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    relations = strategy.candidate_relations(
+        project_ids=[project.pk for project in page_obj], user=request.user
+    )
+    for project in page_obj:
+        project.relations = relations[project.pk]
     return _render(
         request,
         "portfolio/candidate_list.html",
@@ -429,6 +436,87 @@ def candidate_edit(request, code, pk):
         form=form,
         project=project,
         allocations=selectors.requested_allocations(project=project),
+        relations=strategy.candidate_relations(project_ids=[project.pk], user=request.user)[
+            project.pk
+        ],
+        can_manage=_access(request, portfolio).can_manage,
+    )
+
+
+# --- Synergies ----------------------------------------------------------------------------------
+
+
+@login_required
+def synergies(request, code):
+    """The portfolio's synergy groups; its PMO and portfolio managers edit them, every member
+    reads them."""
+    portfolio = visible_portfolio(request, code)
+    return _render(
+        request,
+        "portfolio/synergy_list.html",
+        portfolio,
+        "candidates",
+        synergies=strategy.portfolio_synergies(portfolio=portfolio),
+        can_edit=_access(request, portfolio).can_manage,
+    )
+
+
+def _synergy_page(request, portfolio, synergy=None):
+    form = SynergyForm(
+        posted(request),
+        portfolio=portfolio,
+        initial=synergy_initial(synergy) if synergy and request.method != "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.synergy_save(
+                portfolio=portfolio,
+                data=form.data_fields(),
+                members=form.cleaned_data["members"],
+                by=request.user,
+                synergy=synergy,
+            ),
+        )
+        if saved:
+            messages.success(request, f"Synergy “{saved.name}” saved.")
+            return redirect("portfolio:synergies", code=portfolio.code)
+    return _render(
+        request,
+        "portfolio/synergy_form.html",
+        portfolio,
+        "candidates",
+        form=form,
+        synergy=synergy,
+    )
+
+
+@login_required
+def synergy_create(request, code):
+    portfolio, can_edit = _manager_portfolio(request, code)
+    access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
+    return _synergy_page(request, portfolio)
+
+
+@login_required
+def synergy_edit(request, code, pk):
+    portfolio, can_edit = _manager_portfolio(request, code)
+    access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
+    synergy = get_object_or_404(strategy.portfolio_synergies(portfolio=portfolio), pk=pk)
+    return _synergy_page(request, portfolio, synergy)
+
+
+@login_required
+def synergy_delete(request, code, pk):
+    portfolio, can_edit = _manager_portfolio(request, code)
+    access.require(can_edit, "Only the portfolio's PMO and portfolio managers may change this.")
+    synergy = get_object_or_404(strategy.portfolio_synergies(portfolio=portfolio), pk=pk)
+    if request.method == "POST":
+        services.synergy_delete(synergy=synergy, by=request.user)
+        messages.success(request, f"Synergy “{synergy.name}” deleted.")
+        return redirect("portfolio:synergies", code=portfolio.code)
+    return _render(
+        request, "portfolio/synergy_delete.html", portfolio, "candidates", synergy=synergy
     )
 
 

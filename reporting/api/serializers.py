@@ -101,6 +101,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         source="kpis.forecast_optimistic", read_only=True
     )
     report_missing = serializers.BooleanField(source="kpis.report_missing", read_only=True)
+    duration_months = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Calendar months from the planned start month to the planned end month: the "
+        "duration the optimised selection moves it with.",
+    )
 
     class Meta:
         model = Project
@@ -120,6 +126,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "baseline_end",
             "budget",
             "expected_benefit",
+            "earliest_start",
+            "latest_start",
+            "duration_months",
+            "target_launch",
+            "value_decay_percent",
+            "value_deadline",
             "version",
             "status_date",
             "bac",

@@ -1,6 +1,14 @@
 from datetime import date
 
-from core.months import add_months, month_count, month_end, month_start, months_between
+from core.months import (
+    add_months,
+    month_count,
+    month_end,
+    month_key_offset,
+    month_start,
+    months_between,
+    shift_months,
+)
 
 
 def test_add_months_crosses_year_ends_both_ways():
@@ -24,3 +32,16 @@ def test_month_count_and_months_between_include_both_ends():
         date(2027, 2, 1),
     ]
     assert months_between(date(2026, 5, 1), date(2026, 4, 30)) == []
+
+
+def test_shift_months_keeps_the_day_and_month_ends():
+    assert shift_months(date(2027, 1, 15), 1) == date(2027, 2, 15)
+    assert shift_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert shift_months(date(2027, 2, 28), 2) == date(2027, 4, 30)
+    assert shift_months(date(2027, 3, 30), -1) == date(2027, 2, 28)
+    assert shift_months(date(2027, 5, 10), 0) == date(2027, 5, 10)
+
+
+def test_month_key_offset_counts_months_both_ways():
+    assert month_key_offset(date(2027, 11, 20), "2028-02") == 3
+    assert month_key_offset(date(2027, 3, 1), "2026-12") == -3

@@ -26,7 +26,10 @@ from portfolio.models import (
     Scenario,
     ScoringCriterion,
     StrategicObjective,
+    Synergy,
 )
+from portfolio.selection.timing import solve_timing
+from portfolio.selection.timing_loader import timing_input
 from projects.models import CostEntry, Milestone, Project, ProjectDependency, StatusReport
 from projects.selectors import project_performance
 from resources.models import Allocation, Resource
@@ -315,6 +318,25 @@ def test_every_demo_portfolio_has_scenarios_whose_slates_compare_with_ticks(demo
                 assert (cell == "stop") == (row.project_id in stopped), label
                 ticks += cell in ("chosen", "committed")
         assert response.content.decode().count('class="tick"') == ticks
+
+
+def test_every_demo_portfolio_gains_by_optimising_timing(demo):
+    """Real synergies and sequences with reasons, and windows with which optimising the start
+    months beats the fixed starts in every portfolio (issue 17)."""
+    today = timezone.localdate()
+    for portfolio in Portfolio.objects.filter(code__in=DEMO_CODES):
+        synergies = Synergy.objects.filter(portfolio=portfolio)
+        assert synergies.exists() and not synergies.filter(reason="").exists(), portfolio.code
+        data = timing_input(portfolio=portfolio, as_of=today)
+        assert any(len(t.starts) > 1 for t in data.timed), portfolio.code
+        if portfolio.code in ("health", "finance"):
+            assert data.sequences, portfolio.code
+        result = solve_timing(data)
+        assert result.ok and result.fixed.ok, portfolio.code
+        assert result.value > result.fixed.value + 1000, portfolio.code
+        assert result.moved, portfolio.code
+    lagged = ProjectDependency.objects.filter(kind="finish_to_start", lag_months__gt=0)
+    assert lagged.filter(successor__code="HC-APP", predecessor__code="HC-EPR").exists()
 
 
 def test_committing_a_seeded_scenario_changes_no_running_project_unless_it_stops_it(demo):
