@@ -69,3 +69,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, errors Django answers itself (no route matched, …) are JSON, as the schema says.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

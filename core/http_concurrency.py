@@ -56,7 +56,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -67,6 +66,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from core.concurrency import ConcurrentEditError, changes_since
 from core.models import IdempotencyKey
+from core.openapi import AutoSchema
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -247,10 +247,11 @@ def _changed_milestone_dates(project: Project, proposed: dict) -> dict[str, str]
     current = dict(project.milestones.values_list("pk", "baseline_date"))
     changed = {}
     for key, day in (proposed or {}).items():
-        if int(key) not in current:
+        pk = int(key) if str(key).isdigit() else None  # a key that is no id names no milestone
+        if pk not in current:
             raise ValidationError({"milestone_dates": "Choose milestones of this project."})
-        if day is not None and day != current[int(key)]:
-            changed[str(int(key))] = day.isoformat()
+        if day is not None and day != current[pk]:
+            changed[str(pk)] = day.isoformat()
     return changed
 
 
