@@ -288,11 +288,16 @@ REST_FRAMEWORK = {
         "access_token": env("API_THROTTLE_TOKEN_RATE", default="3000/hour") or None,
         "user": env("API_THROTTLE_USER_RATE", default="6000/hour") or None,
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON bodies only: a form body cannot carry the types the schema declares (`0` for a
+    # boolean reads as false); an upload endpoint sets its own parsers. APIClient sends JSON.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # drf-spectacular's, plus the If-Match / Idempotency-Key headers and 412 / 428 / 422
-    # answers of the viewsets using core.http_concurrency's mixins.
+    # drf-spectacular's, plus the error responses every operation can answer (core/openapi.py)
+    # and the If-Match / Idempotency-Key headers and 412 / 428 / 422 answers of the viewsets
+    # using core.http_concurrency's mixins.
     "DEFAULT_SCHEMA_CLASS": "core.http_concurrency.HttpConcurrencyAutoSchema",
 }
 # The schema is served as JSON/YAML from /api/schema/, and read in Swagger UI (/api/docs/) and
@@ -312,16 +317,30 @@ SPECTACULAR_SETTINGS = {
     # No badge from the public validator service (an image from another site).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The six RAG fields of a status report share one choice set: one enum, not six.
-    # The stages and the risk and milestone statuses are each one enum, named for what they are.
+    # Choice sets shared by several fields, or fields of one name with different choices
+    # (status, stage, kind), each get one enum, named for what they are.
     "ENUM_NAME_OVERRIDES": {
         "RagEnum": "projects.models.Rag",
         "StageEnum": "projects.querysets.Stage",
         "RiskStatusEnum": "risks.models.RiskStatus",
         "MilestoneStatusEnum": "projects.models.MilestoneStatus",
+        "CandidateStageEnum": "portfolio.api.candidates.CANDIDATE_STAGES",
+        "GateStageEnum": "portfolio.models.GATE_STAGES",
+        "AllocationStatusEnum": "resources.models.AllocationStatus",
+        "AssessmentStatusEnum": "portfolio.models.CriterionStatus",
+        "ReviewStatusEnum": "reporting.models.ReviewStatus",
+        "ReviewKindEnum": "reporting.models.ReviewKind",
+        "LeaveKindEnum": "resources.models.AdjustmentKind",
+        "DependencyKindEnum": "projects.models.DependencyKind",
     },
     # The outbound webhooks (docs/webhooks.md) are documented in the schema's `webhooks`
     # section, which OpenAPI 3.1 introduced.
     "OAS_VERSION": "3.1.0",
+    # … where `nullable: true` means nothing: type lists instead (core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.nullable_to_type_list",
+    ],
     "WEBHOOKS": [
         f"webhooks.openapi.{name}"
         for name in (

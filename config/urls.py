@@ -10,14 +10,26 @@ from projects import urls as projects_urls
 from projects.api import urls as projects_api
 from reporting import urls as reporting_urls
 from reporting.api import urls as reporting_api
+from resources.api import urls as resources_api
 from risks import urls as risks_urls
+from webhooks.api import urls as webhooks_api
 
-# One router for the API of both apps (reporting's KPI endpoints sit above portfolio, which
-# must not import them), so /api/ lists every collection in the order it always has.
+# One router for the API of every app (reporting's endpoints sit above portfolio, which must not
+# import them; resources' below it), so /api/ lists every collection, each app's in its order.
 api_router = DefaultRouter()
-for app_router in (reporting_api.router, portfolio_api.router, projects_api.router):
+for app_router in (
+    reporting_api.router,
+    webhooks_api.router,
+    portfolio_api.router,
+    projects_api.router,
+    resources_api.router,
+):
     api_router.registry.extend(app_router.registry)
-api_urls = [path("", include(api_router.urls)), *portfolio_api.urlpatterns]
+api_urls = [
+    path("", include(api_router.urls)),
+    *portfolio_api.urlpatterns,
+    *reporting_api.urlpatterns,
+]
 
 
 def app_urls(module, *pages_from_above):
@@ -57,3 +69,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, errors Django answers itself (no route matched, …) are JSON, as the schema says.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -56,7 +56,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -67,6 +66,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from core.concurrency import ConcurrentEditError, changes_since
 from core.models import IdempotencyKey
+from core.openapi import AutoSchema
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -79,24 +79,43 @@ _OUR_TAG = re.compile(r"^(?P<model>[a-z0-9_]+)-(?P<pk>\d+)-v(?P<version>\d+)$")
 # Service errors -------------------------------------------------------------------------------
 
 
-def error_detail(error: ValidationError) -> dict:
-    """A service's ValidationError as DRF's 400 body: field → messages."""
+def error_detail(error: ValidationError, *, rows_field: str = "rows") -> dict:
+    """A service's ValidationError as DRF's 400 body: field → messages. A set service's
+    refusal (one with `row_errors`, e.g. `portfolio.services.SetValidationError`) adds
+    `rows_field`: row index → field → messages, so a client finds the row and field each
+    message is about."""
     if not hasattr(error, "error_dict"):
-        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
-    return {
-        api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
-        for field, messages in error.message_dict.items()
-    }
+        detail = {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    else:
+        detail = {
+            api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
+            for field, messages in error.message_dict.items()
+        }
+    row_errors = getattr(error, "row_errors", None)
+    if row_errors:
+        if not hasattr(error, "error_dict"):
+            detail.pop(api_settings.NON_FIELD_ERRORS_KEY)  # "Some rows need correcting"
+        detail[rows_field] = {
+            str(index): {
+                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: list(
+                    messages
+                )
+                for field, messages in fields.items()
+            }
+            for index, fields in sorted(row_errors.items())
+        }
+    return detail
 
 
 @contextmanager
-def service_errors():
+def service_errors(*, rows_field: str = "rows"):
     """`with service_errors(): services.x(...)`: a ValidationError is a 400 naming its fields
-    (PermissionDenied is already a 403 and Http404 a 404 in DRF)."""
+    (by row under `rows_field` for a set); PermissionDenied is already a 403 and Http404 a 404
+    in DRF."""
     try:
         yield
     except ValidationError as error:
-        raise exceptions.ValidationError(error_detail(error)) from error
+        raise exceptions.ValidationError(error_detail(error, rows_field=rows_field)) from error
 
 
 # Entity tags ----------------------------------------------------------------------------------

@@ -17,11 +17,15 @@ from core.bounds import (
     BoundedModelMultipleChoiceField,
     validate_date_in_window,
 )
+from core.spreadsheets import MAX_BYTES as MAX_SPREADSHEET_BYTES
+from portfolio import onboarding
 from portfolio.models import (
     Contribution,
     CriterionDirection,
     CriterionStatus,
     GateOutcome,
+    OnboardingKind,
+    Portfolio,
     Program,
     ScoringCriterion,
     StrategicObjective,
@@ -746,3 +750,101 @@ class CapacityChangeForm(forms.Form):
 
 
 CapacityFormSet = forms.formset_factory(CapacityChangeForm, extra=3, max_num=60)
+
+
+# --- Onboarding from a spreadsheet -------------------------------------------------------------
+
+
+class OnboardingUploadForm(forms.Form):
+    """What the file holds, where its projects go, and the file."""
+
+    kind = forms.ChoiceField(
+        label="The file lists",
+        choices=OnboardingKind.choices,
+        initial=OnboardingKind.PROJECTS,
+        widget=forms.RadioSelect,
+    )
+    portfolio = forms.ModelChoiceField(
+        queryset=Portfolio.objects.none(),
+        required=False,
+        empty_label="The file says, in a column",
+        help_text="Projects: the portfolio every row goes to, or a column of portfolio codes.",
+    )
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="Excel (.xlsx) or CSV, the first row naming the columns; at most 5 MB and "
+        "5,000 rows.",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument."
+                "spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, portfolios, can_import_portfolios: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].queryset = portfolios
+        if not can_import_portfolios:
+            self.fields["kind"].choices = [(OnboardingKind.PROJECTS, OnboardingKind.PROJECTS.label)]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_SPREADSHEET_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == OnboardingKind.PORTFOLIOS:
+            data["portfolio"] = None
+        return data
+
+
+NOT_IMPORTED = ""
+
+
+def mapping_field_name(index: int) -> str:
+    return f"column_{index}"
+
+
+class OnboardingMappingForm(forms.Form):
+    """One choice per column of the file: the Slate field it fills, or not imported; and the
+    name under which to remember the mapping."""
+
+    template_name = forms.CharField(
+        label="Remember as",
+        max_length=100,
+        required=False,
+        help_text="A name to find this mapping under next time; blank: not remembered.",
+    )
+    share = forms.BooleanField(
+        label="Share with the portfolio's PMO and portfolio managers",
+        required=False,
+    )
+
+    def __init__(self, *args, headers, kind, mapping, can_share: bool, samples=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = list(headers)
+        choices = [(NOT_IMPORTED, "Not imported")] + [
+            (f.key, f"{f.label}{' *' if f.required else ''}") for f in onboarding.FIELDS[kind]
+        ]
+        self.columns = []
+        for index, header in enumerate(self.headers):
+            name = mapping_field_name(index)
+            self.fields[name] = forms.ChoiceField(
+                label=header, choices=choices, required=False, initial=mapping.get(header, "")
+            )
+            self.columns.append((index, header, name, samples[index] if samples else ()))
+        if not can_share:
+            del self.fields["share"]
+
+    def mapping(self) -> dict:
+        return {
+            header: self.cleaned_data.get(mapping_field_name(index), "")
+            for index, header in enumerate(self.headers)
+        }
+
+    def bound_columns(self):
+        """(header, bound field, sample values) for the template's table."""
+        return [(header, self[name], sample) for _index, header, name, sample in self.columns]

@@ -556,3 +556,106 @@ class RankingSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.portfolio} ranking before scoring on {self.taken_on}"
+
+
+# --- Onboarding from a spreadsheet -------------------------------------------------------------
+
+
+class OnboardingKind(models.TextChoices):
+    PORTFOLIOS = "portfolios", "Portfolios"
+    PROJECTS = "projects", "Projects"
+
+
+class OnboardingImport(models.Model):
+    """A spreadsheet of portfolios or projects someone uploaded, kept between its column
+    mapping, its preview and its import (portfolio/onboarding.py). Only a file that could be
+    read is kept; the import reads it again, so the preview and the import see the same rows."""
+
+    kind = models.CharField(max_length=10, choices=OnboardingKind.choices)
+    portfolio = models.ForeignKey(
+        Portfolio,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="onboarding_imports",
+        help_text="Projects: the portfolio every row goes to; blank when a column names it.",
+    )
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    mapping = models.JSONField(
+        default=dict, blank=True, help_text="The file's column (its header) → the Slate field."
+    )
+    template = models.ForeignKey(
+        "ImportTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=list, blank=True, help_text="What the import wrote.")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_kind_display()})"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.applied_at is not None
+
+
+class ImportTemplate(models.Model):
+    """A remembered column mapping (header → Slate field), a user's own or shared by a
+    portfolio; the onboarding import pre-selects the one last used."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=OnboardingKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_templates",
+    )
+    portfolio = models.ForeignKey(
+        Portfolio,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_templates",
+    )
+    mapping = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, portfolio__isnull=True)
+                | Q(owner__isnull=True, portfolio__isnull=False),
+                name="import_template_owner_or_portfolio",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "kind", "name"],
+                condition=Q(owner__isnull=False),
+                name="import_template_name_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "kind", "name"],
+                condition=Q(portfolio__isnull=False),
+                name="import_template_name_per_portfolio",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scope_label(self) -> str:
+        return f"shared in {self.portfolio.code}" if self.portfolio_id else "yours"

@@ -239,6 +239,11 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
     scenario.capacity_changes = clean_capacity_changes(data.get("capacity_changes"))
     if "start_months" in data:
         scenario.start_months = clean_start_months(portfolio, data["start_months"])
+    named_alike = Scenario.objects.filter(portfolio=portfolio, name=scenario.name)
+    if named_alike.exclude(pk=scenario.pk).exists():
+        raise ValidationError(
+            {"name": f"This portfolio already has a scenario named “{scenario.name}”."}
+        )
     scenario.full_clean()
     scenario.save()
     scenario.forced_in.set(forced_in)

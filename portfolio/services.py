@@ -88,14 +88,23 @@ def _row_errors(error: ValidationError) -> dict[str, list[str]]:
 OBJECTIVE_FIELDS = ("name", "description", "weight", "active_from", "active_until")
 
 
-def _check_unique_names(named: Iterable[tuple[int, str]], row_errors: dict) -> None:
-    """`named`: (row index, name) pairs; a repeated name is an error on the later row."""
+def _check_unique_names(
+    named: Iterable[tuple[int, str]], row_errors: dict, *, kept: Iterable[str] = ()
+) -> None:
+    """`named`: (row index, name) pairs; a repeated name is an error on the later row, and so
+    is the name of a row `kept` as it is (not sent: the pages send every row, an API client
+    may send only the rows it changes)."""
+    taken = {(name or "").strip().casefold() for name in kept}
     seen = {}
     for index, raw_name in named:
         name = (raw_name or "").strip().casefold()
         if name in seen:
             row_errors.setdefault(index, {}).setdefault("name", []).append(
                 "Another row has the same name."
+            )
+        elif name in taken:
+            row_errors.setdefault(index, {}).setdefault("name", []).append(
+                "Another one that stays as it is has this name."
             )
         seen[name] = index
 
@@ -139,7 +148,9 @@ def objectives_save(
         objectives.append(objective)
     submitted = {o.pk for o in objectives if o.pk}
     kept = [o for pk, o in existing.items() if pk not in submitted]
-    _check_unique_names(enumerate(o.name for o in objectives), row_errors)
+    _check_unique_names(
+        enumerate(o.name for o in objectives), row_errors, kept=(o.name for o in kept)
+    )
     if row_errors:
         raise SetValidationError("Some objectives need correcting.", row_errors=row_errors)
     active = [
@@ -276,11 +287,13 @@ def criteria_save(
         except ValidationError as error:
             row_errors[index] = _row_errors(error)
         criteria.append((index, criterion))
-    _check_unique_names(((index, c.name) for index, c in criteria), row_errors)
-    if row_errors:
-        raise SetValidationError("Some criteria need correcting.", row_errors=row_errors)
     submitted = {c.pk for _, c in criteria if c.pk} | delete_ids
     kept = [c for pk, c in existing.items() if pk not in submitted]
+    _check_unique_names(
+        ((index, c.name) for index, c in criteria), row_errors, kept=(c.name for c in kept)
+    )
+    if row_errors:
+        raise SetValidationError("Some criteria need correcting.", row_errors=row_errors)
     total = sum((Decimal(c.weight) for _, c in criteria), Decimal("0")) + sum(
         (c.weight for c in kept), Decimal("0")
     )
@@ -811,11 +824,13 @@ def gate_criteria_save(
         except ValidationError as error:
             row_errors[index] = _row_errors(error)
         kept.append((index, row.get("position"), criterion))
-    _check_unique_names(((index, c.name) for index, _, c in kept), row_errors)
-    if row_errors:
-        raise SetValidationError("Some gate criteria need correcting.", row_errors=row_errors)
     submitted = {c.pk for _, _, c in kept if c.pk} | delete_ids
     untouched = [c for pk, c in existing.items() if pk not in submitted]
+    _check_unique_names(
+        ((index, c.name) for index, _, c in kept), row_errors, kept=(c.name for c in untouched)
+    )
+    if row_errors:
+        raise SetValidationError("Some gate criteria need correcting.", row_errors=row_errors)
     ordered = sorted(
         [(position if position is not None else 10_000, index, c) for index, position, c in kept]
         + [(c.position, 100_000 + c.position, c) for c in untouched],
@@ -1002,3 +1017,46 @@ def record_gate_decision(
         portfolio_id=current.portfolio_id,
     )
     return decision
+
+
+# --- Portfolios -------------------------------------------------------------------------------
+
+PORTFOLIO_FIELDS = (
+    "name",
+    "description",
+    "currency",
+    "budget_envelope",
+    "fiscal_year_start_month",
+    "reporting_period",
+)
+
+
+def _require_pmo_admin(user) -> None:
+    access.require(access.is_pmo_admin(user), "Only PMO admins may create or change portfolios.")
+
+
+@transaction.atomic
+def portfolio_create(*, code: str, data: dict, by) -> Portfolio:
+    """A new portfolio (PMO admins only, as in the admin site)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio(code=(code or "").strip())
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio
+
+
+@transaction.atomic
+def portfolio_update(*, portfolio: Portfolio, data: dict, by) -> Portfolio:
+    """Change a portfolio's name, description, currency, envelope, fiscal year or reporting
+    period (PMO admins only)."""
+    _require_pmo_admin(by)
+    portfolio = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
+    for name in PORTFOLIO_FIELDS:
+        if name in data:
+            setattr(portfolio, name, data[name])
+    portfolio.full_clean()
+    portfolio.save()
+    return portfolio

@@ -457,15 +457,18 @@ def ranked_projects(
 # --- Candidates --------------------------------------------------------------------------------
 
 
-def candidate_projects(*, portfolio: Portfolio, user) -> QuerySet[Project]:
-    """Ideas and candidates of the portfolio with their business case, links and requested
-    roles (prefetched: a page of them is a fixed number of queries). The links are the ones
-    to projects `user` may see (`visible_requires`, `visible_excludes`); `requires_count` and
-    `excludes_count` count them all, so a page can say how many it does not name."""
+def candidate_projects(*, portfolio: Portfolio | None, user) -> QuerySet[Project]:
+    """Ideas and candidates of the portfolio (of every portfolio the user sees, for None; the
+    API's list) with their business case, links and requested roles (prefetched: a page of
+    them is a fixed number of queries). The links are the ones to projects `user` may see
+    (`visible_requires`, `visible_excludes`); `requires_count` and `excludes_count` count them
+    all, so a page can say how many it does not name."""
     linked = Project.objects.visible_to(user).only("pk", "code").order_by("code")
+    projects = Project.objects.visible_to(user)
+    if portfolio is not None:
+        projects = projects.filter(portfolio=portfolio)
     return (
-        Project.objects.visible_to(user)
-        .filter(portfolio=portfolio, stage__in=(Stage.IDEA, Stage.CANDIDATE))
+        projects.filter(stage__in=(Stage.IDEA, Stage.CANDIDATE))
         .select_related("manager", "program")
         .annotate(
             requires_count=Count("requires", distinct=True),
@@ -499,6 +502,33 @@ def portfolio_synergies(*, portfolio: Portfolio) -> QuerySet[Synergy]:
         )
         .order_by("name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class SynergyRow:
+    """A synergy as one reader sees it on the synergies page: the members he may see, and
+    how many he may not (counted, never named)."""
+
+    synergy: Synergy
+    members: tuple[Project, ...]
+    hidden: int = 0
+
+
+def synergies_seen_by(*, portfolio: Portfolio, user) -> list[SynergyRow]:
+    """The portfolio's synergies naming only the members `user` may see; a synergy none of
+    whose members he sees is left out. Three queries."""
+    synergies = list(portfolio_synergies(portfolio=portfolio))
+    members = {m.pk for s in synergies for m in s.members.all()}
+    visible = set(
+        Project.objects.visible_to(user).filter(pk__in=members).values_list("pk", flat=True)
+    )
+    rows = []
+    for synergy in synergies:
+        everyone = list(synergy.members.all())
+        seen = tuple(m for m in everyone if m.pk in visible)
+        if seen:
+            rows.append(SynergyRow(synergy, seen, hidden=len(everyone) - len(seen)))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,15 @@
 
 from django.urls import path
 
-from portfolio.views import oversight, selection, strategy
+from portfolio.views import onboarding, oversight, selection, strategy
 
 app_name = "portfolio"
 urlpatterns = [
+    # Onboarding from a spreadsheet: upload, column mapping, preview, result
+    path("onboarding/", onboarding.onboarding_upload, name="onboarding"),
+    path("onboarding/<int:pk>/mapping/", onboarding.onboarding_mapping, name="onboarding-mapping"),
+    path("onboarding/<int:pk>/preview/", onboarding.onboarding_preview, name="onboarding-preview"),
+    path("onboarding/<int:pk>/", onboarding.onboarding_result, name="onboarding-result"),
     path(
         "portfolios/<slug:code>/missing-reports/",
         oversight.missing_reports,

@@ -115,6 +115,29 @@ def _refuse_baseline_fields(project: Project, data: dict, fields=BASELINE_FIELDS
         )
 
 
+# A new project's fields: the plan form's, its code and its budget (no baseline yet).
+PROJECT_CREATE_FIELDS = ("code", *PROJECT_EDITABLE_FIELDS, *PLANNING_FIELDS)
+
+
+@transaction.atomic
+def project_create(*, portfolio, data: dict, by) -> Project:
+    """Record a project that already exists outside Slate (the onboarding import): at the
+    stage it has reached, with its BAC and no baseline yet (its manager sets one on the plan
+    page). Only the portfolio's PMO and portfolio managers (and PMO admins) may; an idea or
+    candidate proposed by anyone else goes through `candidate_propose`."""
+    access.require(
+        access.can_manage_portfolio(by, portfolio),
+        "Only the portfolio's PMO and portfolio managers may add projects to it.",
+    )
+    project = Project(portfolio=portfolio)
+    _apply(project, data, PROJECT_CREATE_FIELDS)
+    project.code = (project.code or "").strip()
+    project.full_clean(exclude=["version"])
+    project._history_user = by
+    project.save()
+    return project
+
+
 def project_update(*, project: Project, data: dict, expected_version: int, by) -> Project:
     """Edit the plan. BAC and baseline fields are refused once the project has a baseline:
     they change through `change_request_approve` (docs/formulas.md, "Change control")."""
@@ -224,10 +247,11 @@ def _changed_milestone_dates(project: Project, proposed: dict) -> dict[str, str]
     current = dict(project.milestones.values_list("pk", "baseline_date"))
     changed = {}
     for key, day in (proposed or {}).items():
-        if int(key) not in current:
+        pk = int(key) if str(key).isdigit() else None  # a key that is no id names no milestone
+        if pk not in current:
             raise ValidationError({"milestone_dates": "Choose milestones of this project."})
-        if day is not None and day != current[int(key)]:
-            changed[str(int(key))] = day.isoformat()
+        if day is not None and day != current[pk]:
+            changed[str(pk)] = day.isoformat()
     return changed
 
 

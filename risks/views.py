@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from charts.risks import risk_heat_map
-from core import access
+from core import access, exports
 from core.people import person_name
 from core.views import form_data, posted, run_service
 from projects.forms import VersionForm
 from projects.shortcuts import editable_project, visible_project
 from risks import selectors, services
+from risks.exports import risk_register_table
 from risks.forms import EscalateForm, RiskForm
 from risks.models import Risk, RiskStatus
 
@@ -64,6 +65,14 @@ def project_register(request, pk):
     register = selectors.project_risk_register(
         project=project, user=request.user, filters=request.GET
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        for risk in register.risks:
+            risk.project = project
+        table = risk_register_table(
+            register.risks, filename=f"risks-{project.code}", title=f"Risks {project.code}"
+        )
+        return exports.table_response(table, fmt)
     return _page(
         request,
         "risks/register.html",

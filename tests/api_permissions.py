@@ -20,9 +20,28 @@ from access_tokens.models import AccessToken, Scope
 from tests.permissions import EDITORS, READERS, ROLES, user_in_role
 
 API_REFUSED_STATUS = {"outsider": 404, "anonymous": 401, **dict.fromkeys(READERS, 403)}
+# Everyone holding a role towards the project (its manager sees its portfolio as a lead).
 MEMBERS = (*EDITORS, *READERS)
+# The portfolio's members proper: a project lead without a membership sees only part of it.
+PORTFOLIO_MEMBERS = ("pmo", "portfolio_manager", "executive", "viewer", "resource_manager")
+# Who manages the portfolio (strategy, scenarios, subscriptions of others, webhooks).
+MANAGERS = ("pmo", "portfolio_manager")
+# Who keeps people and decides allocations (core.access.RESOURCE_ROLES).
+RESOURCE_KEEPERS = ("pmo", "resource_manager")
+# Who takes gate decisions (core.access.GATE_ROLES).
+GATE_DECIDERS = ("pmo", "portfolio_manager", "executive")
 
-__all__ = ["API_REFUSED_STATUS", "EDITORS", "MEMBERS", "READERS", "ROLES"]
+__all__ = [
+    "API_REFUSED_STATUS",
+    "EDITORS",
+    "GATE_DECIDERS",
+    "MANAGERS",
+    "MEMBERS",
+    "PORTFOLIO_MEMBERS",
+    "READERS",
+    "RESOURCE_KEEPERS",
+    "ROLES",
+]
 
 
 def client_as(role: str, project) -> APIClient:

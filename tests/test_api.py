@@ -376,14 +376,35 @@ def test_schema_lists_the_paths(api, manager):
     } <= set(schema["paths"])
 
 
-def test_api_root_lists_the_collections_of_both_apps(api, manager):
+def test_api_root_lists_the_collections_of_every_app(api, manager):
     api.force_login(manager)
     assert list(api.get("/api/").json()) == [
+        # reporting.api
         "portfolios",
         "projects",
+        "reviews",
+        "digest-subscriptions",
+        # webhooks.api
+        "webhook-subscriptions",
+        # portfolio.api
         "programs",
         "risks",
+        "objectives",
+        "contributions",
+        "scoring-criteria",
+        "scores",
+        "gate-criteria",
+        "candidates",
+        "gate-decisions",
+        "scenarios",
+        # projects.api
         "dependencies",
+        # resources.api
+        "people",
+        "roles",
+        "leave",
+        "allocations",
+        "conflict-resolutions",
     ]
 
 

@@ -28,8 +28,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from portfolio import scenarios
-from portfolio.models import Portfolio, Program, Scenario, Synergy
+from portfolio import onboarding, scenarios
+from portfolio.models import OnboardingImport, Portfolio, Program, Scenario, Synergy
 from projects import services as project_services
 from projects.imports.services import plan_import_apply, plan_import_stage
 from projects.models import (
@@ -276,6 +276,20 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
         for kept in PlanImport.objects.select_related("portfolio").order_by(
             F("applied_at").desc(nulls_first=True), "pk"
         )
+    ],
+    # Onboarding from a spreadsheet: a kept upload is its uploader's (403 for the others)
+    "portfolio:onboarding": lambda w: [Sample(reverse("portfolio:onboarding"))],
+    "portfolio:onboarding-mapping": lambda w: [
+        Sample(reverse("portfolio:onboarding-mapping", args=[kept.pk]))
+        for kept in OnboardingImport.objects.filter(applied_at=None)
+    ],
+    "portfolio:onboarding-preview": lambda w: [
+        Sample(reverse("portfolio:onboarding-preview", args=[kept.pk]))
+        for kept in OnboardingImport.objects.filter(applied_at=None)
+    ],
+    "portfolio:onboarding-result": lambda w: [
+        Sample(reverse("portfolio:onboarding-result", args=[kept.pk]))
+        for kept in OnboardingImport.objects.exclude(applied_at=None)
     ],
     "resources:plan-allocations": lambda w: [
         Sample(reverse("resources:plan-allocations", args=[kept.pk]), kept.portfolio)
@@ -674,6 +688,19 @@ def _working_month(pmo):
         content=_small_plan(baselined[1]),
         by=pmo,
     )
+    # A spreadsheet the PMO onboarded (its rows as Slate has them: nothing changes) and one
+    # waiting on its mapping.
+    onboarded = Project.objects.filter(portfolio__in=onboarding.managed_portfolios(pmo)).first()
+    quoted = onboarded.name.replace('"', '""')
+    sheet = f'Code,Name\n{onboarded.code},"{quoted}"\n'.encode()
+    for apply in (True, False):
+        staged = onboarding.onboarding_stage(
+            kind="projects", portfolio=onboarded.portfolio, file_name="sheet.csv",
+            content=sheet, by=pmo,
+        )  # fmt: skip
+        if apply:
+            preview = onboarding.onboarding_preview(staged=staged, by=pmo)
+            onboarding.onboarding_apply(staged=staged, fingerprint=preview.fingerprint, by=pmo)
     # A review asked for from the browser, still waiting for a worker.
     review_runs.review_run_request(
         portfolio=Portfolio.objects.visible_to(pmo).order_by("code").first(),

@@ -309,3 +309,17 @@ def portfolio_tabs(context, portfolio, page=""):
         "can_manage": known.can_manage,
         "sees_every_project": known.sees_every_project,
     }
+
+
+@register.inclusion_tag("includes/export_links.html", takes_context=True)
+def export_links(context, label="table", anchor=""):
+    """ "Download CSV · Excel" for the table a page shows (core/exports.py): the page's own
+    query (its filters, sort and window) plus `format`, without the page number, since the
+    download holds every row the filters keep."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    links = []
+    for fmt, name in (("csv", "CSV"), ("xlsx", "Excel")):
+        params["format"] = fmt
+        links.append((name, fmt, f"?{params.urlencode()}"))
+    return {"links": links, "label": label}

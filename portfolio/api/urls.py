@@ -16,13 +16,23 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
-from portfolio.api import views
+from portfolio.api import candidates, scenarios, strategy, views
 
 router = SimpleRouter()
 router.register("programs", views.ProgramViewSet, basename="program")
 router.register("risks", views.RiskViewSet, basename="risk")
+# Strategy, pipeline and selection (i16: every object the pages edit)
+router.register("objectives", strategy.ObjectiveViewSet, basename="objective")
+router.register("contributions", strategy.ContributionViewSet, basename="contribution")
+router.register("scoring-criteria", strategy.CriterionViewSet, basename="scoring-criterion")
+router.register("scores", strategy.ScoreViewSet, basename="score")
+router.register("gate-criteria", strategy.GateCriterionViewSet, basename="gate-criterion")
+router.register("candidates", candidates.CandidateViewSet, basename="candidate")
+router.register("gate-decisions", candidates.GateDecisionViewSet, basename="gate-decision")
+router.register("scenarios", scenarios.ScenarioViewSet, basename="scenario")
 
 project_collection = {"get": "list", "post": "create"}
+edited_as_a_set = {"patch": "partial_update"}
 
 urlpatterns = [
     path(
@@ -44,6 +54,32 @@ urlpatterns = [
         "projects/<int:project_pk>/status-reports/<int:pk>/",
         views.StatusReportViewSet.as_view({"get": "retrieve"}),
         name="project-status-report",
+    ),
+    # A portfolio's sets, edited together as on their pages (portfolio.api.strategy)
+    path(
+        "portfolios/<slug:code>/objectives/",
+        strategy.ObjectiveSetViewSet.as_view(edited_as_a_set),
+        name="portfolio-objectives",
+    ),
+    path(
+        "portfolios/<slug:code>/scoring-criteria/",
+        strategy.CriterionSetViewSet.as_view(edited_as_a_set),
+        name="portfolio-scoring-criteria",
+    ),
+    path(
+        "portfolios/<slug:code>/gate-criteria/",
+        strategy.GateCriterionSetViewSet.as_view(edited_as_a_set),
+        name="portfolio-gate-criteria",
+    ),
+    path(
+        "portfolios/<slug:code>/contributions/",
+        strategy.ContributionSetViewSet.as_view(edited_as_a_set),
+        name="portfolio-contributions",
+    ),
+    path(
+        "projects/<int:project_pk>/scores/",
+        strategy.ProjectScoreSetViewSet.as_view(edited_as_a_set),
+        name="project-scores",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -15,12 +15,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 import charts
-from core import access
+from core import access, exports
 from core.views import paginate
 from portfolio.shortcuts import visible_portfolio
 from projects import dependencies
 from projects import selectors as project_selectors
 from risks import selectors as risk_selectors
+from risks.exports import risk_register_table
 from risks.views import HEAT_MAP_LINK
 
 
@@ -87,6 +88,15 @@ def risk_register(request, code):
     register = risk_selectors.portfolio_risk_register(
         portfolio=portfolio, user=request.user, filters=request.GET
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = risk_register_table(
+            register.risks,
+            filename=f"risks-{portfolio.code}",
+            title=f"Risks {portfolio.code}",
+            threatened=True,
+        )
+        return exports.table_response(table, fmt)
     return render(
         request,
         "risks/portfolio_register.html",

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from charts.selection import frontier_chart, timing_capacity_chart, timing_roadmap_chart
-from core import access
+from core import access, exports
 from core.bounds import parse_id_param
 from core.templatetags import slate as slate_tags
 from core.views import posted, run_service
 from portfolio import scenarios, selection, selectors
+from portfolio.exports import comparison_table, selection_table
 from portfolio.forms import (
     BudgetForm,
     CapacityFormSet,
@@ -84,6 +85,10 @@ def selection_page(request, code):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), budget=budget
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = selection_table(report, filename=f"selection-{portfolio.code}", title="Selection")
+        return exports.table_response(table, fmt)
     return render(
         request,
         "portfolio/selection.html",
@@ -339,6 +344,12 @@ def scenario_detail(request, code, pk):
     report = selection.selection_report(
         portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = selection_table(
+            report, filename=f"scenario-{portfolio.code}-{scenario.pk}", title="Scenario"
+        )
+        return exports.table_response(table, fmt)
     forced_in, forced_out = selectors.forced_projects(scenario=scenario)
     stopped = selectors.stopped_projects(scenario=scenario)
     return render(
@@ -437,6 +448,10 @@ def scenario_compare(request, code):
     comparison = scenarios.scenario_comparison(
         portfolio=portfolio, scenarios=chosen, as_of=timezone.localdate()
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = comparison_table(comparison, filename=f"scenarios-{portfolio.code}-compared")
+        return exports.table_response(table, fmt)
     return render(
         request,
         "portfolio/scenario_compare.html",

@@ -456,7 +456,7 @@ def synergies(request, code):
         "portfolio/synergy_list.html",
         portfolio,
         "candidates",
-        synergies=strategy.portfolio_synergies(portfolio=portfolio),
+        synergies=strategy.synergies_seen_by(portfolio=portfolio, user=request.user),
         can_edit=_access(request, portfolio).can_manage,
     )
 

@@ -13,7 +13,12 @@ import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -275,7 +280,12 @@ class DependencyFilter(django_filters.FilterSet):
         field_name="successor__portfolio__code", help_text="The successor's portfolio code."
     )
     kind = django_filters.ChoiceFilter(choices=DependencyKind.choices)
-    is_late = django_filters.BooleanFilter()
+    # `true` or `false`, and nothing else: a BooleanFilter reads any other text as no filter.
+    is_late = extend_schema_field(OpenApiTypes.BOOL)(
+        django_filters.TypedChoiceFilter(
+            choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+        )
+    )
 
     class Meta:
         model = ProjectDependency

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 import charts
-from core import access
+from core import access, exports
 from portfolio.models import Program
 from portfolio.shortcuts import visible_portfolio
 from projects.querysets import Stage
 from reporting import dashboard, selectors
+from reporting.exports import project_table
 from reporting.views.as_of import as_of_choices, requested_as_of
 
 
@@ -30,6 +31,13 @@ def _dashboard_context(board: dashboard.Dashboard) -> dict:
     }
 
 
+def _projects_download(board: dashboard.Dashboard, filename: str, fmt: str):
+    """The project table as the page shows it (filters, sort, as of), every page of it."""
+    rows = board.page.paginator.object_list
+    table = project_table(rows, filename=f"{filename}-{board.as_of:%Y-%m-%d}", title="Projects")
+    return exports.table_response(table, fmt)
+
+
 def _review_choices(trends, as_of):
     """The dashboard's "as of" choices: today and each stored monthly review's period end."""
     return as_of_choices(
@@ -44,7 +52,13 @@ def _review_choices(trends, as_of):
 @login_required
 def portfolio_list(request):
     overview = dashboard.portfolio_overview(user=request.user, as_of=timezone.localdate())
-    return render(request, "portfolio/portfolio_list.html", {"overview": overview})
+    return render(
+        request,
+        "portfolio/portfolio_list.html",
+        # PMO admins import portfolios from here; portfolio managers import projects from
+        # their portfolio's Candidates page (no membership lookup on this page).
+        {"overview": overview, "can_onboard": access.is_pmo_admin(request.user)},
+    )
 
 
 @login_required
@@ -53,6 +67,9 @@ def portfolio_detail(request, code):
     board = dashboard.portfolio_dashboard(
         portfolio=portfolio, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        return _projects_download(board, f"projects-{portfolio.code}", fmt)
     trends = selectors.review_trends(portfolio=portfolio)
     review_links = [reverse("reporting:review", args=[review.pk]) for review in trends.reviews]
     return render(
@@ -83,6 +100,9 @@ def program_detail(request, code, pk):
     board = dashboard.program_dashboard(
         program=program, user=request.user, as_of=requested_as_of(request), params=request.GET
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        return _projects_download(board, f"projects-{program.portfolio.code}-program-{pk}", fmt)
     trends = selectors.review_trends(portfolio=program.portfolio)
     return render(
         request,

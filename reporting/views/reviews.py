@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from core import access
+from core import access, exports
 from core.months import add_months
 from core.views import paginate, run_service
 from portfolio.shortcuts import visible_portfolio
 from reporting import digests, review_display, selectors, services
 from reporting import review_runs as on_demand
+from reporting.exports import snapshot_table
 from reporting.forms import DigestPreviewForm, RunReviewForm, SubscriberForm, SubscriptionForm
 from reporting.models import PortfolioReview, ReviewKind, ReviewRun
 from reporting.reviews import period_label
@@ -26,6 +27,13 @@ def review_detail(request, pk):
     review = get_object_or_404(
         PortfolioReview.objects.visible_to(request.user).select_related("portfolio"), pk=pk
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = snapshot_table(
+            selectors.review_snapshots(review=review, user=request.user),
+            filename=f"review-{review.portfolio.code}-{review.kind}-{review.period_start:%Y-%m}",
+        )
+        return exports.table_response(table, fmt)
     findings = selectors.visible_review_findings(review=review, user=request.user)
     currency = review.portfolio.currency
     figures = review_display.key_figures(review)

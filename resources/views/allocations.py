@@ -19,13 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core import access
+from core import access, exports
 from core.views import form_data, posted, run_service
 from portfolio.models import Portfolio
 from projects.imports.services import read_plan
 from projects.models import PlanImport
 from projects.shortcuts import visible_project
 from resources import selectors, services
+from resources.exports import allocation_table
 from resources.forms import (
     AllocationChangeForm,
     AllocationConfirmForm,
@@ -116,6 +117,18 @@ def project_allocations(request, pk):
             messages.success(request, f"Requested {_describe(allocation)}.")
             _warn(request, allocation)
             return redirect("resources:project-allocations", pk=project.pk)
+    allocations = selectors.project_allocations(
+        project=project, user=request.user, first_month=month_from_query(request.GET), today=today
+    )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = allocation_table(
+            [*allocations.confirmed, *allocations.requested, *allocations.rejected],
+            filename=f"allocations-{project.code}",
+            title=f"Allocations {project.code}",
+            project=project,
+        )
+        return exports.table_response(table, fmt)
     return render(
         request,
         "resources/allocation_project.html",
@@ -126,12 +139,7 @@ def project_allocations(request, pk):
             "can_decide": access.can_manage_resources(request.user, project.portfolio_id),
             "tab": "allocations",
             "form": form,
-            "allocations": selectors.project_allocations(
-                project=project,
-                user=request.user,
-                first_month=month_from_query(request.GET),
-                today=today,
-            ),
+            "allocations": allocations,
             "closed": project.stage in services.CLOSED_STAGES,
         },
     )
@@ -191,6 +199,14 @@ def allocation_queue(request):
         access.can_manage_resources(request.user),
         "The allocation requests are for resource managers and the PMO.",
     )
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = allocation_table(
+            selectors.allocation_requests(user=request.user),
+            filename="allocation-requests",
+            title="Allocation requests",
+        )
+        return exports.table_response(table, fmt)
     page = Paginator(
         selectors.allocation_requests(user=request.user), settings.SLATE_PAGE_SIZE
     ).get_page(request.GET.get("page"))

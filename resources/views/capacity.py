@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from charts.capacity import HeatCell, HeatRow, capacity_heat_map
-from core import access
+from core import access, exports
 from core.bounds import parse_month_param
-from core.csv_export import csv_writer
 from core.months import add_months
 from core.views import run_service
 from resources import conflicts, selectors
@@ -104,34 +102,22 @@ def _heat_row(row, months, *, role_id: int, url: str, cell_url) -> HeatRow:
     )
 
 
-def _decimal(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def _csv(filename: str, lines) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv_writer(response)
-    for line in lines:
-        writer.writerow(line)
-    return response
-
-
-def _csv_lines(header, labelled_rows, months):
-    yield header
-    for labels, row in labelled_rows:
-        for month, cell in zip(months, row.cells, strict=True):
-            yield [
-                *labels,
-                f"{month:%Y-%m}",
-                _decimal(cell.capacity),
-                _decimal(cell.confirmed),
-                _decimal(cell.requested),
-                _decimal(cell.utilisation),
-            ]
-
-
-NUMBERS = ["month", "capacity_hours", "confirmed_hours", "requested_hours", "utilisation_percent"]
+def _table(filename: str, labels: list[str], labelled_rows, months) -> exports.Table:
+    """The heat map's numbers, one line per row and month, as the page shows them."""
+    columns = [
+        *(exports.Column(label) for label in labels),
+        exports.Column("month", exports.MONTH),
+        exports.Column("capacity_hours", exports.NUMBER),
+        exports.Column("confirmed_hours", exports.NUMBER),
+        exports.Column("requested_hours", exports.NUMBER),
+        exports.Column("utilisation_percent", exports.PERCENT),
+    ]
+    rows = (
+        [*row_labels, month, cell.capacity, cell.confirmed, cell.requested, cell.utilisation]
+        for row_labels, row in labelled_rows
+        for month, cell in zip(months, row.cells, strict=True)
+    )
+    return exports.Table(filename, "Capacity", columns, rows)
 
 
 def _totals(cells) -> selectors.CapacityCell:
@@ -153,11 +139,15 @@ def capacity_heat_map_page(request):
     grid = selectors.role_capacity_grid(
         first_month=window.first_month, month_count=window.month_count
     )
-    if request.GET.get("format") == "csv":
-        return _csv(
-            f"capacity-{window.first_month:%Y-%m}-{window.month_count}-months.csv",
-            _csv_lines(["role", *NUMBERS], (([row.label], row) for row in grid.rows), grid.months),
+    fmt = exports.requested_format(request)
+    if fmt:
+        table = _table(
+            f"capacity-{window.first_month:%Y-%m}-{window.month_count}-months",
+            ["role"],
+            (([row.label], row) for row in grid.rows),
+            grid.months,
         )
+        return exports.table_response(table, fmt)
     rows = []
     for row in grid.rows:
         role_url = f"{reverse('resources:capacity-role', args=[row.key])}?{window.query}"
@@ -192,13 +182,17 @@ def capacity_role_page(request, pk):
         role=role, first_month=window.first_month, month_count=window.month_count
     )
     months = breakdown.months
-    if request.GET.get("format") == "csv":
+    fmt = exports.requested_format(request)
+    if fmt:
         labelled = [([role.name, row.label], row) for row in breakdown.people]
         labelled.append(([role.name, ""], breakdown.unassigned))
-        return _csv(
-            f"capacity-{window.first_month:%Y-%m}-{window.month_count}-months-role-{role.pk}.csv",
-            _csv_lines(["role", "person", *NUMBERS], labelled, months),
+        table = _table(
+            f"capacity-{window.first_month:%Y-%m}-{window.month_count}-months-role-{role.pk}",
+            ["role", "person"],
+            labelled,
+            months,
         )
+        return exports.table_response(table, fmt)
     people = [
         _heat_row(row, months, role_id=role.pk, url="", cell_url="") for row in breakdown.people
     ]

@@ -274,3 +274,21 @@ def test_candidate_list_queries_do_not_grow_with_relations(
     add(8)
     with django_assert_max_num_queries(len(few)):
         assert client.get(purl("candidates", portfolio)).status_code == 200
+
+
+def test_the_list_names_only_the_projects_the_reader_may_see(client, portfolio, pair, member_of):
+    """A project's manager who sees only his project reads its synergy with the partner
+    counted, not named, and not a synergy of projects he cannot see (the crawl found the
+    page naming them)."""
+    web, pay = pair
+    pay.manager = UserFactory()
+    pay.save()
+    loyalty = ProjectFactory(portfolio=portfolio, code="LOY", stage="candidate")
+    pmo = member_of(portfolio, "pmo")
+    _save(portfolio, pmo, [web, pay])
+    _save(portfolio, pmo, [pay, loyalty], name="Loyalty bundle", reason="Shared points ledger.")
+    client.force_login(web.manager)
+    page = client.get(purl("synergies", portfolio)).content.decode()
+    assert "Holiday launch" in page and ">WEB<" in page
+    assert "and 1 project you cannot see" in page
+    assert ">PAY<" not in page and "LOY" not in page and "Loyalty bundle" not in page
