@@ -681,7 +681,10 @@ PRODUCT = {
          "description": "Meter API calls and AI usage; bill per use.",
          "start": 5, "months": 6, "budget": 600_000, "benefit": 1_600_000,
          "window": (2, 12), "market": (12, 5, 18),
-         "annual": (800_000, 90_000), "scores": (3, 4, 3, 4), "aligns": (1, 2, 2)},
+         "annual": (800_000, 90_000), "scores": (3, 4, 3, 4), "aligns": (1, 2, 2),
+         # Metering runs on the platform team's DevOps engineers, busy with the multi-region
+         # rollout until the summer: at its requested start it does not fit (issue 17).
+         "team": [("role:DevOps engineer", 1.0, "requested")]},
     ],
     "dependencies": [
         ("PRD-UI", "PRD-AI", "shared_deliverable", "Design system v3 components", 20,

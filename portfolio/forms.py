@@ -653,6 +653,23 @@ class BudgetForm(forms.Form):
     budget = forms.DecimalField(label="Budget per year", required=False, **MONEY_FIELD)
 
 
+class TimingSaveForm(forms.Form):
+    """Keep the timing view's plan in a scenario: a new one needs a name."""
+
+    name = forms.CharField(max_length=200, required=False, label="Scenario name")
+    budget = forms.DecimalField(required=False, widget=forms.HiddenInput, **MONEY_FIELD)
+
+    def __init__(self, *args, need_name: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.need_name = need_name
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if self.need_name and not name:
+            raise forms.ValidationError("Name the scenario.")
+        return name
+
+
 class ScenarioForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(

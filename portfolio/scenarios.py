@@ -252,6 +252,48 @@ def scenario_save(*, portfolio, data: dict, by, scenario: Scenario | None = None
     return scenario
 
 
+@transaction.atomic
+def scenario_keep_starts(
+    *,
+    portfolio,
+    by,
+    start_months: Mapping[str, str],
+    chosen: Iterable[int],
+    scenario: Scenario | None = None,
+    name: str = "",
+    budget_limit: Decimal | None = None,
+) -> Scenario:
+    """Keep a timing plan in a scenario (the timing view's "save"): its start months
+    (`clean_start_months`) and its chosen pipeline projects forced in, so that the scenario's
+    slate and its commit fund the plan at those starts. A new scenario (`scenario` None) is
+    named `name` with `budget_limit`; an open one keeps its settings, its forced projects
+    gaining the plan's."""
+    _require_manager(by, portfolio)
+    chosen = set(chosen)
+    if scenario is None:
+        data = {"name": name, "description": "", "budget_limit": budget_limit}
+        forced_in, forced_out, stopped = chosen, set(), set()
+    else:
+        data = {
+            "name": scenario.name,
+            "description": scenario.description,
+            "budget_limit": scenario.budget_limit,
+            "capacity_changes": scenario.capacity_changes,
+        }
+        forced_out = set(scenario.forced_out.all())
+        stopped = set(scenario.stopped.all())
+        forced_in = set(scenario.forced_in.values_list("pk", flat=True)) | chosen
+        forced_in -= {p.pk for p in forced_out}
+    projects = {p.pk: p for p in Project.objects.filter(portfolio=portfolio, pk__in=forced_in)}
+    data.update(
+        forced_in=[projects[pk] for pk in sorted(forced_in) if pk in projects],
+        forced_out=sorted(forced_out, key=lambda p: p.pk),
+        stopped=sorted(stopped, key=lambda p: p.pk),
+        start_months=dict(start_months),
+    )
+    return scenario_save(portfolio=portfolio, data=data, by=by, scenario=scenario)
+
+
 @dataclass(frozen=True)
 class CommitPlan:
     """What committing would do: the slate, and each project's move (`commit_move`)."""

@@ -81,6 +81,16 @@ urlpatterns = [
     # Selection: optimised slate, efficient frontier, scenarios
     path("portfolios/<slug:code>/selection/", selection.selection_page, name="selection"),
     path(
+        "portfolios/<slug:code>/selection/timing/",
+        selection.timing_page,
+        name="selection-timing",
+    ),
+    path(
+        "portfolios/<slug:code>/selection/timing/save/",
+        selection.timing_save,
+        name="selection-timing-save",
+    ),
+    path(
         "portfolios/<slug:code>/selection/frontier/",
         selection.frontier_page,
         name="frontier",

@@ -213,6 +213,21 @@ SAMPLES: dict[str, Callable[[World], list[Sample]]] = {
     # Selection and scenarios
     "portfolio:selection": lambda w: _portfolio_samples("portfolio:selection", w),
     "portfolio:frontier": lambda w: _portfolio_samples("portfolio:frontier", w)[:2],
+    "portfolio:selection-timing": lambda w: (
+        _portfolio_samples("portfolio:selection-timing", w)
+        + [
+            Sample(
+                f"{reverse('portfolio:selection-timing', args=[s.portfolio.code])}?scenario={s.pk}",
+                s.portfolio,
+            )
+            for s in _first_per_portfolio(
+                Scenario.objects.select_related("portfolio").order_by("pk")
+            )
+        ][:2]
+    ),
+    "portfolio:selection-timing-save": lambda w: _portfolio_samples(
+        "portfolio:selection-timing-save", w
+    )[:1],
     "portfolio:scenarios": lambda w: _portfolio_samples("portfolio:scenarios", w),
     "portfolio:scenario-create": lambda w: _portfolio_samples("portfolio:scenario-create", w),
     "portfolio:scenario-compare": lambda w: [

@@ -285,6 +285,7 @@ PORTFOLIO_TAB_OF = {
     "gate-criteria": "gates",
     "selection": "selection",
     "frontier": "selection",
+    "timing": "selection",
     "scenarios": "selection",
     "webhook-subscriptions": "webhooks",
     "webhook-deliveries": "webhooks",

@@ -185,3 +185,75 @@ class RiskEscalateSerializer(serializers.Serializer):
             self.fields["owner"].queryset = risk_selectors.portfolio_risk_owners(
                 portfolio=risk.project.portfolio, project=risk.project
             )
+
+
+# The timing selection (issue 17) ------------------------------------------------------------
+
+
+class TimedProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    stage = serializers.CharField()
+    committed = serializers.BooleanField(help_text="Approved or running: its start is fixed.")
+    planned_start = serializers.CharField(source="planned", help_text="YYYY-MM, as requested.")
+    start = serializers.CharField(help_text="YYYY-MM, as chosen.")
+    finish = serializers.CharField(help_text="YYYY-MM, its last month of work.")
+    moved_months = serializers.IntegerField()
+    value = serializers.FloatField(help_text="At the chosen start, market window applied.")
+    in_fixed_start_optimum = serializers.BooleanField(source="in_fixed")
+
+
+class TimingPlanSerializer(serializers.Serializer):
+    """One of the plans compared."""
+
+    method = serializers.CharField(source="key")
+    status = serializers.CharField(source="selection.status", allow_null=True, default=None)
+    value = serializers.FloatField(allow_null=True)
+    projects = serializers.IntegerField()
+    moved = serializers.IntegerField()
+
+
+class TimingSynergySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    reason = serializers.CharField()
+    members = serializers.ListField(child=serializers.CharField(), help_text="Project codes.")
+    value_bonus = serializers.FloatField()
+    cost_saving = serializers.FloatField()
+    realised = serializers.BooleanField()
+    realised_with_fixed_starts = serializers.BooleanField(source="realised_fixed")
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class TimingSequenceSerializer(serializers.Serializer):
+    before = serializers.CharField()
+    after = serializers.CharField()
+    lag_months = serializers.IntegerField(source="lag")
+    before_finish = serializers.CharField()
+    after_start = serializers.CharField()
+
+
+class TimingSelectionSerializer(serializers.Serializer):
+    """The timing optimum of a portfolio beside the fixed-start optimum and select-then-shift."""
+
+    status = serializers.CharField(source="result.status")
+    message = serializers.CharField(source="result.message")
+    failing_constraint = serializers.CharField(
+        source="result.infeasibility.constraint", allow_null=True, default=None
+    )
+    solver = serializers.CharField(source="solver_label")
+    gap = serializers.FloatField(source="result.gap", allow_null=True)
+    solve_seconds = serializers.FloatField(source="result.solve_seconds")
+    variables = serializers.IntegerField(source="result.variables")
+    constraints = serializers.IntegerField(source="result.constraints")
+    budget = serializers.FloatField(source="result.budget", help_text="Per planning year.")
+    value = serializers.FloatField(source="result.value")
+    synergy_value = serializers.FloatField(source="result.synergy_value")
+    gain = serializers.FloatField(
+        allow_null=True, help_text="Value gained over the fixed-start optimum."
+    )
+    gain_percent = serializers.FloatField(allow_null=True)
+    plans = TimingPlanSerializer(source="methods", many=True)
+    projects = TimedProjectSerializer(source="rows", many=True)
+    synergies = TimingSynergySerializer(many=True)
+    sequences = TimingSequenceSerializer(many=True)

@@ -46,6 +46,11 @@ urlpatterns = [
         name="project-status-reports",
     ),
     path(
+        "portfolios/<slug:code>/timing/",
+        views.PortfolioTimingView.as_view(),
+        name="portfolio-timing",
+    ),
+    path(
         "projects/<int:project_pk>/status-reports/<int:pk>/",
         views.StatusReportViewSet.as_view({"get": "retrieve"}),
         name="project-status-report",

@@ -12,6 +12,7 @@ from functools import cached_property
 import django_filters
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -19,11 +20,12 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import filters, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import access
+from core.bounds import parse_id_param
 from core.concurrency import ConcurrentEditError
 from core.http_concurrency import (
     ConcurrencyMixin,
@@ -32,7 +34,8 @@ from core.http_concurrency import (
     service_errors,
 )
 from portfolio.api import serializers as api
-from portfolio.models import Program
+from portfolio.models import Portfolio, Program, Scenario
+from portfolio.selection.timing_report import timing_report
 from projects import selectors, services
 from projects.models import CostEntry, Project, StatusReport
 from risks import services as risk_services
@@ -319,3 +322,42 @@ class RiskViewSet(
                 expected_version=self.expected_version,
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=risk.pk)).data)
+
+
+# The timing selection -------------------------------------------------------------------------
+
+
+class PortfolioTimingView(generics.GenericAPIView):
+    """The timing optimum of a portfolio (issue 17), read-only: the page's selector, the page's
+    rule (a member who sees every project of the portfolio; a project lead gets a 403)."""
+
+    serializer_class = api.TimingSelectionSerializer
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="The timing optimum: chosen start months, beside fixed starts and "
+        "select-then-shift",
+        parameters=[
+            OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "scenario", OpenApiTypes.INT, description="A scenario of the portfolio."
+            ),
+        ],
+    )
+    def get(self, request, code):
+        portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
+        access.require(
+            access.sees_every_project(request.user, portfolio),
+            "The timing selection weighs every project of the portfolio: it is open to its "
+            "members.",
+        )
+        scenario = None
+        if request.query_params.get("scenario"):
+            scenario = get_object_or_404(
+                Scenario.objects.visible_to(request.user),
+                portfolio=portfolio,
+                pk=parse_id_param(request.query_params["scenario"]) or 0,
+            )
+        report = timing_report(portfolio=portfolio, as_of=timezone.localdate(), scenario=scenario)
+        return Response(self.get_serializer(report).data)

@@ -344,6 +344,10 @@ class TimedSelection:
     def gap_percent(self) -> float | None:
         return None if self.gap is None else self.gap * 100
 
+    @property
+    def solver_label(self) -> str:
+        return solvers.solver_label(self.solver)
+
 
 # --- The model -----------------------------------------------------------------------------
 

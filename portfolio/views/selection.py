@@ -17,15 +17,24 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from charts.selection import frontier_chart
+from charts.selection import frontier_chart, timing_capacity_chart, timing_roadmap_chart
 from core import access, exports
 from core.bounds import parse_id_param
+from core.templatetags import slate as slate_tags
 from core.views import posted, run_service
 from portfolio import scenarios, selection, selectors
 from portfolio.exports import comparison_table, selection_table
-from portfolio.forms import BudgetForm, CapacityFormSet, ScenarioForm, scenario_initial
+from portfolio.forms import (
+    BudgetForm,
+    CapacityFormSet,
+    ScenarioForm,
+    TimingSaveForm,
+    scenario_initial,
+)
 from portfolio.models import Scenario
+from portfolio.selection import timing_report
 from portfolio.shortcuts import visible_portfolio
 
 
@@ -95,10 +104,123 @@ def selection_page(request, code):
     )
 
 
+def _open_scenario(request, portfolio) -> Scenario | None:
+    """The scenario named by `?scenario=` (one of this portfolio's the user sees), or None."""
+    pk = parse_id_param(request.GET.get("scenario") or request.POST.get("scenario"))
+    if pk is None:
+        return None
+    return get_object_or_404(Scenario.objects.visible_to(request.user), portfolio=portfolio, pk=pk)
+
+
+def _timing_title(report, currency: str) -> str:
+    if report.gain is None:
+        return "Roadmap: chosen starts against requested ones"
+    percent = f" (+{slate_tags.percent(report.gain_percent)})" if report.gain_percent else ""
+    return (
+        f"Roadmap: {len(report.moved)} project{'' if len(report.moved) == 1 else 's'} moved; "
+        "timing adds "
+        f"{currency} {report.gain:,.0f}{percent} over fixed starts"
+    )
+
+
+@login_required
+def timing_page(request, code):
+    """The timing view: the optimum that also chooses each project's start month, beside the
+    fixed-start optimum and select-then-shift (issue 17)."""
+    portfolio = _planning_portfolio(request, code)
+    scenario = _open_scenario(request, portfolio)
+    form = BudgetForm(request.GET or None)
+    budget = None
+    if scenario is None and form.is_bound and form.is_valid():
+        budget = form.cleaned_data["budget"]
+    report = timing_report.timing_report(
+        portfolio=portfolio, as_of=timezone.localdate(), budget=budget, scenario=scenario
+    )
+    return render(
+        request,
+        "portfolio/selection_timing.html",
+        _timing_context(request, portfolio, scenario, report, form),
+    )
+
+
+def _timing_context(request, portfolio, scenario, report, form, save_form=None):
+    can_manage = access.can_manage_portfolio(request.user, portfolio)
+    urls = {row.id: reverse("projects:detail", args=[row.id]) for row in report.rows}
+    return {
+        "section": "timing",
+        "portfolio": portfolio,
+        "scenario": scenario,
+        "report": report,
+        "form": form,
+        "budget": report.data.base.budget,
+        "save_form": save_form or TimingSaveForm(initial={"name": _default_name(report)}),
+        "can_manage": can_manage,
+        "can_save": can_manage
+        and report.result.ok
+        and (scenario is None or not scenario.committed_at),
+        "roadmap": timing_roadmap_chart(
+            report.rows, urls=urls, title=_timing_title(report, portfolio.currency)
+        ),
+        "capacity_chart": timing_capacity_chart(report.capacity),
+    }
+
+
+def _default_name(report) -> str:
+    return f"Timing plan {timezone.localdate():%d %b %Y}"
+
+
+@require_POST
+@login_required
+def timing_save(request, code):
+    """Keep the timing plan in a scenario: a new one, or the open one (`scenario`)."""
+    portfolio = _planning_portfolio(request, code)
+    _managed(request, portfolio)
+    scenario = _open_scenario(request, portfolio)
+    if scenario is not None and scenario.committed_at:
+        messages.warning(request, "A committed scenario records a decision and cannot change.")
+        return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
+    save_form = TimingSaveForm(request.POST, need_name=scenario is None)
+    budget = None
+    if scenario is None and save_form.is_valid():
+        budget = save_form.cleaned_data["budget"]
+    report = timing_report.timing_report(
+        portfolio=portfolio, as_of=timezone.localdate(), budget=budget, scenario=scenario
+    )
+    if save_form.is_valid() and report.result.ok:
+        saved = run_service(
+            save_form,
+            lambda: scenarios.scenario_keep_starts(
+                portfolio=portfolio,
+                by=request.user,
+                start_months=report.start_months,
+                chosen=report.chosen_pipeline,
+                scenario=scenario,
+                name=save_form.cleaned_data["name"],
+                budget_limit=Decimal(str(report.data.base.budget)),
+            ),
+        )
+        if saved:
+            messages.success(
+                request,
+                f"Scenario “{saved.name}” keeps the timing plan: "
+                f"{len(saved.start_months)} start month(s) moved.",
+            )
+            return redirect("portfolio:scenario", code=portfolio.code, pk=saved.pk)
+    form = BudgetForm({"budget": budget} if budget is not None else None)
+    return render(
+        request,
+        "portfolio/selection_timing.html",
+        _timing_context(request, portfolio, scenario, report, form, save_form),
+        status=200,
+    )
+
+
 @login_required
 def frontier_page(request, code):
     portfolio = _planning_portfolio(request, code)
-    points = selection.frontier_report(portfolio=portfolio, as_of=timezone.localdate())
+    timing = request.GET.get("mode") == "timing"
+    frontier = timing_report.timing_frontier_report if timing else selection.frontier_report
+    points = frontier(portfolio=portfolio, as_of=timezone.localdate())
     selection_url = reverse("portfolio:selection", args=[portfolio.code])
     rows, previous = [], None
     for point in points:
@@ -123,6 +245,9 @@ def frontier_page(request, code):
             "rows": rows,
             "flat": len(values) == 1 and len(points) > 1,
             "chart": frontier_chart(points, url=selection_url, currency=portfolio.currency),
+            "timing": timing,
+            "point_seconds": timing_report.TIMING_FRONTIER_POINT_SECONDS,
+            "total_seconds": timing_report.TIMING_FRONTIER_TOTAL_SECONDS,
         },
     )
 
@@ -259,6 +384,11 @@ def scenario_commit(request, code, pk):
             _report_commit(request, outcome)
             return redirect("portfolio:scenario", code=portfolio.code, pk=scenario.pk)
     plan = scenarios.scenario_commit_plan(scenario=scenario, as_of=timezone.localdate())
+    start_moves = [
+        move
+        for move in scenarios.scenario_start_moves(scenario=scenario)
+        if move.project.pk in plan.selection.chosen
+    ]
     return render(
         request,
         "portfolio/scenario_commit.html",
@@ -268,6 +398,7 @@ def scenario_commit(request, code, pk):
             "scenario": scenario,
             "plan": plan,
             "form": form,
+            "start_moves": start_moves,
         },
     )
 
