@@ -233,8 +233,18 @@ REDIS_URL = env("REDIS_URL", default="")
 # day, so yesterday's entries are never read again, and this bounds what they hold in memory.
 KPI_CACHE = env.bool("KPI_CACHE", default=True)
 KPI_CACHE_URL = env("KPI_CACHE_URL", default=REDIS_URL)
+THROTTLE_CACHE_URL = env("THROTTLE_CACHE_URL", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API's rate limits: in Redis at THROTTLE_CACHE_URL, so every web process shares a
+    # token's and a user's budget (docker-compose sets it); per process otherwise.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "slate-throttle",
+    }
+    if THROTTLE_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     "kpis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": KPI_CACHE_URL,

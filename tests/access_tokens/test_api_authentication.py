@@ -2,10 +2,11 @@
 permissions, a read-only token only reads, expired and revoked tokens get 401, each token and
 each user has a rate limit, and the browser's session keeps its CSRF check."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -174,7 +175,7 @@ def test_a_token_does_not_open_the_pages(client, manager, issue_token):
 
 @pytest.fixture
 def throttle_rates(settings):
-    """set(token=..., user=...): the rates for this test, and a clean count before and after."""
+    """set(token=..., user=...): the rates for this test, counted in a cache of its own."""
 
     def apply(token=None, user=None):
         settings.REST_FRAMEWORK = {
@@ -182,9 +183,23 @@ def throttle_rates(settings):
             "DEFAULT_THROTTLE_RATES": {"access_token": token, "user": user},
         }
 
-    cache.clear()
-    yield apply
-    cache.clear()
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"throttle-test-{uuid.uuid4()}",
+        },
+    }
+    return apply
+
+
+def test_rate_limits_count_in_the_throttle_cache(settings):
+    """Every gunicorn worker must share a token's budget: the counts live in the `throttle`
+    cache (Redis at THROTTLE_CACHE_URL), not in DRF's default per-process cache."""
+    assert AccessTokenRateThrottle().cache is caches["throttle"]
+    assert UserRateThrottle().cache is caches["throttle"]
+    backend = settings.CACHES["throttle"]["BACKEND"]
+    assert backend.endswith("RedisCache") is bool(settings.THROTTLE_CACHE_URL)
 
 
 def test_a_token_over_its_rate_gets_429(api, manager, issue_token, throttle_rates):
