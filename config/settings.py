@@ -304,7 +304,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.StrictFilterBackend"],
     # drf-spectacular's, plus the error responses every operation can answer (core/openapi.py)
     # and the If-Match / Idempotency-Key headers and 412 / 428 / 422 answers of the viewsets
     # using core.http_concurrency's mixins.

@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 
 from django.core import validators
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django_filters import NumberFilter
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
@@ -122,6 +124,12 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if _blank_model_field(field):
+            # A read-only field of a ModelSerializer loses the model's `blank=True` (DRF drops
+            # `allow_blank` for read-only fields), yet "" is what it answers for a blank value;
+            # drf-spectacular then documents the blank (a `BlankEnum` beside a choice's enum,
+            # a `maxLength: 0` string beside a `format: uri`).
+            field.allow_blank = True
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         # drf-spectacular's pattern for a decimal string lets "" and "-" through (`\d{0,n}`),
         # which the field refuses: a number has at least one digit before its point.
@@ -147,7 +155,8 @@ class AutoSchema(openapi.AutoSchema):
             if parameter["in"] in ("query", "header") and parameter["name"] not in page_parameters
         ]
         codes = []
-        if has_body or inputs:
+        # A DELETE's service may refuse it (a confirmed allocation, an object still in use).
+        if has_body or inputs or self.method == "DELETE":
             codes.append("400")
         if self.view.get_authenticators():
             codes.append("401")
@@ -187,6 +196,24 @@ class AutoSchema(openapi.AutoSchema):
         )
         self.registry.register_on_missing(component)
         return component.ref
+
+
+def _blank_model_field(field) -> bool:
+    """A read-only ModelSerializer field whose model field is a `blank=True` string."""
+    if not field.read_only or not isinstance(
+        field, serializers.CharField | serializers.ChoiceField
+    ):
+        return False
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return False
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return False
+    return bool(getattr(model_field, "blank", False)) and isinstance(
+        model_field, models.CharField | models.TextField
+    )
 
 
 class BoundedDjangoFilterExtension(DjangoFilterExtension):

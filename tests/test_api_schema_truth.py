@@ -188,3 +188,121 @@ def test_a_page_that_is_no_single_number_is_a_404(api, project, query):
     response = api.get(f"/api/projects/{project.pk}/cost-entries/?{query}")
     assert response.status_code == 404
     assert api.get(f"/api/projects/{project.pk}/cost-entries/?page=1").status_code == 200
+
+
+# Schemathesis's findings of issue 16's complete API -----------------------------------------
+
+
+def _parameters(schema, path):
+    return {
+        parameter["name"]: parameter["schema"]
+        for parameter in schema["paths"][path]["get"]["parameters"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/allocations/", "months_until"),
+        ("/api/conflict-resolutions/", "month"),
+        ("/api/leave/", "starts_until"),
+        ("/api/reviews/", "period_until"),
+    ],
+)
+def test_an_empty_date_filter_is_refused_not_ignored(api, schema, path, parameter):
+    assert _parameters(schema, path)[parameter]["format"] == "date"
+    response = api.get(f"{path}?{parameter}=")
+    assert response.status_code == 400, response.content
+    assert parameter in response.json()
+    assert api.get(f"{path}?{parameter}=2026-01-01").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/candidates/", "is_mandatory"),
+        ("/api/objectives/", "active"),
+        ("/api/scenarios/", "committed"),
+        ("/api/webhook-subscriptions/", "is_active"),
+    ],
+)
+@pytest.mark.parametrize("value", ["null", "", "yes"])
+def test_a_boolean_filter_that_is_no_boolean_is_refused(api, schema, path, parameter, value):
+    assert _parameters(schema, path)[parameter]["type"] == "boolean"
+    response = api.get(f"{path}?{parameter}={value}")
+    assert response.status_code == 400, response.content
+    assert parameter in response.json()
+    for boolean in ("true", "false"):
+        assert api.get(f"{path}?{parameter}={boolean}").status_code == 200
+
+
+def test_a_blank_read_only_model_field_documents_the_blank(schema):
+    """A gate decision's assessment link is "" when none was given, a snapshot's health ""
+    when the project had no status report."""
+    components = schema["components"]["schemas"]
+    link = components["Assessment"]["properties"]["evidence_link"]
+    assert {"type": "string", "maxLength": 0} in link["oneOf"], link
+    for name in ("reported_health", "computed_health"):
+        health = components["Snapshot"]["properties"][name]
+        assert {"$ref": "#/components/schemas/BlankEnum"} in health["oneOf"], (name, health)
+
+
+def test_a_delete_a_service_may_refuse_documents_400(schema):
+    assert "400" in schema["paths"]["/api/allocations/{id}/"]["delete"]["responses"]
+
+
+def test_a_subscription_change_documents_its_secret_as_optional(schema):
+    operation = schema["paths"]["/api/webhook-subscriptions/{id}/"]["patch"]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    answer = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert "secret" in answer["properties"]
+    assert "secret" not in answer["required"]
+
+
+def test_deleting_a_subscription_with_redeliveries_is_no_500(portfolio, member_of):
+    """Schemathesis found a 500: the redelivery's `redelivery_of` set to null broke the
+    once-per-event constraint before the deliveries went."""
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+
+    subscription = WebhookSubscription.objects.create(
+        portfolio=portfolio, url="https://hooks.example.com/x", events=[], secret="s" * 32
+    )
+    original = WebhookDelivery.objects.create(
+        subscription=subscription,
+        portfolio=portfolio,
+        event="gate.decided",
+        event_id="25e82f3f-f935-483a-9701-a765333e3618",
+        body="{}",
+    )
+    again = WebhookDelivery.objects.create(
+        subscription=subscription,
+        portfolio=portfolio,
+        event=original.event,
+        event_id=original.event_id,
+        body="{}",
+        redelivery_of=original,
+    )
+    WebhookDelivery.objects.create(
+        subscription=subscription,
+        portfolio=portfolio,
+        event=original.event,
+        event_id=original.event_id,
+        body="{}",
+        redelivery_of=again,
+    )
+    api = APIClient()
+    api.force_login(member_of(portfolio, "pmo"))
+    response = api.delete(f"/api/webhook-subscriptions/{subscription.pk}/")
+    assert response.status_code == 204, response.content
+    assert not WebhookSubscription.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["null%2Cnull", "abc"])
+def test_an_action_on_an_id_that_is_no_number_is_a_404(api, key):
+    """Schemathesis found a 500: django's get_object_or_404 let the int conversion raise."""
+    response = api.post(
+        f"/api/allocations/{key}/resolve/",
+        {"month": "2026-01-01", "action": "shift", "months": 1},
+    )
+    assert response.status_code == 404, response.content

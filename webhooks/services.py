@@ -92,7 +92,16 @@ def subscription_update(
 def subscription_delete(*, subscription: WebhookSubscription, by) -> None:
     """Delete a subscription and its delivery log; a delivery queued for it is not sent."""
     _require_manager(by, subscription.portfolio)
-    subscription.delete()
+    with transaction.atomic():
+        # Redeliveries first, the last of each chain at a time: deleting a delivery sets its
+        # redeliveries' `redelivery_of` to null before they go, and a redelivery made an
+        # original breaks the once-per-event constraint (an IntegrityError, a 500).
+        deliveries = WebhookDelivery.objects.filter(subscription=subscription)
+        while True:
+            leaves = deliveries.filter(redelivery_of__isnull=False, redeliveries__isnull=True)
+            if not leaves.delete()[0]:
+                break
+        subscription.delete()
 
 
 # Fan-out ------------------------------------------------------------------------------------

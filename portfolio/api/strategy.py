@@ -15,7 +15,6 @@ from functools import cached_property
 
 import django_filters
 from django.db.models import BooleanField, ExpressionWrapper
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,6 +24,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import access

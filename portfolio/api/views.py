@@ -11,7 +11,6 @@ from functools import cached_property
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,6 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import access

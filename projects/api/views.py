@@ -11,7 +11,6 @@ from functools import cached_property
 
 import django_filters
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,9 +20,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core import access
+from core.api import StrictFilterBackend
 from core.http_concurrency import ConcurrencyMixin, IdempotentCreateMixin, service_errors
 from projects import dependencies, services
 from projects.api import serializers as api
@@ -45,7 +46,7 @@ EDITOR_MESSAGE = (
     "Only the project's manager, its portfolio's PMO or portfolio managers may change it."
 )
 ORDERING_AND_FILTERS = [
-    django_filters.rest_framework.DjangoFilterBackend,
+    StrictFilterBackend,
     filters.OrderingFilter,
 ]
 

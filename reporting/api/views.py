@@ -12,6 +12,7 @@ from rest_framework import filters, status, viewsets
 from rest_framework.response import Response
 
 from core import access
+from core.api import StrictFilterBackend
 from core.http_concurrency import ConcurrencyMixin, IdempotentCreateMixin, service_errors
 from portfolio import services as portfolio_services
 from portfolio.models import Portfolio
@@ -102,7 +103,7 @@ class ProjectViewSet(ConcurrencyMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
 
     serializer_class = api.ProjectSerializer
     filterset_class = ProjectFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictFilterBackend, filters.OrderingFilter]
     ordering_fields = ("code", "name", "start_date", "end_date", "budget", "stage")
     ordering = ("portfolio", "code")
 

@@ -54,6 +54,17 @@ class WebhookSubscriptionWithSecretSerializer(WebhookSubscriptionSerializer):
         read_only_fields = fields
 
 
+class WebhookSubscriptionChangedSerializer(WebhookSubscriptionSerializer):
+    """A change's answer (the schema's): `secret` only when it was replaced."""
+
+    secret = serializers.CharField(
+        required=False, help_text="Only when the secret was replaced, shown this once."
+    )
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = (*WebhookSubscriptionSerializer.Meta.fields, "secret")
+
+
 class WebhookSubscriptionWriteSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=500, required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -108,7 +119,7 @@ class WebhookSubscriptionFilter(django_filters.FilterSet):
         request=WebhookSubscriptionUpdateSerializer,
         responses={
             200: OpenApiResponse(
-                WebhookSubscriptionWithSecretSerializer,
+                WebhookSubscriptionChangedSerializer,
                 "The subscription; `secret` only when it was replaced.",
             ),
             400: REFUSED,
