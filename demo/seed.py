@@ -717,7 +717,10 @@ PRODUCT = {
     ],
     "scenarios": [
         ("Usage billing first", 7_000_000,
-         "Bill per use before building offline mode.", {}, ["PRD-BILL"], ["PRD-OFF"], []),
+         "Bill per use before building offline mode, with a contract DevOps engineer while "
+         "the platform work holds ours.",
+         {"DevOps engineer": dict.fromkeys(range(5, 11), 168)},
+         ["PRD-BILL"], ["PRD-OFF"], []),
         ("Offline mode first", 6_000_000,
          "Offline mode for the mobile clients; usage-based billing waits a year.", {},
          ["PRD-OFF"], ["PRD-BILL"], []),
