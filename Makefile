@@ -48,14 +48,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # PostgreSQL at BENCH_DATABASE_URL (created if missing) with seed_scale's 10,000 projects,
-# plus <name>_small with 100 projects for the query counts; reuses existing scale data. Then
+# plus <name>_small with 100 projects for the query counts and <name>_timing with issue 17's
+# timing portfolio (its own: capacity is the organisation's); reuses existing data. Then
 # the browser bench and `make loadtest` (its own database): every row of issue 15's table.
 # Extra arguments: make bench BENCH_ARGS="--repeat 5 --pages overview --profile overview"
 # The 50,000-project scale point (not by default; seeding takes several minutes the first
 # time): make bench BENCH_50K=1 — overview and review at 10k and 50k, growth and peak RSS.
 BENCH_50K ?=
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m bench.database $(BENCH_DATABASE_URL) $(BENCH_DATABASE_URL)_small
+	$(BIN)/python -m bench.database $(BENCH_DATABASE_URL) $(BENCH_DATABASE_URL)_small \
+		$(BENCH_DATABASE_URL)_timing
 	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py migrate --noinput -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL)_small $(BIN)/python manage.py seed_scale --projects 100
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
@@ -63,9 +65,13 @@ bench: $(BENCH_STAMP)
 	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run \
 		--small-database-url $(BENCH_DATABASE_URL)_small $(BENCH_ARGS)
 	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.jobs
-	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection \
+	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.selection --timing 0 \
 		--portfolio scale-01,scale-02,scale-03 \
 		--large-portfolio scale-01,scale-02,scale-03,scale-04,scale-05,scale-06
+	DATABASE_URL=$(BENCH_DATABASE_URL)_timing $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL)_timing $(BIN)/python manage.py seed_scale --timing 500
+	-DATABASE_URL=$(BENCH_DATABASE_URL)_timing $(BIN)/python -m bench.selection --solvers highs \
+		--no-synthetic --timing 0 --timing-portfolio scale-timing
 	-DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.browser
 	-$(MAKE) --no-print-directory loadtest
 	@if [ -n "$(BENCH_50K)" ]; then \

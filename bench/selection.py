@@ -385,17 +385,18 @@ def solve_once(data, *, label, solver, target, table, load_seconds=None, time_li
     return optimal
 
 
-def timing_once(data, *, label, solver, table, time_limit=60):
+def timing_once(data, *, label, solver, table, time_limit=60, load_seconds=None):
     """The timing comparison of `data` (a TimingInput) with `solver`: the fixed-start
     optimum, select-then-shift from it, and the time-indexed optimum started from that; print
-    the model size, times, gap and the gain over fixed starts; add the row."""
+    the model size, times, gap and the gain over fixed starts; add the row (its time
+    includes `load_seconds`, reading `data` from the database, when given)."""
     from portfolio import selection
     from portfolio.selection.timing import solve_timing
 
     name = selection.solvers.solver_label(solver)
     started, cpu = time.perf_counter(), cpu_seconds()
     result = solve_timing(data, solver=solver, time_limit=time_limit)
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started + (load_seconds or 0.0)
     cpu = cpu_seconds() - cpu
     windows = [len(t.starts) for t in data.timed]
     fixed, greedy = result.fixed, result.greedy
@@ -405,6 +406,8 @@ def timing_once(data, *, label, solver, table, time_limit=60):
         f"(mean {sum(windows) / len(windows):.1f}), {len(data.base.capacity):,} role-months, "
         f"{len(data.synergies)} synergy groups, {len(data.sequences)} sequences"
     )
+    if load_seconds is not None:
+        print(f"  loaded           {load_seconds:7.2f} s   from the database (timing_loader)")
     print(
         f"  model            {result.variables:,} variables, {result.constraints:,} "
         f"constraints (built in {result.build_seconds:.2f} s)"
@@ -433,9 +436,8 @@ def timing_once(data, *, label, solver, table, time_limit=60):
             percent = "" if result.gain_percent is None else f" ({result.gain_percent:+.2f} %)"
             print(f"  gain over fixed starts: {result.gain:+,.0f}{percent}")
     ok = result.proven_optimal and seconds < TIMING_TARGET_SECONDS
-    table.add(
-        f"{label}: timing, build + solve (3 models)", name, seconds, cpu, TIMING_TARGET_SECONDS, ok
-    )
+    scope = "load + build + solve" if load_seconds is not None else "build + solve"
+    table.add(f"{label}: timing, {scope} (3 models)", name, seconds, cpu, TIMING_TARGET_SECONDS, ok)
     return result
 
 
@@ -529,6 +531,22 @@ def load_from_database(codes):
     return data, time.perf_counter() - started
 
 
+def load_timing_from_database(code, months):
+    """The timing input of portfolio `code` over `months` months from today, as the timing
+    view reads it (`timing_loader.timing_input`), and the seconds it took."""
+    from django.utils import timezone
+
+    from portfolio.models import Portfolio
+    from portfolio.selection.timing_loader import timing_input
+
+    portfolio = Portfolio.objects.filter(code=code).first()
+    if portfolio is None:
+        raise SystemExit(f"bench: no portfolio {code} (run seed_scale --timing 500)")
+    started = time.perf_counter()
+    data = timing_input(portfolio=portfolio, as_of=timezone.localdate(), horizon_months=months)
+    return data, time.perf_counter() - started
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.selection", description=__doc__.split("\n")[0]
@@ -567,6 +585,11 @@ def main(argv=None) -> int:
     parser.add_argument("--timing-window", type=int, default=12, help="start months at most")
     parser.add_argument("--timing-synergies", type=int, default=50)
     parser.add_argument("--timing-sequences", type=int, default=50)
+    parser.add_argument(
+        "--timing-portfolio",
+        help="portfolio code to load from DATABASE_URL as the timing instance "
+        "(seed_scale --timing 500 makes scale-timing), over --timing-months months",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -649,6 +672,17 @@ def main(argv=None) -> int:
                 solver=solver,
                 table=table,
                 time_limit=args.time_limit,
+            )
+    if args.timing_portfolio:
+        for solver in chosen_solvers:
+            data, seconds = load_timing_from_database(args.timing_portfolio, args.timing_months)
+            timing_once(
+                data,
+                label=f"DB {args.timing_portfolio}, {len(data.timed):,} cand.",
+                solver=solver,
+                table=table,
+                time_limit=args.time_limit,
+                load_seconds=seconds,
             )
     for codes_text, target in (
         (args.portfolio, SELECTION_TARGET_SECONDS),

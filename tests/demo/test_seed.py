@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from demo import scale as scale_data
+from demo import scale_timing
 from demo import seed as demo_data
 from portfolio import scenarios
 from portfolio.models import (
@@ -441,3 +442,42 @@ def test_seed_scale_reset_leaves_demo_data_alone():
             assert after[label] >= count
         else:
             assert after[label] == count, label
+
+
+@pytest.mark.django_db
+def test_seed_scale_timing_portfolio_loads_and_gains_by_moving_starts():
+    output = seed_scale("--timing", "60", "--seed", "11")
+    assert "Timing portfolio scale-timing: 60 projects" in output
+    assert "already exists" in seed_scale("--timing", "60")
+    portfolio = Portfolio.objects.get(code=scale_timing.TIMING_CODE)
+    assert portfolio.projects.count() == 60
+    assert portfolio.synergies.count() == 6
+
+    data = timing_input(portfolio=portfolio, as_of=timezone.localdate(), horizon_months=36)
+    assert len(data.timed) == 60
+    running = [t for t in data.timed if t.candidate.stage == "in_progress"]
+    assert running and all(len(t.starts) == 1 for t in running)
+    assert any(len(t.starts) > 1 for t in data.timed)
+    assert all(t.demand_profile for t in data.timed)  # demand moves with the start
+    assert len(data.synergies) == 6 and len(data.sequences) == 6
+    assert len(data.base.months) == 36
+
+    result = solve_timing(data)
+    assert result.ok and result.proven_optimal, result.message
+    assert result.fixed.ok and len(result.fixed.starts) < 60  # the plan as asked does not fit
+    assert result.value >= result.fixed.value
+    assert result.moved
+
+
+@pytest.mark.django_db
+def test_seed_scale_timing_needs_a_database_without_scale_data_and_goes_with_reset():
+    seed_scale("--projects", "20", "--portfolios", "2")
+    with pytest.raises(CommandError, match="database of its own"):
+        seed_scale("--timing", "20")
+    assert not Portfolio.objects.filter(code=scale_timing.TIMING_CODE).exists()
+
+    seed_scale("--timing", "20", "--reset")
+    assert scale_counts()["portfolios"] == 1
+    scale_data.delete_scale_data()
+    assert scale_counts() == dict.fromkeys(scale_counts(), 0)
+    assert not Synergy.objects.exists()
