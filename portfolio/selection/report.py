@@ -6,7 +6,7 @@ would do to each project, and the efficient frontier of a portfolio."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +28,8 @@ from portfolio.selection.model import (
     optimise,
 )
 from portfolio.selection.rank_by_score import greedy, greedy_order
+from portfolio.selection.timing import SlateValue, slate_value
+from portfolio.selection.timing_loader import load_timing_input, scenario_start_months
 from projects.querysets import Stage
 
 # --- What committing does to a project ------------------------------------------------------
@@ -266,6 +268,20 @@ class SelectionReport:
     loads: list[RoleLoad]
     binding: list[Binding]
     over_commitments: list[OverCommitmentRow]
+    # The optimised slate valued as the timing view values it (market windows, synergies).
+    timing_value: SlateValue | None = None
+
+    @property
+    def broken_sequences(self) -> list[str]:
+        """The sequences the slate breaks at its requested starts, for people."""
+        if self.timing_value is None:
+            return []
+        by_id = self.data.by_id()
+        return [
+            f"{by_id[s.after].code} starts before {by_id[s.before].code} finishes"
+            + (f" + {s.lag} month{'s' if s.lag != 1 else ''}" if s.lag > 0 else "")
+            for s in self.timing_value.broken_sequences
+        ]
 
     @property
     def committed_value(self) -> float:
@@ -341,9 +357,19 @@ def build_report(data: SelectionInput, optimised: Selection | None = None) -> Se
 def selection_report(
     *, portfolio, as_of: date, budget: Decimal | None = None, scenario=None
 ) -> SelectionReport:
-    return build_report(
-        selection_input(portfolio=portfolio, as_of=as_of, budget=budget, scenario=scenario)
+    """The report, with the optimised slate also valued as the timing view values it at its
+    requested starts (the scenario's start months), so the two pages can be reconciled."""
+    data = selection_input(portfolio=portfolio, as_of=as_of, budget=budget, scenario=scenario)
+    report = build_report(data)
+    if not report.optimised.ok:
+        return report
+    timing = load_timing_input(
+        base=data,
+        as_of=as_of,
+        fiscal_year_start_month=portfolio.fiscal_year_start_month,
+        start_months=scenario_start_months(scenario),
     )
+    return replace(report, timing_value=slate_value(timing, report.optimised.chosen))
 
 
 def frontier_report(*, portfolio, as_of: date, scenario=None) -> list[FrontierPoint]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pulp
@@ -143,6 +143,53 @@ def value_at(timed: TimedCandidate, start: str) -> float:
         if late > 0:
             return value * max(0.0, 1.0 - timed.decay * late)
     return value
+
+
+@dataclass(frozen=True)
+class SlateValue:
+    """A slate at its requested starts valued as the timing model values it: the projects in
+    full, less what finishing after a target month or deadline loses, plus the bonuses of
+    the synergy groups it completes."""
+
+    full: float
+    market_loss: float
+    synergy_value: float
+    # Sequences it breaks: a chosen successor requested before its predecessor's finish + lag.
+    broken_sequences: tuple[Sequence, ...] = ()
+
+    @property
+    def value(self) -> float:
+        return self.full - self.market_loss + self.synergy_value
+
+    @property
+    def differs(self) -> bool:
+        """Whether market windows or synergies change the slate's value."""
+        return self.market_loss > 0.5 or self.synergy_value > 0.5
+
+
+def slate_value(data: TimingInput, chosen: Iterable[int]) -> SlateValue:
+    """`chosen` at its planned starts (the scenario's start months where it has them). The
+    fixed-start selection knows no sequences, so its slate may break one: the timing model
+    would not start that successor there (and its fixed-start optimum leaves it out)."""
+    chosen = frozenset(chosen)
+    timed = [t for t in data.timed if t.candidate.id in chosen]
+    full = sum(t.candidate.value for t in timed)
+    kept = sum(value_at(t, t.planned_start) for t in timed)
+    bonus = sum(group.value_bonus for group in data.synergies if group.members <= chosen)
+    by_id = {t.candidate.id: t for t in timed}
+    broken = tuple(
+        sequence
+        for sequence in data.sequences
+        if sequence.before in by_id
+        and sequence.after in by_id
+        and month_index(by_id[sequence.after].planned_start)
+        < month_index(by_id[sequence.before].planned_start)
+        + by_id[sequence.before].duration
+        + sequence.lag
+    )
+    return SlateValue(
+        full=full, market_loss=full - kept, synergy_value=bonus, broken_sequences=broken
+    )
 
 
 # --- Options: what each project uses and is worth at each start -------------------------------

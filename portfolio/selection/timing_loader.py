@@ -81,15 +81,19 @@ def timing_input(
         scenario=scenario,
         horizon_months=horizon_months,
     )
-    start_months = {}
-    if scenario is not None:
-        start_months = {int(pid): key for pid, key in (scenario.start_months or {}).items()}
     return load_timing_input(
         base=base,
         as_of=as_of,
         fiscal_year_start_month=portfolio.fiscal_year_start_month,
-        start_months=start_months,
+        start_months=scenario_start_months(scenario),
     )
+
+
+def scenario_start_months(scenario) -> dict[int, str]:
+    """The scenario's start month per project id ({} without a scenario)."""
+    if scenario is None:
+        return {}
+    return {int(pid): key for pid, key in (scenario.start_months or {}).items()}
 
 
 def load_timing_input(

@@ -240,9 +240,13 @@ def test_the_saved_scenario_shows_and_keeps_the_timing_plan(client, portfolio, t
     view = client.get(_url(portfolio), {"scenario": scenario.pk})
     assert view.context["scenario"] == scenario
     assert view.context["report"].moved == ()
-    assert view.context["report"].result.value == pytest.approx(
-        response.context["report"].optimised.value, rel=0.5
-    )
+    # The scenario page values its slate as the timing view does (the synergy counted): the
+    # same figure on both pages, printed on both.
+    worth = response.context["report"].timing_value
+    assert worth.synergy_value == 50_000
+    assert view.context["report"].result.value == pytest.approx(worth.value, abs=0.5)
+    printed = f"{worth.value:,.0f}"
+    assert printed in html and printed in view.content.decode()
     again = client.post(_url(portfolio, "selection-timing-save"), {"scenario": scenario.pk})
     assert again.status_code == 302
     assert Scenario.objects.count() == 1
