@@ -54,7 +54,9 @@ from portfolio.selection.report import (
     RoleLoad,
     commit_move,
     role_loads,
+    slate_timing_value,
 )
+from portfolio.selection.timing import SlateValue
 from portfolio.strategy import active_objectives, gate_targets, strategic_alignment
 from projects import services as project_services
 from projects.models import Project
@@ -577,6 +579,7 @@ class ScenarioOutcome:
     data: SelectionInput
     selection: Selection
     loads: dict[str, RoleLoad]
+    timing_value: SlateValue | None = None  # with market windows and synergies
 
     @property
     def spend(self) -> float:
@@ -617,6 +620,14 @@ class Comparison:
     roles: list[ComparisonRow]  # cells: RoleLoad | None per scenario
     objectives: list[ComparisonRow] | None  # cells: alignment per scenario; None: unavailable
     alignment_note: str = ""
+
+    @property
+    def timing_differs(self) -> bool:
+        """Whether market windows, synergies or sequences change any slate's value."""
+        return any(
+            o.timing_value and (o.timing_value.differs or o.timing_value.broken_sequences)
+            for o in self.outcomes
+        )
 
 
 def _alignment(portfolio, slates: list[frozenset[int]], as_of: date):
@@ -666,6 +677,9 @@ def scenario_comparison(*, portfolio, scenarios: list[Scenario], as_of: date) ->
                 data=data,
                 selection=result,
                 loads={load.role: load for load in role_loads(data, result)},
+                timing_value=slate_timing_value(
+                    data, result, portfolio=portfolio, as_of=as_of, scenario=scenario
+                ),
             )
         )
     labels = []

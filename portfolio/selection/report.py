@@ -357,19 +357,31 @@ def build_report(data: SelectionInput, optimised: Selection | None = None) -> Se
 def selection_report(
     *, portfolio, as_of: date, budget: Decimal | None = None, scenario=None
 ) -> SelectionReport:
-    """The report, with the optimised slate also valued as the timing view values it at its
-    requested starts (the scenario's start months), so the two pages can be reconciled."""
+    """The report, with the optimised slate also valued as the timing view values it."""
     data = selection_input(portfolio=portfolio, as_of=as_of, budget=budget, scenario=scenario)
     report = build_report(data)
-    if not report.optimised.ok:
-        return report
+    return replace(
+        report,
+        timing_value=slate_timing_value(
+            data, report.optimised, portfolio=portfolio, as_of=as_of, scenario=scenario
+        ),
+    )
+
+
+def slate_timing_value(
+    data: SelectionInput, selection: Selection, *, portfolio, as_of: date, scenario=None
+) -> SlateValue | None:
+    """`selection`'s slate valued as the timing view values it, at its requested starts (the
+    scenario's start months), so the fixed-start pages reconcile with it; None without one."""
+    if not selection.ok:
+        return None
     timing = load_timing_input(
         base=data,
         as_of=as_of,
         fiscal_year_start_month=portfolio.fiscal_year_start_month,
         start_months=scenario_start_months(scenario),
     )
-    return replace(report, timing_value=slate_value(timing, report.optimised.chosen))
+    return slate_value(timing, selection.chosen)
 
 
 def frontier_report(*, portfolio, as_of: date, scenario=None) -> list[FrontierPoint]:

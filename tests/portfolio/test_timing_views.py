@@ -250,6 +250,16 @@ def test_the_saved_scenario_shows_and_keeps_the_timing_plan(client, portfolio, t
     again = client.post(_url(portfolio, "selection-timing-save"), {"scenario": scenario.pk})
     assert again.status_code == 302
     assert Scenario.objects.count() == 1
+    # And the comparison of scenarios prints it beside the plain one (which has no synergy).
+    plain = Scenario.objects.create(portfolio=portfolio, name="Plain", budget_limit=5_000_000)
+    compare = client.get(
+        reverse("portfolio:scenario-compare", args=[portfolio.code]),
+        {"s": [scenario.pk, plain.pk]},
+    )
+    saved, _ = compare.context["comparison"].outcomes
+    assert saved.timing_value.value == pytest.approx(worth.value, abs=0.5)
+    assert "Value with market windows and synergies" in compare.content.decode()
+    assert printed in compare.content.decode()
 
 
 def test_saving_needs_a_name_and_writes_nothing_without(client, portfolio, timed, member_of):
