@@ -39,9 +39,22 @@ class CapacityChangesField(serializers.DictField):
         )
 
 
+class StartMonthsField(serializers.DictField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.CharField(),
+            help_text='Start month per project id, e.g. {"412": "2027-06"}: ideas, candidates '
+            "and on-hold projects of the portfolio, each inside its start window. Committing "
+            "moves their planned starts (a change request where baselined). Sending it "
+            "replaces them all; {} moves none.",
+            **kwargs,
+        )
+
+
 class ScenarioSerializer(serializers.ModelSerializer):
     portfolio = serializers.CharField(source="portfolio.code", read_only=True)
     capacity_changes = CapacityChangesField(read_only=True)
+    start_months = StartMonthsField(read_only=True)
     forced_in = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     forced_out = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     stopped = serializers.PrimaryKeyRelatedField(
@@ -55,6 +68,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
             "id",
             "portfolio",
             *SCENARIO_FIELDS,
+            "start_months",
             *PROJECT_SETS,
             "created_by",
             "created_at",
@@ -70,6 +84,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
 
 class ScenarioWriteSerializer(serializers.ModelSerializer):
     capacity_changes = CapacityChangesField(required=False)
+    start_months = StartMonthsField(required=False)
     forced_in = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Project.objects.all(), required=False
     )
@@ -82,7 +97,7 @@ class ScenarioWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Scenario
-        fields = (*SCENARIO_FIELDS, *PROJECT_SETS)
+        fields = (*SCENARIO_FIELDS, "start_months", *PROJECT_SETS)
         extra_kwargs = {"description": {"required": False}}
         validators = []  # the service names a duplicate
 
@@ -101,9 +116,16 @@ class SkippedSerializer(serializers.Serializer):
     why = serializers.CharField()
 
 
+class StartMoveSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    planned = serializers.CharField(help_text="Its planned start month before (YYYY-MM).")
+    start = serializers.CharField(help_text="The scenario's start month, now planned.")
+
+
 class CommitOutcomeSerializer(serializers.Serializer):
     """What committing did: projects approved, ideas moved to candidate, deferred (on hold),
-    stopped (no-go), and those in the slate it did not approve, with why (project codes)."""
+    stopped (no-go), those in the slate it did not approve, with why, and the planned starts
+    it moved, with the baselined ones whose move is a proposed change request (codes)."""
 
     scenario = ScenarioSerializer()
     approved = serializers.ListField(child=serializers.CharField())
@@ -111,6 +133,8 @@ class CommitOutcomeSerializer(serializers.Serializer):
     deferred = serializers.ListField(child=serializers.CharField())
     stopped = serializers.ListField(child=serializers.CharField())
     skipped = SkippedSerializer(many=True)
+    moved = StartMoveSerializer(many=True)
+    change_requests = serializers.ListField(child=serializers.CharField())
 
 
 class ScenarioFilter(django_filters.FilterSet):
@@ -228,5 +252,10 @@ class ScenarioViewSet(
             "deferred": outcome.deferred,
             "stopped": outcome.stopped,
             "skipped": [{"code": code, "why": why} for code, why in outcome.skipped],
+            "moved": [
+                {"code": code, "planned": planned, "start": start}
+                for code, planned, start in outcome.moved
+            ],
+            "change_requests": outcome.change_requests,
         }
         return Response(CommitOutcomeSerializer(body).data)

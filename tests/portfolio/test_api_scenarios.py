@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from access_tokens import services as token_services
 from access_tokens.models import AccessToken, Scope
+from core.months import add_months
 from portfolio.models import GateDecision, Scenario
 from projects.models import Project
 from tests.api_permissions import (
@@ -244,3 +245,49 @@ def test_list_query_count_does_not_grow(
     grow(10)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert api.get("/api/scenarios/").json()["count"] == 12
+
+
+def test_start_months_are_read_written_checked_and_committed(portfolio, slate, member_of):
+    """A scenario's start months through the API, as the timing view saves them: read back,
+    refused with the field named (and nothing written) outside a window, for a running
+    project or for a non-month, kept by a PATCH that does not send them, and moved by the
+    commit, which says what it moved."""
+    alpha = slate["ALPHA"]
+    first = alpha.start_date.replace(day=1)
+    Project.objects.filter(pk=alpha.pk).update(
+        earliest_start=first, latest_start=add_months(first, 2)
+    )
+    later = f"{add_months(first, 1):%Y-%m}"
+    api = _as(member_of(portfolio, "portfolio_manager"))
+    body = {"portfolio": portfolio.code, "name": "Later alpha", "budget_limit": "300000"}
+    before = rows(Scenario)()
+    for months, says in (
+        ({str(alpha.pk): f"{add_months(first, 3):%Y-%m}"}, "may start only"),
+        ({str(slate["LIVE"].pk): later}, "its start is fixed"),
+        ({str(alpha.pk): "2027-13"}, "is not a month"),
+        ({"ALPHA": later}, "is not a project"),
+    ):
+        refused = api.post("/api/scenarios/", {**body, "start_months": months}, format="json")
+        assert refused.status_code == 400, refused.json()
+        assert says in " ".join(refused.json()["start_months"])
+    assert rows(Scenario)() == before
+
+    created = api.post(
+        "/api/scenarios/", {**body, "start_months": {alpha.pk: later}}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["start_months"] == {str(alpha.pk): later}
+    pk = created.json()["id"]
+    renamed = api.patch(f"/api/scenarios/{pk}/", {"name": "Alpha in month two"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["start_months"] == {str(alpha.pk): later}
+
+    committed = api.post(f"/api/scenarios/{pk}/commit/", format="json")
+    assert committed.status_code == 200, committed.json()
+    assert committed.json()["moved"] == [
+        {"code": "ALPHA", "planned": f"{first:%Y-%m}", "start": later}
+    ]
+    # The factory baselines ALPHA: its baseline moves by a change request for the portfolio.
+    assert committed.json()["change_requests"] == ["ALPHA"]
+    alpha.refresh_from_db()
+    assert f"{alpha.start_date:%Y-%m}" == later
+    assert alpha.change_requests.filter(status="proposed").count() == 1
