@@ -1,5 +1,6 @@
 """Every page, as every demo login, on the demo data after a working month: reviews of every
-kind, a risk escalated, a scenario committed, an allocation decided.
+kind, a risk escalated, a scenario committed and a timing plan committed (starts moved), an
+allocation decided.
 
 For each user the crawl GETs every URL pattern with real ids (`SAMPLES`), the dashboards at
 several "as of" dates, every option of every GET filter or sort form it finds, and one level of
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from portfolio import onboarding, scenarios
 from portfolio.models import OnboardingImport, Portfolio, Program, Scenario, Synergy
+from portfolio.selection.timing_report import timing_report
 from projects import services as project_services
 from projects.imports.services import plan_import_apply, plan_import_stage
 from projects.models import (
@@ -651,6 +653,18 @@ def _working_month(pmo):
             committed.append(scenarios.scenario_commit(scenario=scenario, by=pmo, as_of=today))
             break
     assert committed
+    # A timing plan kept in a scenario and committed: planned starts moved (issue 17).
+    product = Portfolio.objects.get(code="product")
+    plan = timing_report(portfolio=product, as_of=today)
+    kept = scenarios.scenario_keep_starts(
+        portfolio=product,
+        by=pmo,
+        start_months=plan.start_months,
+        chosen=plan.chosen_pipeline,
+        name="Timing plan",
+        budget_limit=product.budget_envelope,
+    )
+    assert scenarios.scenario_commit(scenario=kept, by=pmo, as_of=today).moved
     request = Allocation.objects.filter(status=AllocationStatus.REQUESTED).order_by("pk").first()
     resource_services.allocation_confirm(
         allocation=request, by=pmo, override=True, override_reason="The release needs the hours"

@@ -2,8 +2,10 @@
 (issue 17): from the selection page's tabs to Timing, the roadmap drawn with its moved
 projects and the value gained (the same figure in the chart's title and in the KPI), the
 comparison (select-then-shift falls short of the optimum there), synergies and capacity
-before/after; no console error, no serious axe finding, no sideways scroll on a phone.
-Screenshots for the docs: docs/screenshots/17-timing-roadmap.png and 17-timing-comparison.png."""
+before/after; the Optimised slate tab reconciling with it; no console error, no serious axe
+finding, no sideways scroll on a phone. Screenshots for the docs:
+docs/screenshots/17-timing-roadmap.png, 17-timing-comparison.png and
+17-selection-reconciled.png."""
 
 import re
 from pathlib import Path
@@ -74,6 +76,29 @@ def test_the_pmo_reads_the_timing_view(live_server, browser_page, log_in):
         },
     )
     assert page.console_errors == []
+
+    # The Optimised slate tab chooses the same projects at the requested starts; counted as
+    # the timing view counts (market windows), it prints the timing view's fixed-start value.
+    fixed = page.locator(".timing-kpis .kpi").nth(1).locator(".kpi-value").inner_text()
+    page.click("nav.subnav-pages >> text=Optimised slate")
+    page.wait_for_url("**/portfolios/product/selection/")
+    reconciled = page.locator(".selection-timing-value")
+    assert reconciled.locator("strong").inner_text() == fixed
+    assert "lost to finishing after a target launch" in reconciled.inner_text()
+    kpis = page.locator(".selection-kpis").bounding_box()
+    note = reconciled.bounding_box()
+    page.screenshot(
+        path=str(SCREENSHOTS / "17-selection-reconciled.png"),
+        full_page=True,
+        clip={
+            "x": 0,
+            "y": kpis["y"] - 16 + page.evaluate("window.scrollY"),
+            "width": 1280,
+            "height": note["y"] + note["height"] - kpis["y"] + 32,
+        },
+    )
+    page.go_back()
+    page.wait_for_selector("#chart-timing-roadmap .main-svg")
 
     # axe with every chart's data table open, then no sideways scroll at 375 and 768 px.
     findings = Findings()
