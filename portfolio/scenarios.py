@@ -33,7 +33,7 @@ from core import access, events
 from core.months import month_key_offset
 from portfolio import services
 from portfolio.models import GateOutcome, ObjectiveContribution, Scenario
-from portfolio.selection.loader import selection_input
+from portfolio.selection.loader import scenario_start_months, selection_input
 from portfolio.selection.model import (
     BUDGET,
     COMMITTED_STAGES,
@@ -528,7 +528,7 @@ class StartMove:
 
 def scenario_start_moves(*, scenario: Scenario) -> list[StartMove]:
     """The projects the scenario starts in another month than planned, by code (one query)."""
-    months = {int(pid): key for pid, key in (scenario.start_months or {}).items()}
+    months = scenario_start_months(scenario)
     projects = Project.objects.filter(portfolio_id=scenario.portfolio_id, pk__in=list(months))
     return [
         StartMove(

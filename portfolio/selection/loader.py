@@ -114,6 +114,13 @@ def _spread_allocations(rows, months, month_index, standard_hours, add) -> None:
             add(owner, role, index, allocation_hours(unit, amount, hours_of[index]))
 
 
+def scenario_start_months(scenario) -> dict[int, str]:
+    """The scenario's start month ("YYYY-MM") per project id ({} without a scenario)."""
+    if scenario is None:
+        return {}
+    return {int(pid): month for pid, month in (scenario.start_months or {}).items()}
+
+
 def selection_input(
     *,
     portfolio,
@@ -125,9 +132,8 @@ def selection_input(
     """The selection input of one portfolio: its envelope (or `budget`, or the scenario's
     budget limit), and the scenario's forced and stopped projects and capacity changes."""
     forced_in, forced_out, stopped, capacity_changes = frozenset(), frozenset(), frozenset(), {}
-    start_months: dict[int, str] = {}
+    start_months = scenario_start_months(scenario)
     if scenario is not None:
-        start_months = {int(pid): month for pid, month in (scenario.start_months or {}).items()}
         budget = scenario.budget_limit if budget is None else budget
         forced_in = frozenset(scenario.forced_in.values_list("pk", flat=True))
         forced_out = frozenset(scenario.forced_out.values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from portfolio.selection.frontier import (
     FrontierPoint,
     efficient_frontier,
 )
-from portfolio.selection.loader import selection_input
+from portfolio.selection.loader import scenario_start_months, selection_input
 from portfolio.selection.model import (
     BUDGET,
     CAPACITY,
@@ -29,7 +29,7 @@ from portfolio.selection.model import (
 )
 from portfolio.selection.rank_by_score import greedy, greedy_order
 from portfolio.selection.timing import SlateValue, slate_value
-from portfolio.selection.timing_loader import load_timing_input, scenario_start_months
+from portfolio.selection.timing_loader import load_timing_input
 from projects.querysets import Stage
 
 # --- What committing does to a project ------------------------------------------------------

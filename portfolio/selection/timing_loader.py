@@ -44,6 +44,7 @@ from portfolio.models import Synergy
 from portfolio.selection.loader import (
     HORIZON_MONTHS,
     REQUIREMENT_MET_STAGES,
+    scenario_start_months,
     selection_input,
 )
 from portfolio.selection.model import COMMITTED_STAGES, SelectionInput
@@ -87,13 +88,6 @@ def timing_input(
         fiscal_year_start_month=portfolio.fiscal_year_start_month,
         start_months=scenario_start_months(scenario),
     )
-
-
-def scenario_start_months(scenario) -> dict[int, str]:
-    """The scenario's start month per project id ({} without a scenario)."""
-    if scenario is None:
-        return {}
-    return {int(pid): key for pid, key in (scenario.start_months or {}).items()}
 
 
 def load_timing_input(
