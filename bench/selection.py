@@ -12,11 +12,13 @@ CBC (portfolio/selection/solvers.py), each to the relative gap of 1e-4 the app a
   start months × 20 roles × 36 months, 50 synergy groups and 50 sequences
   (`synthetic_timing_input`, `--timing 0` for none): the fixed-start optimum, select then
   shift, and the time-indexed optimum, with the model size, the gap and the gain over fixed
-  starts; target < 60 s to gap ≤ 1e-4 (`--tight` makes the timing instance tight too).
+  starts; target < 60 s to gap ≤ 1e-4 (`--tight` makes the timing instance tight too). With
+  `--timing-portfolio scale-timing`, the same shape from the database (load + build +
+  solve), as `seed_scale --timing 500` writes it into a database of its own (`make bench`).
 
     python -m bench.selection [--candidates 2000] [--large 5000] [--roles 20] [--months 24]
         [--seed 2026] [--solvers highs,cbc] [--portfolio scale-01[,scale-02,...]]
-        [--timing 500] [--timing-months 36] [--timing-window 12]
+        [--timing 500] [--timing-months 36] [--timing-window 12] [--timing-portfolio CODE]
         [--large-portfolio scale-01,...,scale-06] [--no-frontier] [--frontier-modes ...]
 
 Every row prints its wall-clock time (the target's measure), the CPU time spent (this process
