@@ -244,6 +244,7 @@ class RiskViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Project and portfolio risks. Project risks are logged, changed and escalated here
@@ -292,9 +293,6 @@ class RiskViewSet(
                 by=request.user,
             )
         return Response(self.get_serializer(risk).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(
         summary="Escalate a project risk to its portfolio",

@@ -110,6 +110,7 @@ class MilestoneViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     ProjectScopedViewSet,
 ):
     serializer_class = api.MilestoneSerializer
@@ -147,9 +148,6 @@ class MilestoneViewSet(
                 by=request.user,
             )
         return Response(self.get_serializer(milestone).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         milestone = self.get_object()
@@ -320,6 +318,7 @@ class DependencyViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Visible when either end is; changed by the successor's editors (a dependency is the
@@ -380,9 +379,6 @@ class DependencyViewSet(
                 dependency=dependency, data=payload.validated_data, by=request.user
             )
         return self._answer(dependency)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         dependency = self.get_object()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, status, viewsets
+from rest_framework import filters, mixins, status, viewsets
 from rest_framework.response import Response
 
 from core import access
@@ -95,7 +95,9 @@ def _attach_kpis(projects: list[Project]) -> None:
         responses={200: api.ProjectSerializer},
     ),
 )
-class ProjectViewSet(ConcurrencyMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(
+    ConcurrencyMixin, IdempotentCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Reads with KPIs; a proposal through `portfolio.services.candidate_propose` (who may
     propose: the portfolio's PMO, portfolio managers and project managers), plan edits through
     `projects.services.project_update` (the project's editors; a stage change past a gate is
@@ -148,9 +150,6 @@ class ProjectViewSet(ConcurrencyMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
                 by=request.user,
             )
         return self._answer(project)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
